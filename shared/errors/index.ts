@@ -1,0 +1,3 @@
+export type { ErrorSpec } from './types.js';
+export { catalogue, isErrorCode, type ErrorCode } from './catalogue.js';
+export { cbError, StartupRefusal } from './cb-error.js';
