@@ -19,6 +19,18 @@ export const catalogue = {
   CB_ERR_DB_UNAVAILABLE: { status: 503, retryable: true, message: 'The database is not reachable' },
   CB_ERR_DB_EMBEDDED: { status: 500, retryable: false, message: 'The embedded PostgreSQL could not start' },
   CB_ERR_INTERNAL: { status: 500, retryable: false, message: 'Internal server error' },
+  CB_ERR_LOCK_TIMEOUT: { status: 503, retryable: true, message: 'The lock is held by another owner; gave up waiting for it' },
+  CB_ERR_LOCK_LOST: { status: 503, retryable: true, message: 'The lock lease was lost (expired or taken over); redo the work under a new lock' },
+  CB_ERR_LOCK_STALE_FENCE: { status: 409, retryable: false, message: 'A newer lock holder has written; this write carries a stale fencing token' },
+  CB_ERR_LOCK_CLOSED: { status: 503, retryable: true, message: 'The lock adapter is closed or not connected' },
+  CB_ERR_ID_NO_WORKER_ID: { status: 503, retryable: true, message: 'This node holds no valid worker-ID lease, so it issues no IDs' },
+  CB_ERR_ID_CLOCK_BACKWARDS: { status: 503, retryable: false, message: 'The system clock moved backwards further than the ID generator waits out' },
+  CB_ERR_ID_CLOCK_RANGE: { status: 500, retryable: false, message: 'The system clock is outside the range of the ID layout' },
+  CB_ERR_WORKER_ID_EXHAUSTED: { status: 503, retryable: true, message: 'All 32 worker IDs are leased' },
+  CB_ERR_WORKER_ID_STORE: { status: 503, retryable: true, message: 'The worker-ID store is not reachable' },
+  CB_ERR_QUEUE_INVALID_MESSAGE: { status: 400, retryable: false, message: 'The message is not JSON the queue can carry' },
+  CB_ERR_QUEUE_CLOSED: { status: 503, retryable: true, message: 'The message queue is closed' },
+  CB_ERR_QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The message queue broker is not reachable or did not confirm the message' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;

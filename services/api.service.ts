@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServiceSettingSchema } from 'moleculer';
+import { createGateway, RouteTable } from '../shared/gateway/index.js';
+import { nodeState, requestsService } from '../shared/runtime/index.js';
+
+interface Methods {
+  rebuildRoutes(): void;
+}
+interface Vars {
+  routes: RouteTable;
+  server: FastifyInstance | null;
+}
+
+/**
+ * HTTP gateway of the requests role: a fastify server living in the service's lifecycle. Routes come
+ * from the `rest` declarations of actions anywhere in the cluster; no business logic here.
+ */
+const ApiService = requestsService<ServiceSettingSchema, Methods, Vars>({
+  name: 'api',
+
+  events: {
+    '$services.changed'() {
+      this.rebuildRoutes();
+    },
+  },
+
+  methods: {
+    rebuildRoutes() {
+      this.routes.rebuild(this.broker.registry.getActionList({ onlyAvailable: true }) as never);
+    },
+  },
+
+  created() {
+    this.routes = new RouteTable();
+    this.server = null;
+  },
+
+  async started() {
+    const state = nodeState(this.broker);
+    this.rebuildRoutes();
+    const server = createGateway(this.broker, {
+      host: state.config.http.host,
+      port: state.config.http.port,
+      bodyLimit: state.config.http.bodyLimit,
+      routes: this.routes,
+      isAvailable: () => this.broker.started && !state.draining,
+      logger: this.logger,
+    });
+    await server.listen({ host: state.config.http.host, port: state.config.http.port });
+    this.server = server;
+    const address = server.server.address();
+    this.logger.info(`API gateway listening on port ${typeof address === 'object' && address ? address.port : '?'}`);
+    // Close before the services behind the gateway stop, so in-flight requests can finish.
+    state.onDrain(() => server.close());
+  },
+
+  async stopped() {
+    await this.server?.close();
+  },
+});
+
+export = ApiService;

@@ -1,0 +1,31 @@
+import type { Context, Middleware } from 'moleculer';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Database } from './types.js';
+
+/** The schema an app's data lives in; the main app uses the configured DB_SCHEMA. */
+export type SchemaOf = (app: string | undefined) => string;
+
+/**
+ * Gives every local action call its own EntityManager, forked lazily on first use of `ctx.locals.em`
+ * and bound to the calling app's schema, so no two calls ever share identity maps or transactions.
+ */
+export function entityManagerMiddleware(getDatabase: () => Database | null, schemaOf: SchemaOf): Middleware {
+  return {
+    name: 'EntityManagerPerCall',
+    localAction(next: (ctx: Context) => Promise<unknown>) {
+      return function (ctx: Context) {
+        let em: EntityManager | undefined;
+        Object.defineProperty(ctx.locals, 'em', {
+          configurable: true,
+          get() {
+            const db = getDatabase();
+            if (!db) throw new Error('the database is not started on this node');
+            em ??= db.fork(schemaOf((ctx.meta as { app?: string }).app));
+            return em;
+          },
+        });
+        return next(ctx);
+      };
+    },
+  } as Middleware;
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ServiceBroker } from 'moleculer';
+
+type Logger = ReturnType<ServiceBroker['getLogger']>;
+import { HttpMetrics } from './http-metrics.js';
+import { mapError } from './map-error.js';
+import { parseApiPath } from './parse-api-path.js';
+import type { RouteTable } from './route-table.js';
+import type { ErrorBody, RestMeta } from './types.js';
+
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly bodyLimit: number;
+  readonly routes: RouteTable;
+  /** False while the node starts or drains: `/api/__health_check` answers 503 then. */
+  readonly isAvailable: () => boolean;
+  readonly logger: Logger;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const READ_METHODS = new Set(['GET', 'POST']);
+const APP_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+function errorBody(message: string, code: string): ErrorBody {
+  return { errors: [{ message, code }] };
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The HTTP face of the requests role: `/api/<resource>:<action>` dispatched to the Moleculer action
+ * that declares it (on whichever node has it), answered in NocoBase's envelope.
+ */
+export function createGateway(broker: ServiceBroker, opts: GatewayOptions): FastifyInstance {
+  const metrics = new HttpMetrics(broker);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+  });
+
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = (req as FastifyRequest & { cbRoute?: string }).cbRoute ?? 'unmatched';
+    metrics.observe(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
+      return reply.code(413).send(errorBody(`The request body is larger than ${opts.bodyLimit} bytes`, 'CB_ERR_HTTP_BODY_TOO_LARGE'));
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
+      return reply.code(415).send(errorBody(`Unsupported content type ${header(req, 'content-type') ?? ''}`.trim(), 'CB_ERR_HTTP_UNSUPPORTED_MEDIA'));
+    }
+    if (status === 400) {
+      return reply.code(400).send(errorBody(`The request body is not valid JSON: ${err.message}`, 'CB_ERR_HTTP_BAD_BODY'));
+    }
+    opts.logger.error(`request ${req.id} failed`, err);
+    return reply.code(500).send(errorBody('Internal server error', 'CB_ERR_INTERNAL'));
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody(`No route ${req.method} ${req.url.split('?')[0]}`, 'CB_ERR_HTTP_NOT_FOUND')),
+  );
+
+  app.get('/api/__health_check', (_req, reply) => {
+    if (opts.isAvailable()) return reply.type('text/plain; charset=utf-8').send('ok');
+    return reply
+      .code(503)
+      .send({ error: { status: 503, maintaining: true, message: 'The node is starting or shutting down', code: 'APP_UNAVAILABLE' } });
+  });
+
+  const dispatch = async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = (req.params as { '*': string })['*'];
+    const target = parseApiPath(path);
+    if (!target) return reply.code(404).send(errorBody(`No route ${req.method} /api/${path}`, 'CB_ERR_HTTP_NOT_FOUND'));
+
+    const lookup = opts.routes.lookup(target.resource, target.action);
+    if (!lookup.found) {
+      const message =
+        lookup.reason === 'resource'
+          ? `Resource "${target.resource}" not found`
+          : `Action "${target.action}" not found on resource "${target.resource}"`;
+      return reply.code(404).send(errorBody(message, 'CB_ERR_HTTP_NOT_FOUND'));
+    }
+    const { route } = lookup;
+    (req as FastifyRequest & { cbRoute?: string }).cbRoute = `${target.resource}:${target.action}`;
+    const allowed = route.write ? WRITE_METHODS : READ_METHODS;
+    if (!allowed.has(req.method)) {
+      return reply
+        .code(405)
+        .header('allow', [...allowed].join(', '))
+        .send(errorBody(`${target.resource}:${target.action} does not accept ${req.method}; use ${[...allowed].join(' or ')}`, 'CB_ERR_HTTP_METHOD_NOT_ALLOWED'));
+    }
+
+    const app = header(req, 'x-app') ?? 'main';
+    if (!APP_NAME.test(app)) return reply.code(400).send(errorBody(`Invalid X-App header "${app.slice(0, 64)}"`, 'CB_ERR_VALIDATION'));
+
+    const meta: RestMeta = {
+      app,
+      requestId: req.id,
+      authorization: header(req, 'authorization'),
+      idempotencyKey: header(req, 'idempotency-key'),
+      authenticator: header(req, 'x-authenticator'),
+    };
+    const params: Record<string, unknown> = { ...(req.query as object) };
+    if (req.body !== undefined) params.values = req.body;
+    if (target.associatedIndex !== undefined) params.associatedIndex = target.associatedIndex;
+
+    try {
+      const result = (await broker.call(route.actionName, params, { meta })) as unknown;
+      const envelope = result !== null && typeof result === 'object' && 'data' in result ? result : { data: result ?? null };
+      return reply.send(envelope);
+    } catch (err) {
+      const mapped = mapError(err);
+      if (mapped.internal) opts.logger.error(`request ${req.id} ${req.method} ${target.resource}:${target.action} failed`, err);
+      return reply.code(mapped.status).send(mapped.body);
+    }
+  };
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler: dispatch });
+  return app;
+}

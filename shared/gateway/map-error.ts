@@ -1,0 +1,62 @@
+import { catalogue, isErrorCode, type ErrorCode } from '../errors/index.js';
+import type { ErrorBody } from './types.js';
+
+export interface MappedError {
+  readonly status: number;
+  readonly body: ErrorBody;
+  /** True when the client got a generic message and the cause must be logged. */
+  readonly internal: boolean;
+}
+
+interface MoleculerLike {
+  name?: string;
+  message?: string;
+  code?: unknown;
+  type?: unknown;
+  data?: unknown;
+}
+
+const MOLECULER_UNAVAILABLE = new Set(['ServiceNotFoundError', 'ServiceNotAvailableError', 'MaxCallLevelError', 'QueueIsFullError']);
+
+function body(message: string, code: string): ErrorBody {
+  return { errors: [{ message, code }] };
+}
+
+function validationMessage(data: unknown): string {
+  if (Array.isArray(data) && data.length > 0) {
+    return data
+      .map((d: { message?: string; field?: string }) => d.message ?? `invalid ${d.field ?? 'parameter'}`)
+      .join('; ');
+  }
+  return catalogue.CB_ERR_VALIDATION.message;
+}
+
+/**
+ * Turns any error an action threw (local or remote) into a status and NocoBase's error envelope.
+ * Catalogue errors keep their message and code; Moleculer's own errors map to their meaning;
+ * anything else is a 500 with a generic message — a client never sees a stack or an internal message.
+ */
+export function mapError(err: unknown): MappedError {
+  const e = (err ?? {}) as MoleculerLike;
+  if (isErrorCode(e.type)) {
+    const code: ErrorCode = e.type;
+    const spec = catalogue[code];
+    const status = typeof e.code === 'number' && e.code >= 400 && e.code < 600 ? e.code : spec.status;
+    const internal = status >= 500 && !spec.retryable && code === 'CB_ERR_INTERNAL';
+    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), code), internal };
+  }
+  if (e.name === 'ValidationError' || e.type === 'VALIDATION_ERROR') {
+    return { status: 400, body: body(validationMessage(e.data), 'CB_ERR_VALIDATION'), internal: false };
+  }
+  if (e.name && MOLECULER_UNAVAILABLE.has(e.name)) {
+    return { status: 503, body: body(catalogue.CB_ERR_SERVICE_UNAVAILABLE.message, 'CB_ERR_SERVICE_UNAVAILABLE'), internal: false };
+  }
+  if (e.name === 'RequestTimeoutError') {
+    return { status: 504, body: body(catalogue.CB_ERR_REQUEST_TIMEOUT.message, 'CB_ERR_REQUEST_TIMEOUT'), internal: false };
+  }
+  if (typeof e.code === 'number' && e.code >= 400 && e.code < 500 && typeof e.message === 'string') {
+    const code = typeof e.type === 'string' && e.type !== '' ? e.type : 'CB_ERR_VALIDATION';
+    return { status: e.code, body: body(e.message, code), internal: false };
+  }
+  return { status: 500, body: body(catalogue.CB_ERR_INTERNAL.message, 'CB_ERR_INTERNAL'), internal: true };
+}

@@ -1,0 +1,42 @@
+/**
+ * How an action offers itself on the REST API, declared as `rest` on the Moleculer action and
+ * carried to every gateway through the service registry (no gateway change for a new resource).
+ */
+export interface RestDeclaration {
+  /** Resource name as in `/api/<resource>:<action>`; `collections.fields` for `/api/collections/<name>/fields:<action>`. */
+  readonly resource: string;
+  readonly action: string;
+  /**
+   * Reads answer GET and POST (NocoBase's client uses both). Writes answer only POST, PUT, PATCH and
+   * DELETE: a GET never creates, updates or destroys.
+   */
+  readonly write: boolean;
+}
+
+/** The envelope every REST action returns and the gateway sends as is (NocoBase's shape). */
+export interface Envelope<T = unknown> {
+  readonly data: T;
+  readonly meta?: Record<string, unknown>;
+}
+
+/** The params a REST action receives: the query string's fields, the body as `values`, the path's indexes. */
+export interface RestParams {
+  readonly [key: string]: unknown;
+  readonly values?: unknown;
+  readonly filterByTk?: string;
+  readonly associatedIndex?: string;
+}
+
+/** What the gateway puts in `ctx.meta` for every REST call. */
+export interface RestMeta {
+  /** The app the request is for: `X-App` header, default `main`. */
+  app: string;
+  requestId: string;
+  authorization?: string;
+  idempotencyKey?: string;
+  authenticator?: string;
+}
+
+export interface ErrorBody {
+  readonly errors: ReadonlyArray<{ readonly message: string; readonly code: string }>;
+}

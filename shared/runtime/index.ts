@@ -1,0 +1,10 @@
+export type { ReadinessCheck, ServiceMetadata } from './types.js';
+export { NodeState, nodeState } from './node-state.js';
+export { createBrokerOptions, IDEMPOTENT_RETRY, type NodeOptions } from './broker-options.js';
+export { discoverServices, selectServices, declaredKeys, SERVICES_DIR, type ServiceEntry } from './service-catalogue.js';
+export { requestsService, processorService, everyNodeService, REQUESTS } from './define-service.js';
+export { readiness, type ReadinessReport } from './readiness.js';
+export { PrometheusTextReporter } from './metrics-reporter.js';
+export { exitWithRefusal, orExitOnRefusal } from './refusal.js';
+export { version } from './version.js';
+export { launchNode } from './launch.js';

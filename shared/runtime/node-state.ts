@@ -1,0 +1,70 @@
+import type { ServiceBroker } from 'moleculer';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import { serving } from '../worker-mode/index.js';
+import type { ReadinessCheck } from './types.js';
+
+/**
+ * What one broker node knows about itself: its config, its database, whether it is draining, and
+ * the readiness checks its parts registered. One per broker, reached with `nodeState(broker)`.
+ */
+export class NodeState {
+  readonly config: Config;
+  database: Database | null = null;
+  /** Set when a stop began: readiness answers 503 from then on, new HTTP requests too. */
+  draining = false;
+  private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly drainers: Array<() => Promise<void>> = [];
+
+  constructor(config: Config) {
+    this.config = config;
+  }
+
+  /** Does this node serve `key` (a processor key, or `!` for requests)? */
+  serving(key: string): boolean {
+    return serving(this.config.workerMode, key);
+  }
+
+  addCheck(name: string, check: ReadinessCheck): void {
+    this.checks.set(name, check);
+  }
+
+  removeCheck(name: string): void {
+    this.checks.delete(name);
+  }
+
+  readinessChecks(): ReadonlyMap<string, ReadinessCheck> {
+    return this.checks;
+  }
+
+  /**
+   * Registers work to finish before any service stops, e.g. the gateway closing its port and
+   * letting in-flight requests complete while the services they call are still up.
+   */
+  onDrain(drain: () => Promise<void>): void {
+    this.drainers.push(drain);
+  }
+
+  /** Runs the drain hooks, bounded by SHUTDOWN_TIMEOUT. */
+  async drain(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.config.shutdown.timeoutMs);
+    });
+    await Promise.race([Promise.allSettled(this.drainers.map((d) => d())), limit]);
+    clearTimeout(timer);
+  }
+}
+
+const states = new WeakMap<ServiceBroker, NodeState>();
+
+export function attachNodeState(broker: ServiceBroker, state: NodeState): void {
+  states.set(broker, state);
+}
+
+/** The state of the node `broker` runs on; throws when the broker was not built by clusterbase's config. */
+export function nodeState(broker: ServiceBroker): NodeState {
+  const state = states.get(broker);
+  if (!state) throw new Error('this broker was not created from moleculer.config.ts (no clusterbase node state)');
+  return state;
+}

@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import type { Middleware, Service, ServiceBroker, ServiceSchema } from 'moleculer';
+import { StartupRefusal } from '../errors/index.js';
+import { startDatabase, type DatabaseHandle } from '../db/index.js';
+import { selects } from '../worker-mode/index.js';
+import { listeningPort, startManagementServer } from './management-server.js';
+import type { PrometheusTextReporter } from './metrics-reporter.js';
+import { attachNodeState, type NodeState } from './node-state.js';
+import { exitWithRefusal } from './refusal.js';
+import { describeRole, discoverServices, selectServices, type ServiceEntry } from './service-catalogue.js';
+import type { ServiceMetadata } from './types.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RuntimeOptions {
+  readonly exitOnRefusal?: boolean;
+  readonly catalogue?: () => ServiceEntry[];
+}
+
+/**
+ * Ties a node's lifecycle to its broker, however the broker was launched (npm start or
+ * moleculer-runner with one service file):
+ * - created: the node state is attached to the broker;
+ * - serviceCreating: a service WORKER_MODE does not select is refused, naming it;
+ * - starting: the management port opens (liveness answers during a long migration), WORKER_MODE keys
+ *   are checked against the service files, every-node services are added, the database comes up;
+ * - stopping: readiness turns 503 at once, the node keeps serving for SHUTDOWN_DELAY, then the
+ *   gateway drains its in-flight requests while the services behind it are still up;
+ * - stopped: the management port and the database close.
+ */
+export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextReporter, opts: RuntimeOptions = {}): Middleware {
+  const catalogue = opts.catalogue ?? discoverServices;
+  let management: FastifyInstance | null = null;
+  let db: DatabaseHandle | null = null;
+
+  const refuse = (err: unknown): never => {
+    if (opts.exitOnRefusal && err instanceof StartupRefusal) exitWithRefusal(err);
+    throw err;
+  };
+
+  const start = async (broker: ServiceBroker): Promise<void> => {
+    const log = broker.getLogger('runtime');
+    management = await startManagementServer(broker, state, metrics);
+    log.info(`management port ${listeningPort(management)}: /healthz /readyz /metrics`);
+
+    const selected = selectServices(catalogue(), state.config.workerMode);
+    const loaded = new Set(broker.services.map((s) => s.name));
+    for (const entry of selected) {
+      if (entry.role.kind === 'every-node' && !loaded.has(entry.schema.name)) broker.createService(entry.schema);
+    }
+
+    try {
+      db = await startDatabase(state.config.db, log);
+    } catch (err) {
+      if (err instanceof StartupRefusal) throw err;
+      const target = state.config.db.kind === 'external' ? new URL(state.config.db.url).host : 'embedded';
+      throw new StartupRefusal('CB_ERR_DB_UNAVAILABLE', [`database (${target}) is not usable: ${(err as Error).message}`]);
+    }
+    state.database = db.database;
+    log.info(`database ${db.database.describe} (schema "${state.config.db.schema}") ready`);
+  };
+
+  return {
+    name: 'ClusterbaseRuntime',
+
+    created(broker: ServiceBroker) {
+      attachNodeState(broker, state);
+    },
+
+    serviceCreating(_service: Service, schema: ServiceSchema) {
+      const role = (schema.metadata as ServiceMetadata | undefined)?.role;
+      if (role && !selects(state.config.workerMode, role)) {
+        refuse(
+          new StartupRefusal('CB_ERR_CONFIG_WORKER_MODE', [
+            `WORKER_MODE: service "${schema.name}" (${describeRole(role)}) is not served by WORKER_MODE="${state.config.workerMode.raw}"`,
+          ]),
+        );
+      }
+    },
+
+    async starting(broker: ServiceBroker) {
+      await start(broker).catch(async (err) => {
+        await management?.close();
+        refuse(err);
+      });
+    },
+
+    async started(broker: ServiceBroker) {
+      broker
+        .getLogger('runtime')
+        .info(`node ${broker.nodeID} ready: WORKER_MODE="${state.config.workerMode.raw}", services ${broker.services.map((s) => s.name).join(', ')}`);
+    },
+
+    async stopping(broker: ServiceBroker) {
+      state.draining = true;
+      if (state.config.shutdown.delayMs > 0) {
+        broker.getLogger('runtime').info(`draining: readiness is 503, stopping in ${state.config.shutdown.delayMs} ms`);
+        await sleep(state.config.shutdown.delayMs);
+      }
+      await state.drain();
+    },
+
+    async stopped() {
+      await management?.close();
+      await db?.stop();
+      state.database = null;
+    },
+  } as Middleware;
+}

@@ -1,0 +1,128 @@
+import { Redis } from 'ioredis';
+import { WORKER_ID_COUNT } from './errors.js';
+import { loadScript, type LuaScript } from './load-script.js';
+import type { AcquireOutcome, LeaseStore } from './types.js';
+
+type ScriptName = 'acquire' | 'renew' | 'release';
+let loaded: Record<ScriptName, LuaScript> | null = null;
+
+/** Loaded on first use, so importing the folder for the memory adapter never touches the files. */
+function script(name: ScriptName): LuaScript {
+  loaded ??= { acquire: loadScript('acquire.lua'), renew: loadScript('renew.lua'), release: loadScript('release.lua') };
+  return loaded[name];
+}
+
+export interface RedisLeaseStoreOptions {
+  readonly url?: string;
+  readonly client?: Redis;
+  readonly prefix: string;
+}
+
+/**
+ * Leases in Redis, one key per ID (`<prefix>:worker-id:<n>`); every change is one Lua script in
+ * scripts/ so it is atomic and timed by Redis's clock (TIME), not the callers'.
+ */
+export class RedisLeaseStore implements LeaseStore {
+  readonly type = 'redis' as const;
+  readonly inProcess = false;
+  readonly where: string;
+  private readonly keys: string[];
+  private readonly ownsClient: boolean;
+  private client: Redis | null;
+  private connecting: Promise<void> | null = null;
+  private lastError: unknown = undefined;
+
+  constructor(private readonly options: RedisLeaseStoreOptions) {
+    this.where = `Redis prefix "${options.prefix}"`;
+    this.keys = Array.from({ length: WORKER_ID_COUNT }, (_, n) => `${options.prefix}:worker-id:${n}`);
+    this.ownsClient = !options.client;
+    this.client = options.client ?? null;
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.open().catch((error: unknown) => {
+      this.connecting = null;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.connecting = null;
+    if (!client || !this.ownsClient) return;
+    this.client = null;
+    if (client.status !== 'ready') {
+      // Reconnecting or never connected: QUIT would wait in the offline queue.
+      client.disconnect();
+      return;
+    }
+    try {
+      await client.quit();
+    } catch {
+      client.disconnect();
+    }
+  }
+
+  async acquire(token: string, leaseMs: number): Promise<AcquireOutcome> {
+    const reply = (await this.run(script('acquire'), this.keys, [token, leaseMs])) as number[];
+    if (reply[0] === 1) return { ok: true, workerId: Number(reply[1]) };
+    return { ok: false, held: Number(reply[1]), coolingDown: Number(reply[2]) };
+  }
+
+  async renew(workerId: number, token: string, leaseMs: number): Promise<'renewed' | 'expired' | 'taken'> {
+    const reply = Number(await this.run(script('renew'), [this.key(workerId)], [token, leaseMs]));
+    return reply === 1 ? 'renewed' : reply === -1 ? 'expired' : 'taken';
+  }
+
+  async release(workerId: number, token: string, leaseMs: number): Promise<boolean> {
+    return Number(await this.run(script('release'), [this.key(workerId)], [token, leaseMs])) === 1;
+  }
+
+  private key(workerId: number): string {
+    const key = this.keys[workerId];
+    if (key === undefined) throw new Error(`worker ID ${workerId} is out of range 0–${WORKER_ID_COUNT - 1}`);
+    return key;
+  }
+
+  private async open(): Promise<void> {
+    if (!this.ownsClient) return;
+    if (!this.client) {
+      const client = new Redis(this.options.url ?? 'redis://127.0.0.1:6379', {
+        lazyConnect: true,
+        // Fail a command after a few reconnection attempts: the lease deadline, not the queue, decides.
+        maxRetriesPerRequest: 2,
+        // ioredis keeps a process alive this long after disconnect() even when the socket is already gone.
+        disconnectTimeout: 200,
+      });
+      // Errors surface through the commands that fail; without a listener ioredis prints each one.
+      client.on('error', (error: unknown) => {
+        this.lastError = error;
+      });
+      this.client = client;
+    }
+    if (this.client.status === 'wait') {
+      try {
+        await this.client.connect();
+      } catch (error) {
+        const client = this.client;
+        this.client = null;
+        client.disconnect();
+        // ioredis rejects with "Connection is closed"; the socket error says why (ECONNREFUSED, ENOTFOUND…).
+        throw this.lastError ?? error;
+      }
+    }
+  }
+
+  private async run(lua: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    await this.connect();
+    const client = this.client;
+    if (!client) throw new Error('the Redis connection is closed');
+    try {
+      return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(lua.lua, keys.length, ...keys, ...args);
+    }
+  }
+}
