@@ -11,7 +11,8 @@ export function cbError(code: ErrorCode, message?: string, data?: unknown): Erro
   const text = message ?? spec.message;
   if (spec.status < 500) return new Errors.MoleculerClientError(text, spec.status, code, data);
   if (spec.retryable) return new Errors.MoleculerRetryableError(text, spec.status, code, data);
-  return new Errors.MoleculerServerError(text, spec.status, code, data);
+  // MoleculerServerError is retryable in Moleculer; a non-retryable server error must not be retried.
+  return new Errors.MoleculerError(text, spec.status, code, data);
 }
 
 /** A start-up refusal: thrown before the broker runs, printed as one line per problem by the launcher. */

@@ -1,0 +1,66 @@
+import { mapError, parseApiPath, RouteTable } from '../../index';
+import { cbError } from '../../../errors';
+import { Errors } from 'moleculer';
+
+describe('API paths', () => {
+  test.each([
+    ['products:list', { resource: 'products', action: 'list' }],
+    ['app:getInfo', { resource: 'app', action: 'getInfo' }],
+    ['collections/products/fields:create', { resource: 'collections.fields', action: 'create', associatedIndex: 'products' }],
+    ['workflows/42/nodes:create', { resource: 'workflows.nodes', action: 'create', associatedIndex: '42' }],
+  ])('%s', (path, target) => expect(parseApiPath(path)).toEqual(target));
+
+  test.each(['products', 'products:', ':list', 'a/b:list', 'a/b/c/d:list', 'pro ducts:list', 'products:li st'])('"%s" is not an API path', (path) => {
+    expect(parseApiPath(path)).toBeNull();
+  });
+});
+
+describe('route table built from action declarations', () => {
+  const table = new RouteTable();
+  table.rebuild([
+    { name: 'data.appInfo', available: true, action: { rest: { resource: 'app', action: 'getInfo', write: false } } },
+    { name: 'data.create', available: true, action: { rest: { resource: 'products', action: 'create', write: true } } },
+    { name: 'data.internal', available: true, action: {} },
+  ]);
+
+  test('finds the action for a resource and action', () => {
+    expect(table.lookup('app', 'getInfo')).toEqual({ found: true, route: { actionName: 'data.appInfo', write: false } });
+    expect(table.lookup('products', 'create')).toEqual({ found: true, route: { actionName: 'data.create', write: true } });
+  });
+
+  test('tells an unknown resource from an unknown action', () => {
+    expect(table.lookup('nope', 'list')).toEqual({ found: false, reason: 'resource' });
+    expect(table.lookup('app', 'destroy')).toEqual({ found: false, reason: 'action' });
+  });
+
+  test('an action without a REST declaration is not reachable over HTTP', () => {
+    expect(table.size).toBe(2);
+  });
+});
+
+describe('errors mapped to HTTP answers', () => {
+  test('catalogue errors keep their status, message and code', () => {
+    expect(mapError(cbError('CB_ERR_VALIDATION', 'pageSize must be at most 1000'))).toEqual({
+      status: 400,
+      body: { errors: [{ message: 'pageSize must be at most 1000', code: 'CB_ERR_VALIDATION' }] },
+      internal: false,
+    });
+  });
+
+  test('parameter validation failures are 400 naming the field', () => {
+    const err = new Errors.ValidationError('Parameters validation error!', 'VALIDATION_ERROR', [
+      { type: 'required', field: 'name', message: "The 'name' field is required." },
+    ]);
+    expect(mapError(err)).toMatchObject({ status: 400, body: { errors: [{ message: "The 'name' field is required.", code: 'CB_ERR_VALIDATION' }] } });
+  });
+
+  test('an unexpected error is a generic 500: no message, no stack', () => {
+    const mapped = mapError(new TypeError("Cannot read properties of undefined (reading 'x') at /srv/app/secret.ts:12"));
+    expect(mapped).toEqual({ status: 500, body: { errors: [{ message: 'Internal server error', code: 'CB_ERR_INTERNAL' }] }, internal: true });
+  });
+
+  test('a service that is not available is a retryable 503, a timeout a 504', () => {
+    expect(mapError(new Errors.ServiceNotAvailableError({ action: 'data.list' })).status).toBe(503);
+    expect(mapError(new Errors.RequestTimeoutError({ action: 'data.list', nodeID: 'n1' })).status).toBe(504);
+  });
+});
