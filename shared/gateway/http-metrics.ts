@@ -1,6 +1,6 @@
 import type { ServiceBroker } from 'moleculer';
 
-const DURATION = 'cb.http.request.duration';
+const DURATION = 'cb.http.request.duration.seconds';
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** HTTP request histogram (seconds) by method, route (`resource:action`) and status, on /metrics. */
