@@ -1,0 +1,98 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/**
+ * The dependency graph between shared/ folders, read from their relative imports. Nx (used without
+ * plugins) learns it from each folder's `nx.implicitDependencies`; `--write` updates those, and the
+ * structure test fails when they are out of date or when the graph has a cycle.
+ */
+const ROOT = join(__dirname, '..');
+const SHARED = join(ROOT, 'shared');
+const IMPORT = /(?:from|import|require\()\s*['"](\.\.?\/[^'"]+)['"]/g;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'test' || name === 'node_modules' ? [] : sourceFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+export function folders(): string[] {
+  return readdirSync(SHARED).filter((name) => statSync(join(SHARED, name)).isDirectory()).sort();
+}
+
+/** folder → the other shared folders its non-test code imports. */
+export function importGraph(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const folder of folders()) {
+    const deps = new Set<string>();
+    for (const file of sourceFiles(join(SHARED, folder))) {
+      for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const target = relative(SHARED, join(file, '..', match[1]!)).split('/')[0]!;
+        if (target !== folder && !target.startsWith('..')) deps.add(target);
+      }
+    }
+    graph.set(folder, deps);
+  }
+  return graph;
+}
+
+/** A cycle between folders (e.g. ['a', 'b', 'a']), or null. */
+export function findCycle(graph: Map<string, Set<string>>): string[] | null {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string[] | null => {
+    if (state.get(node) === 'done') return null;
+    if (state.get(node) === 'visiting') return [...stack.slice(stack.indexOf(node)), node];
+    state.set(node, 'visiting');
+    stack.push(node);
+    for (const dep of graph.get(node) ?? []) {
+      const cycle = visit(dep);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return null;
+  };
+  for (const node of graph.keys()) {
+    const cycle = visit(node);
+    if (cycle) return cycle;
+  }
+  return null;
+}
+
+export function declaredDependencies(folder: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(SHARED, folder, 'package.json'), 'utf8')) as { nx?: { implicitDependencies?: string[] } };
+  return (pkg.nx?.implicitDependencies ?? []).map((d) => d.replace('@clusterbase/', '')).sort();
+}
+
+/** The root project (services/, test/) exercises every folder, so it depends on all of them. */
+export function rootDependencies(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { nx?: { implicitDependencies?: string[] } };
+  return (pkg.nx?.implicitDependencies ?? []).map((d) => d.replace('@clusterbase/', '')).sort();
+}
+
+function writeDependencies(graph: Map<string, Set<string>>): void {
+  const rootFile = join(ROOT, 'package.json');
+  const root = JSON.parse(readFileSync(rootFile, 'utf8')) as { nx?: Record<string, unknown> };
+  root.nx = { ...root.nx, implicitDependencies: folders().map((d) => `@clusterbase/${d}`) };
+  writeFileSync(rootFile, `${JSON.stringify(root, null, 2)}\n`);
+  for (const [folder, deps] of graph) {
+    const file = join(SHARED, folder, 'package.json');
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { nx?: Record<string, unknown> };
+    pkg.nx = { ...pkg.nx, implicitDependencies: [...deps].sort().map((d) => `@clusterbase/${d}`) };
+    writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+  }
+}
+
+if (require.main === module) {
+  const graph = importGraph();
+  if (process.argv.includes('--write')) writeDependencies(graph);
+  for (const [folder, deps] of graph) console.log(`${folder} → ${[...deps].join(', ') || '(none)'}`);
+  const cycle = findCycle(graph);
+  if (cycle) {
+    console.error(`import cycle: ${cycle.join(' → ')}`);
+    process.exit(1);
+  }
+}
