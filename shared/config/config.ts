@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { WorkerMode } from '../worker-mode/index.js';
 import type { Env } from './types.js';
+import { StartupRefusal } from '../errors/index.js';
 import { readEnv } from './read-env.js';
 
 export type DatabaseConfig =
@@ -24,6 +25,29 @@ export interface Config {
   /** REDIS_URL, the fallback of every Redis-backed adapter. */
   readonly redisUrl: string | null;
   readonly shutdown: { readonly delayMs: number; readonly timeoutMs: number };
+  /** The cluster middleware: each adapter with its resolved URL (its own variable, else REDIS_URL). */
+  readonly adapters: AdaptersConfig;
+  /** Multi-core mode: number of broker processes, or null for one. */
+  readonly clusterMode: number | 'max' | null;
+}
+
+export interface AdaptersConfig {
+  readonly cache: { readonly type: 'memory' | 'redis'; readonly url: string | null };
+  readonly sync: { readonly type: 'local' | 'transporter' | 'redis'; readonly url: string | null; readonly retention: number };
+  readonly queue: { readonly type: 'memory' | 'redis' | 'rabbitmq'; readonly url: string | null };
+  readonly lock: { readonly type: 'local' | 'redis'; readonly url: string | null };
+  readonly workerId: { readonly type: 'local' | 'redis'; readonly url: string | null; readonly leaseMs: number };
+}
+
+/** The adapters that keep their state inside one process, by the variable that chose them. */
+export function inProcessAdapters(adapters: AdaptersConfig): string[] {
+  const found: string[] = [];
+  if (adapters.lock.type === 'local') found.push('LOCK_ADAPTER_DEFAULT=local');
+  if (adapters.workerId.type === 'local') found.push('WORKER_ID_ADAPTER=local');
+  if (adapters.queue.type === 'memory') found.push('QUEUE_ADAPTER=memory');
+  if (adapters.sync.type === 'local') found.push('PUBSUB_ADAPTER=local');
+  if (adapters.cache.type === 'memory') found.push('CACHE_DEFAULT_STORE=memory');
+  return found;
 }
 
 function databaseUrl(v: ReturnType<typeof readEnv>): string | null {
@@ -46,9 +70,49 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+function adaptersOf(v: ReturnType<typeof readEnv>, problems: string[]): AdaptersConfig {
+  const fallback = v.REDIS_URL?.toString() ?? null;
+  const redis = (type: string, own: URL | undefined, variable: string, typeVariable: string): string | null => {
+    const url = own?.toString() ?? fallback;
+    if (type === 'redis' && !url) problems.push(`${typeVariable}: "redis" needs ${variable} or REDIS_URL`);
+    return type === 'redis' ? url : null;
+  };
+  const rabbit = v.QUEUE_ADAPTER_RABBITMQ_URL?.toString() ?? null;
+  if (v.QUEUE_ADAPTER === 'rabbitmq' && !rabbit) problems.push('QUEUE_ADAPTER: "rabbitmq" needs QUEUE_ADAPTER_RABBITMQ_URL');
+  if (v.PUBSUB_ADAPTER === 'transporter' && !v.TRANSPORTER) problems.push('PUBSUB_ADAPTER: "transporter" needs TRANSPORTER');
+  return {
+    cache: { type: v.CACHE_DEFAULT_STORE, url: redis(v.CACHE_DEFAULT_STORE, v.CACHE_REDIS_URL, 'CACHE_REDIS_URL', 'CACHE_DEFAULT_STORE') },
+    sync: {
+      type: v.PUBSUB_ADAPTER as 'local' | 'transporter' | 'redis',
+      url: redis(v.PUBSUB_ADAPTER, v.PUBSUB_ADAPTER_REDIS_URL, 'PUBSUB_ADAPTER_REDIS_URL', 'PUBSUB_ADAPTER'),
+      retention: v.PUBSUB_RETENTION,
+    },
+    queue: {
+      type: v.QUEUE_ADAPTER as 'memory' | 'redis' | 'rabbitmq',
+      url: v.QUEUE_ADAPTER === 'rabbitmq' ? rabbit : redis(v.QUEUE_ADAPTER, v.QUEUE_ADAPTER_REDIS_URL, 'QUEUE_ADAPTER_REDIS_URL', 'QUEUE_ADAPTER'),
+    },
+    lock: { type: v.LOCK_ADAPTER_DEFAULT as 'local' | 'redis', url: redis(v.LOCK_ADAPTER_DEFAULT, v.LOCK_ADAPTER_REDIS_URL, 'LOCK_ADAPTER_REDIS_URL', 'LOCK_ADAPTER_DEFAULT') },
+    workerId: {
+      type: v.WORKER_ID_ADAPTER as 'local' | 'redis',
+      url: redis(v.WORKER_ID_ADAPTER, v.WORKER_ID_REDIS_URL, 'WORKER_ID_REDIS_URL', 'WORKER_ID_ADAPTER'),
+      leaseMs: v.WORKER_ID_LEASE,
+    },
+  };
+}
+
 /** Reads, validates and freezes the configuration; throws StartupRefusal listing every bad variable. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const v = readEnv(env);
+  const problems: string[] = [];
+  const adapters = adaptersOf(v, problems);
+  if (v.CLUSTER_MODE !== null) {
+    const local = inProcessAdapters(adapters).filter((a) => !a.startsWith('CACHE_'));
+    if (local.length > 0) {
+      problems.push(`CLUSTER_MODE: several processes need cluster adapters, but ${local.join(', ')} keep state inside one process`);
+    }
+    if (!v.DATABASE_URL && !v.DB_HOST) problems.push('CLUSTER_MODE: several processes need a shared PostgreSQL (DB_HOST or DATABASE_URL), not the embedded one');
+  }
+  if (problems.length > 0) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', problems);
   const storagePath = resolve(cwd, v.STORAGE_PATH);
   const url = databaseUrl(v);
   const database = url ? decodeURIComponent(new URL(url).pathname.slice(1)) || v.DB_DATABASE : v.DB_DATABASE;
@@ -71,5 +135,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     storagePath,
     redisUrl: v.REDIS_URL ? v.REDIS_URL.toString() : null,
     shutdown: { delayMs: v.SHUTDOWN_DELAY, timeoutMs: v.SHUTDOWN_TIMEOUT },
+    adapters,
+    clusterMode: v.CLUSTER_MODE,
   });
 }

@@ -9,6 +9,19 @@ function spec<T>(s: VarSpec<T>): VarSpec<T> {
 
 const REDIS_SCHEMES = ['redis', 'rediss'];
 
+/** `memory` and `local` both name the in-process adapter; this keeps one spelling per variable. */
+function inProcessAlias<T extends string>(value: T, canonical: T): T {
+  return value === 'memory' || value === 'local' ? canonical : value;
+}
+
+/** CLUSTER_MODE: empty (one process), a count, or `max` (one per CPU). */
+function clusterMode(raw: string | undefined): number | 'max' | null {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (value === '' || value === '1') return null;
+  if (value === 'max') return 'max';
+  return integer(2, 256)(value);
+}
+
 /**
  * Every environment variable clusterbase reads, in documentation order. Only this module reads
  * process.env; docs/configuration.md is generated from this table (`npm run docs:config`) and a test
@@ -59,6 +72,47 @@ export const variables = {
   EMBEDDED_DB_PORT: spec({ default: '0', doc: 'Port of the embedded PostgreSQL (127.0.0.1 only). 0 picks a free port.', parse: port }),
   STORAGE_PATH: spec({ default: './storage', doc: 'Shared storage directory (embedded database, generated keys, files). Shared by every node of a cluster.', parse: text }),
   REDIS_URL: spec({ secret: true, doc: 'Redis URL every Redis-backed adapter falls back to; when set, readiness checks it.', parse: url(REDIS_SCHEMES) }),
+  CACHE_DEFAULT_STORE: spec({
+    default: 'memory',
+    doc: 'Cache store: `memory` (per process) or `redis` (shared by the cluster).',
+    parse: oneOf(['memory', 'redis']),
+  }),
+  CACHE_REDIS_URL: spec({ secret: true, doc: 'Redis of the cache (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  PUBSUB_ADAPTER: spec({
+    aliases: ['SYNC_ADAPTER'],
+    default: 'local',
+    doc: 'Sync signal between nodes: `local`/`memory` (one process), `transporter` (Moleculer broadcast) or `redis` (Redis Streams, replayed after a reconnect).',
+    parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'transporter', 'redis'])(raw), 'local'),
+  }),
+  PUBSUB_ADAPTER_REDIS_URL: spec({ aliases: ['SYNC_REDIS_URL'], secret: true, doc: 'Redis of the sync signal (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  PUBSUB_RETENTION: spec({ default: '10000', doc: 'Signals a Redis stream keeps per channel; a node that missed more reloads its state (resync).', parse: integer(100, 10_000_000) }),
+  QUEUE_ADAPTER: spec({
+    default: 'memory',
+    doc: 'Message queue: `memory`/`local` (one process), `redis` (BullMQ) or `rabbitmq` (quorum queues).',
+    parse: (raw) => inProcessAlias(oneOf(['memory', 'local', 'redis', 'rabbitmq'])(raw), 'memory'),
+  }),
+  QUEUE_ADAPTER_REDIS_URL: spec({ aliases: ['QUEUE_REDIS_URL'], secret: true, doc: 'Redis of the queue (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  QUEUE_ADAPTER_RABBITMQ_URL: spec({ aliases: ['QUEUE_RABBITMQ_URL'], secret: true, doc: 'RabbitMQ URL of the queue (`amqp://user:pass@host:5672`).', parse: url(['amqp', 'amqps']) }),
+  LOCK_ADAPTER_DEFAULT: spec({
+    aliases: ['LOCK_ADAPTER'],
+    default: 'local',
+    doc: 'Distributed lock: `local`/`memory` (one process) or `redis`.',
+    parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'redis'])(raw), 'local'),
+  }),
+  LOCK_ADAPTER_REDIS_URL: spec({ aliases: ['LOCK_REDIS_URL'], secret: true, doc: 'Redis of the lock (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  WORKER_ID_ADAPTER: spec({
+    default: 'local',
+    doc: 'Worker-ID allocator for snowflake IDs: `local`/`memory` (one process) or `redis` (leases 0–31).',
+    parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'redis'])(raw), 'local'),
+  }),
+  WORKER_ID_REDIS_URL: spec({ secret: true, doc: 'Redis of the worker-ID allocator (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  WORKER_ID_LEASE: spec({ default: '30', doc: 'Seconds a worker-ID lease lasts (renewed every third); a released ID waits this long before reuse.', parse: seconds(0.2, 3600) }),
+  CLUSTER_MODE: spec({
+    aliases: ['CLUSTER_INSTANCES'],
+    default: '',
+    doc: 'Multi-core mode: `N` or `max` broker processes sharing the ports; needs cluster adapters (not memory/local).',
+    parse: clusterMode,
+  }),
   SHUTDOWN_DELAY: spec({
     default: '0',
     doc: 'Seconds a stopping node keeps serving while answering 503 on readiness, so load balancers take it out first.',

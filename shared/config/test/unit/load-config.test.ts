@@ -86,3 +86,67 @@ describe('bad configuration refuses the start, one line per bad variable', () =>
     expect(problems.join('\n')).not.toMatch(/hunter/);
   });
 });
+
+describe('cluster adapters', () => {
+  test('the single-process default uses only in-process adapters', () => {
+    expect(loadConfig({}).adapters).toMatchObject({
+      cache: { type: 'memory' },
+      sync: { type: 'local' },
+      queue: { type: 'memory' },
+      lock: { type: 'local' },
+      workerId: { type: 'local' },
+    });
+  });
+
+  test('every Redis adapter falls back to REDIS_URL, and its own variable wins', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://shared:6379',
+      CACHE_DEFAULT_STORE: 'redis',
+      PUBSUB_ADAPTER: 'redis',
+      QUEUE_ADAPTER: 'redis',
+      LOCK_ADAPTER_DEFAULT: 'redis',
+      WORKER_ID_ADAPTER: 'redis',
+      LOCK_ADAPTER_REDIS_URL: 'redis://locks:6379/2',
+    });
+    expect(config.adapters.cache.url).toBe('redis://shared:6379');
+    expect(config.adapters.queue.url).toBe('redis://shared:6379');
+    expect(config.adapters.lock.url).toBe('redis://locks:6379/2');
+  });
+
+  test('the names used in the issues are accepted as aliases; memory and local mean the same', () => {
+    const config = loadConfig({ SYNC_ADAPTER: 'memory', LOCK_ADAPTER: 'redis', LOCK_REDIS_URL: 'redis://l:1', QUEUE_ADAPTER: 'local', CLUSTER_INSTANCES: '' });
+    expect(config.adapters.sync.type).toBe('local');
+    expect(config.adapters.lock).toEqual({ type: 'redis', url: 'redis://l:1' });
+    expect(config.adapters.queue.type).toBe('memory');
+  });
+
+  test('an adapter without its server is refused naming the variable', () => {
+    expect(refusal({ QUEUE_ADAPTER: 'redis', LOCK_ADAPTER_DEFAULT: 'redis', QUEUE_ADAPTER_RABBITMQ_URL: '' })).toEqual([
+      'QUEUE_ADAPTER: "redis" needs QUEUE_ADAPTER_REDIS_URL or REDIS_URL',
+      'LOCK_ADAPTER_DEFAULT: "redis" needs LOCK_ADAPTER_REDIS_URL or REDIS_URL',
+    ]);
+    expect(refusal({ QUEUE_ADAPTER: 'rabbitmq' })).toEqual(['QUEUE_ADAPTER: "rabbitmq" needs QUEUE_ADAPTER_RABBITMQ_URL']);
+    expect(refusal({ PUBSUB_ADAPTER: 'transporter' })).toEqual(['PUBSUB_ADAPTER: "transporter" needs TRANSPORTER']);
+  });
+
+  test('multi-core mode is refused with in-process adapters or the embedded database', () => {
+    const problems = refusal({ CLUSTER_MODE: '2' });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^CLUSTER_MODE: several processes need cluster adapters, but LOCK_ADAPTER_DEFAULT=local, WORKER_ID_ADAPTER=local, QUEUE_ADAPTER=memory, PUBSUB_ADAPTER=local/);
+    expect(problems[1]).toMatch(/^CLUSTER_MODE: .* shared PostgreSQL/);
+  });
+
+  test('multi-core mode with cluster adapters is accepted', () => {
+    const config = loadConfig({
+      CLUSTER_MODE: 'max',
+      REDIS_URL: 'redis://r:6379',
+      DB_HOST: 'db',
+      PUBSUB_ADAPTER: 'redis',
+      QUEUE_ADAPTER: 'redis',
+      LOCK_ADAPTER_DEFAULT: 'redis',
+      WORKER_ID_ADAPTER: 'redis',
+    });
+    expect(config.clusterMode).toBe('max');
+    expect(loadConfig({ CLUSTER_MODE: '1' }).clusterMode).toBeNull();
+  });
+});
