@@ -9,6 +9,7 @@ interface Methods {
 interface Vars {
   routes: RouteTable;
   server: FastifyInstance | null;
+  closed: Promise<void> | null;
 }
 
 /**
@@ -33,6 +34,7 @@ const ApiService = requestsService<ServiceSettingSchema, Methods, Vars>({
   created() {
     this.routes = new RouteTable();
     this.server = null;
+    this.closed = null;
   },
 
   async started() {
@@ -51,11 +53,11 @@ const ApiService = requestsService<ServiceSettingSchema, Methods, Vars>({
     const address = server.server.address();
     this.logger.info(`API gateway listening on port ${typeof address === 'object' && address ? address.port : '?'}`);
     // Close before the services behind the gateway stop, so in-flight requests can finish.
-    state.onDrain(() => server.close());
+    state.onDrain(() => (this.closed ??= server.close()));
   },
 
   async stopped() {
-    await this.server?.close();
+    if (this.server) await (this.closed ??= this.server.close());
   },
 });
 

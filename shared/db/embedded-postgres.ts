@@ -25,8 +25,8 @@ export interface EmbeddedServer {
 // PostgreSQL and calling process.exit at once, which would cut the node's drain short. The node stops
 // the server itself, in order, on its own signal handling; only the plain `exit` hook stays as a
 // last resort.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
-  (exitHook as unknown as { unhookEvent(event: string): void }).unhookEvent(event);
+for (const event of exitHook.hookedEvents()) {
+  if (event !== 'exit') exitHook.unhookEvent(event);
 }
 
 function alive(pid: number): boolean {

@@ -46,6 +46,18 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
   });
 
+  // While the server closes, answers carry `Connection: close`, so a keep-alive connection ends after
+  // its in-flight request instead of holding the close open until its idle timeout.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.addHook('onResponse', (req, reply, done) => {
     const route = (req as FastifyRequest & { cbRoute?: string }).cbRoute ?? 'unmatched';
     metrics.observe(req.method, route, reply.statusCode, reply.elapsedTime / 1000);

@@ -1,6 +1,7 @@
 import type { BrokerOptions, Middleware } from 'moleculer';
 import type { Config } from '../config/index.js';
 import { entityManagerMiddleware } from '../db/index.js';
+import { moleculerCacherOptions } from '../cache/index.js';
 import { PrometheusTextReporter } from './metrics-reporter.js';
 import { NodeState } from './node-state.js';
 import { runtimeMiddleware } from './runtime-middleware.js';
@@ -62,6 +63,11 @@ export function createBrokerOptions(config: Config, opts: CreateOptions = {}): N
     nodeID: config.nodeId,
     transporter: transporter(config.transporter),
     serializer: 'JSONExt',
+    cacher: moleculerCacherOptions({
+      type: config.adapters.cache.type,
+      url: config.adapters.cache.url ?? undefined,
+      prefix: config.namespace ? `cb:${config.namespace}:action` : 'cb:action',
+    }) as BrokerOptions['cacher'],
     requestTimeout: config.requestTimeoutMs,
     retryPolicy: { ...IDEMPOTENT_RETRY, enabled: false },
     heartbeatInterval: config.heartbeatMs / 1000,

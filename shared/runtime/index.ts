@@ -8,3 +8,5 @@ export { PrometheusTextReporter } from './metrics-reporter.js';
 export { exitWithRefusal, orExitOnRefusal } from './refusal.js';
 export { version } from './version.js';
 export { launchNode } from './launch.js';
+export { withClusterLock, appLockKey } from './cluster-lock.js';
+export { ClusterAdapters } from './cluster-adapters.js';

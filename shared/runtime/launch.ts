@@ -17,9 +17,9 @@ export async function launchNode(brokerOptions: BrokerOptions): Promise<ServiceB
     for (const entry of selectServices(discoverServices(), state.config.workerMode)) broker.createService(entry.schema);
     await broker.start();
   } catch (err) {
+    await broker.stop().catch(() => undefined);
     if (err instanceof StartupRefusal) exitWithRefusal(err);
     log.fatal(`start failed: ${(err as Error).message}`);
-    await broker.stop().catch(() => undefined);
     process.exit(1);
   }
 

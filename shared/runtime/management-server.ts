@@ -20,7 +20,10 @@ export async function startManagementServer(
     const report = await readiness(broker, state);
     return reply.code(report.ready ? 200 : 503).send(report);
   });
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
+  app.get('/metrics', async (_req, reply) => {
+    await state.refreshMetrics();
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
+  });
   await app.listen({ host: state.config.health.host, port: state.config.health.port });
   return app;
 }

@@ -2,6 +2,7 @@ import type { ServiceBroker } from 'moleculer';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { serving } from '../worker-mode/index.js';
+import type { ClusterAdapters } from './cluster-adapters.js';
 import type { ReadinessCheck } from './types.js';
 
 /**
@@ -11,10 +12,13 @@ import type { ReadinessCheck } from './types.js';
 export class NodeState {
   readonly config: Config;
   database: Database | null = null;
+  /** The cluster middleware (lock, IDs, queue, sync signal, cache); null until the node starts. */
+  adapters: ClusterAdapters | null = null;
   /** Set when a stop began: readiness answers 503 from then on, new HTTP requests too. */
   draining = false;
   private readonly checks = new Map<string, ReadinessCheck>();
   private readonly drainers: Array<() => Promise<void>> = [];
+  private readonly metricRefreshers: Array<() => Promise<void>> = [];
 
   constructor(config: Config) {
     this.config = config;
@@ -35,6 +39,21 @@ export class NodeState {
 
   readinessChecks(): ReadonlyMap<string, ReadinessCheck> {
     return this.checks;
+  }
+
+  /** Registers a refresh run before /metrics renders (gauges read from a broker, e.g. queue depth). */
+  onMetrics(refresh: () => Promise<void>): void {
+    this.metricRefreshers.push(refresh);
+  }
+
+  async refreshMetrics(): Promise<void> {
+    await Promise.allSettled(this.metricRefreshers.map((r) => r()));
+  }
+
+  /** The cluster middleware, or an error when the node has not started yet. */
+  cluster(): ClusterAdapters {
+    if (!this.adapters) throw new Error('the cluster adapters are not connected yet (node starting)');
+    return this.adapters;
   }
 
   /**

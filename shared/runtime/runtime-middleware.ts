@@ -9,6 +9,8 @@ import { attachNodeState, type NodeState } from './node-state.js';
 import { exitWithRefusal } from './refusal.js';
 import { describeRole, discoverServices, selectServices, type ServiceEntry } from './service-catalogue.js';
 import type { ServiceMetadata } from './types.js';
+import { ClusterAdapters } from './cluster-adapters.js';
+import { inProcessConflict, watchAdapters } from './adapter-health.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,7 +25,9 @@ export interface RuntimeOptions {
  * - created: the node state is attached to the broker;
  * - serviceCreating: a service WORKER_MODE does not select is refused, naming it;
  * - starting: the management port opens (liveness answers during a long migration), WORKER_MODE keys
- *   are checked against the service files, every-node services are added, the database comes up;
+ *   are checked against the service files, every-node services are added, the database comes up,
+ *   then the cluster adapters connect and a worker ID is leased;
+ * - started: in-process adapters on a node that has company in its cluster refuse the start;
  * - stopping: readiness turns 503 at once, the node keeps serving for SHUTDOWN_DELAY, then the
  *   gateway drains its in-flight requests while the services behind it are still up;
  * - stopped: the management port and the database close.
@@ -32,6 +36,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
   const catalogue = opts.catalogue ?? discoverServices;
   let management: FastifyInstance | null = null;
   let db: DatabaseHandle | null = null;
+  let adapters: ClusterAdapters | null = null;
 
   const refuse = (err: unknown): never => {
     if (opts.exitOnRefusal && err instanceof StartupRefusal) exitWithRefusal(err);
@@ -58,6 +63,28 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     }
     state.database = db.database;
     log.info(`database ${db.database.describe} (schema "${state.config.db.schema}") ready`);
+
+    const cluster = new ClusterAdapters(state.config, broker, log);
+    try {
+      await cluster.connect();
+    } catch (err) {
+      await cluster.close().catch(() => undefined);
+      throw err;
+    }
+    adapters = cluster;
+    state.adapters = cluster;
+    watchAdapters(broker, state, cluster);
+  };
+
+  /**
+   * In-process adapters are fine alone and wrong beside other nodes. Other nodes answer discovery
+   * within a heartbeat; one that is there by then refuses this start, naming the adapters.
+   */
+  const refuseSharedInProcessAdapters = async (broker: ServiceBroker): Promise<void> => {
+    if (!state.config.transporter || !adapters || adapters.inProcess().length === 0) return;
+    await sleep(Math.min(state.config.heartbeatMs, 2000));
+    const conflict = inProcessConflict(broker, adapters);
+    if (conflict) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', [conflict]);
   };
 
   return {
@@ -86,6 +113,8 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     },
 
     async started(broker: ServiceBroker) {
+      // Thrown, not exited: the launcher stops the node (releasing its worker ID) before it exits.
+      await refuseSharedInProcessAdapters(broker);
       broker
         .getLogger('runtime')
         .info(`node ${broker.nodeID} ready: WORKER_MODE="${state.config.workerMode.raw}", services ${broker.services.map((s) => s.name).join(', ')}`);
@@ -102,6 +131,8 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
 
     async stopped() {
       await management?.close();
+      await adapters?.close();
+      state.adapters = null;
       await db?.stop();
       state.database = null;
     },

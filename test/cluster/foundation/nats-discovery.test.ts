@@ -9,6 +9,16 @@ interface ServiceInfo {
   nodes: string[];
 }
 
+/** Everything shared through Redis: what a real cluster runs with. */
+const CLUSTER_ADAPTERS = {
+  REDIS_URL: SERVICES.redis.url,
+  CACHE_DEFAULT_STORE: 'redis',
+  PUBSUB_ADAPTER: 'redis',
+  QUEUE_ADAPTER: 'redis',
+  LOCK_ADAPTER_DEFAULT: 'redis',
+  WORKER_ID_ADAPTER: 'redis',
+};
+
 describe('two nodes over the machine NATS', () => {
   const schema = uniqueSchema('nt');
   const namespace = `t${randomBytes(4).toString('hex')}`;
@@ -17,8 +27,15 @@ describe('two nodes over the machine NATS', () => {
   let observer: ServiceBroker;
 
   beforeAll(async () => {
-    await requireServices('postgres', 'nats');
-    const env = { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, TRANSPORTER: SERVICES.nats.url, NAMESPACE: namespace, HEARTBEAT_INTERVAL: '1' };
+    await requireServices('postgres', 'nats', 'redis');
+    const env = {
+      DATABASE_URL: testDatabaseUrl(),
+      DB_SCHEMA: schema,
+      TRANSPORTER: SERVICES.nats.url,
+      NAMESPACE: namespace,
+      HEARTBEAT_INTERVAL: '1',
+      ...CLUSTER_ADAPTERS,
+    };
     [requests, workflow] = await Promise.all([
       spawnNode({ env: { ...env, WORKER_MODE: '!', NODE_ID: 'requests-1' } }),
       spawnNode({ env: { ...env, WORKER_MODE: 'workflow:process', NODE_ID: 'workflow-1' } }),
@@ -62,6 +79,23 @@ describe('two nodes over the machine NATS', () => {
   test('readiness checks the transporter connection on a networked node', async () => {
     const report = (await (await fetch(`http://127.0.0.1:${workflow.healthPort}/readyz`)).json()) as { checks: Record<string, { ok: boolean }> };
     expect(report.checks.transporter).toEqual(expect.objectContaining({ ok: true }));
+  });
+
+  test('the two nodes lease different worker IDs', async () => {
+    const a = (await observer.call('worker-id.current', {}, { nodeID: 'requests-1' })) as { workerId: number; adapter: string };
+    const b = (await observer.call('worker-id.current', {}, { nodeID: 'workflow-1' })) as { workerId: number };
+    expect(a.adapter).toBe('redis');
+    expect(a.workerId).not.toBe(b.workerId);
+  });
+
+  test('a node with in-process adapters is refused beside them, naming the adapters', async () => {
+    const lonely = await spawnNode({
+      env: { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, TRANSPORTER: SERVICES.nats.url, NAMESPACE: namespace, HEARTBEAT_INTERVAL: '1', WORKER_MODE: '!' },
+    });
+    expect(await lonely.exited).toBe(1);
+    expect(lonely.output()).toMatch(
+      /clusterbase refused to start: LOCK_ADAPTER_DEFAULT=local, WORKER_ID_ADAPTER=local, QUEUE_ADAPTER=memory, PUBSUB_ADAPTER=local, CACHE_DEFAULT_STORE=memory keep state inside this process, but this node shares its cluster with (requests-1|workflow-1|observer)/,
+    );
   });
 
   test('the gateway on the requests node reaches actions through the cluster', async () => {

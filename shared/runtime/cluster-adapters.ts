@@ -1,0 +1,88 @@
+import type { ServiceBroker } from 'moleculer';
+import { type Config, inProcessAdapters } from '../config/index.js';
+import { StartupRefusal } from '../errors/index.js';
+import { createSnowflake, type SnowflakeGenerator } from '../ids/index.js';
+import { resolveLockAdapter, type LockAdapter } from '../lock/index.js';
+import { resolveQueue, type MessageQueue, type QueueStats } from '../queue/index.js';
+import { resolveSyncSignal, type SyncSignal } from '../sync/index.js';
+import { resolveKeyValueCache, resolveBloomFilter, type BloomFilter, type KeyValueCache } from '../cache/index.js';
+import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
+
+type Logger = ReturnType<ServiceBroker['getLogger']>;
+
+/**
+ * The cluster middleware of one node, each behind the adapter its configuration names: lock,
+ * worker-ID lease and snowflake IDs, message queue, sync signal, key/value cache, shared Bloom filter.
+ * Connected before the node's services start, closed after they stop.
+ */
+export class ClusterAdapters {
+  readonly lock: LockAdapter;
+  readonly workerIds: WorkerIdAllocator;
+  readonly ids: SnowflakeGenerator;
+  readonly queue: MessageQueue;
+  readonly sync: SyncSignal;
+  readonly cache: KeyValueCache;
+  /** The shared list of signed-out tokens and other "seen before?" sets. */
+  readonly bloom: BloomFilter;
+  /** Channels this node published to or consumed, reported on /metrics. */
+  readonly queueChannels = new Set<string>();
+
+  constructor(private readonly config: Config, broker: ServiceBroker, private readonly log: Logger) {
+    const a = config.adapters;
+    const prefix = config.namespace ? `cb:${config.namespace}` : 'cb';
+    this.lock = resolveLockAdapter(a.lock.type === 'redis' ? { type: 'redis', url: a.lock.url!, prefix } : { type: 'memory' });
+    this.workerIds = resolveWorkerIdAllocator(
+      a.workerId.type === 'redis' ? { type: 'redis', url: a.workerId.url!, prefix, leaseMs: a.workerId.leaseMs } : { type: 'memory', leaseMs: a.workerId.leaseMs },
+    );
+    this.ids = createSnowflake({ workerIds: this.workerIds });
+    const queueLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
+    this.queue = resolveQueue(
+      a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : { type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog } as never,
+    );
+    this.sync = resolveSyncSignal(
+      (a.sync.type === 'redis'
+        ? { type: 'redis', url: a.sync.url!, prefix: `${prefix}:sync`, retention: a.sync.retention, nodeId: config.nodeId, logger: queueLog }
+        : a.sync.type === 'transporter'
+          ? { type: 'transporter', broker, nodeId: config.nodeId, logger: queueLog }
+          : { type: 'local', nodeId: config.nodeId, logger: queueLog }) as never,
+    );
+    this.cache = resolveKeyValueCache(
+      a.cache.type === 'redis' ? { type: 'redis', url: a.cache.url!, prefix: `${prefix}:cache` } : { type: 'memory', prefix: `${prefix}:cache` },
+    );
+    const bloom = { name: 'signed-out-tokens', expectedItems: 1_000_000, falsePositiveRate: 0.001, prefix: `${prefix}:bloom` };
+    this.bloom = resolveBloomFilter(a.cache.type === 'redis' ? { ...bloom, type: 'redis', url: a.cache.url! } : { ...bloom, type: 'memory' });
+  }
+
+  /** Connects every adapter and leases a worker ID; refuses the start when all 32 are taken. */
+  async connect(): Promise<void> {
+    const parts = [this.lock, this.queue, this.sync, this.cache, this.bloom] as Array<{ connect?: () => Promise<void> }>;
+    await Promise.all(parts.map((p) => p.connect?.()));
+    try {
+      const id = await this.workerIds.acquire();
+      this.log.info(`worker ID ${id} leased (${this.workerIds.type}, lease ${this.workerIds.leaseMs} ms)`);
+    } catch (err) {
+      if (err instanceof WorkerIdsExhaustedError) throw new StartupRefusal('CB_ERR_WORKER_ID_EXHAUSTED', [`WORKER_ID_ADAPTER: ${err.message}`]);
+      throw err;
+    }
+    this.workerIds.onLost((event) =>
+      this.log.error(`worker ID ${event.workerId} lease lost (${event.reason}): this node issues no IDs and is not ready until it leases one again`),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    const parts = [this.sync, this.lock, this.cache, this.bloom, this.workerIds] as Array<{ close?: () => Promise<void> }>;
+    await Promise.allSettled(parts.map((p) => p.close?.()));
+  }
+
+  /** The in-process adapters this node runs with, by the variable that chose them. */
+  inProcess(): string[] {
+    return inProcessAdapters(this.config.adapters);
+  }
+
+  async queueStats(): Promise<Map<string, QueueStats>> {
+    const stats = new Map<string, QueueStats>();
+    await Promise.all([...this.queueChannels].map(async (c) => stats.set(c, await this.queue.stats(c))));
+    return stats;
+  }
+}

@@ -1,0 +1,16 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { cbError } from '../errors/index.js';
+
+type RedisConstructor = new (url: string, options: RedisOptions) => Redis;
+
+/** Loads ioredis only when the Redis adapter is chosen, and opens a client that connects in connect(). */
+export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
+  let RedisClass: RedisConstructor;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    RedisClass = (require('ioredis') as { Redis: RedisConstructor }).Redis;
+  } catch (err) {
+    throw cbError('CB_ERR_CONFIG_INVALID', `The Redis sync signal adapter needs the "ioredis" package: npm install ioredis@5 (${String(err)})`);
+  }
+  return new RedisClass(url, { lazyConnect: true, ...options });
+}
