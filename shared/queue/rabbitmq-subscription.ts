@@ -1,0 +1,176 @@
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { MessageHandler, QueueLogger } from './types.js';
+import type { RabbitConnection } from './rabbitmq-connection.js';
+import type { RabbitPublisher } from './rabbitmq-publisher.js';
+import type { ChannelQueues } from './rabbitmq-topology.js';
+import { parseRabbitEnvelope, type RabbitEnvelope } from './rabbitmq-envelope.js';
+import { InFlight, type Delivery } from './in-flight.js';
+import { errorText } from './queue-errors.js';
+
+export interface RabbitSubscriptionSettings {
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly retryDelayMs: number;
+  readonly logger: QueueLogger | undefined;
+}
+
+/**
+ * One consumer on its own channel: prefetch = concurrency, so every unacked delivery is a running
+ * handler and nothing sits in a client-side buffer. Ack after the handler resolves; on failure the
+ * next attempt (or the dead letter) is published and confirmed first, then the original acked, so a
+ * crash in between duplicates rather than loses. When the channel or connection goes, running
+ * deliveries are abandoned (RabbitMQ requeues them) and the consumer comes back on a new channel.
+ */
+export class RabbitSubscription {
+  private channel: Channel | undefined;
+  private consumerTag: string | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private restarts = 0;
+  private readonly inFlight = new InFlight();
+
+  constructor(
+    private readonly conn: RabbitConnection,
+    private readonly publisher: RabbitPublisher,
+    private readonly queues: ChannelQueues,
+    private readonly handler: MessageHandler,
+    private readonly settings: RabbitSubscriptionSettings,
+    private readonly onStopped: () => void,
+  ) {}
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  get queueName(): string {
+    return this.queues.main;
+  }
+
+  /** Starts consuming; resolves once the broker has registered the consumer. */
+  start(): Promise<void> {
+    if (this.stopping || this.channel) return Promise.resolve();
+    this.starting ??= this.open().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  /** The connection dropped: deliveries are void (RabbitMQ requeued them). */
+  connectionLost(): void {
+    this.channel = undefined;
+    this.consumerTag = undefined;
+    this.inFlight.abandonAll('connection to RabbitMQ lost');
+  }
+
+  /** A new connection is up: consume again. */
+  resume(): void {
+    if (this.stopping) return;
+    this.start().catch((err: unknown) => {
+      this.settings.logger?.warn(`queue consumer on ${this.queues.main} could not restart:`, errorText(err));
+      this.scheduleRestart();
+    });
+  }
+
+  stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      await this.starting?.catch(() => undefined);
+      const ch = this.channel;
+      if (ch && this.consumerTag) await ch.cancel(this.consumerTag).catch(() => undefined);
+      const drained = graceful ? await this.inFlight.drained(timeoutMs) : false;
+      if (!drained) this.inFlight.abandonAll('subscription closed');
+      this.channel = undefined;
+      // Closing the channel hands every unacked message back to the queue.
+      if (ch) await ch.close().catch(() => undefined);
+      this.onStopped();
+    })();
+    return this.stopping;
+  }
+
+  private async open(): Promise<void> {
+    // Declared again on every (re)start: a consumer outlives a deleted queue by recreating it.
+    await this.publisher.declareChannel(this.queues, this.restarts++ > 0);
+    const model = await this.conn.model(this.settings.timeoutMs);
+    const ch = await model.createChannel();
+    ch.on('error', (err: unknown) => this.settings.logger?.warn(`queue consumer channel on ${this.queues.main}:`, errorText(err)));
+    // Set before consuming: deliveries can arrive before consume() resolves, and settle() checks it.
+    this.channel = ch;
+    ch.on('close', () => this.channelClosed(ch));
+    try {
+      await ch.prefetch(this.settings.concurrency);
+      const { consumerTag } = await ch.consume(this.queues.main, (msg) => void this.onMessage(ch, msg), { noAck: false });
+      this.consumerTag = consumerTag;
+    } catch (err) {
+      if (this.channel === ch) this.channel = undefined;
+      await ch.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private channelClosed(ch: Channel): void {
+    if (this.channel !== ch) return;
+    this.channel = undefined;
+    this.consumerTag = undefined;
+    this.inFlight.abandonAll('consumer channel closed');
+    // A channel-level failure on a live connection (queue deleted, broker-side cancel): try again later.
+    // A dropped connection is handled by resume() once it is back.
+    if (!this.stopping && this.conn.isOpen) this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    if (this.stopping || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.conn.isOpen) this.resume();
+    }, this.settings.retryDelayMs);
+  }
+
+  private async onMessage(ch: Channel, msg: ConsumeMessage | null): Promise<void> {
+    if (msg === null) {
+      // The broker cancelled the consumer (queue deleted): drop the channel, channelClosed() retries.
+      await ch.close().catch(() => undefined);
+      return;
+    }
+    const delivery = this.inFlight.start();
+    let env: RabbitEnvelope;
+    try {
+      env = parseRabbitEnvelope(msg.content);
+    } catch {
+      // Not ours: reject without requeue, which the main queue dead-letters to the .dlq.
+      this.settle(delivery, ch, () => ch.nack(msg, false, false));
+      return;
+    }
+    const due = env.notBefore === undefined || env.notBefore <= Date.now();
+    let failure: string | undefined;
+    if (due) {
+      try {
+        await this.handler(env.body, { attempt: env.attempt + 1, id: env.id, signal: delivery.signal });
+      } catch (err) {
+        failure = errorText(err);
+      }
+    }
+    if (delivery.abandoned) return;
+    try {
+      if (!due) await this.publisher.send(this.queues, env);
+      else if (failure !== undefined) await this.publisher.failed(this.queues, env, env.attempt + 1, failure);
+      this.settle(delivery, ch, () => ch.ack(msg));
+    } catch (err) {
+      // Could not publish the next step: hand the message back as it was (counts towards x-delivery-limit).
+      this.settings.logger?.warn(`queue could not forward message ${env.id} on ${this.queues.main}:`, errorText(err));
+      this.settle(delivery, ch, () => ch.nack(msg, false, true));
+    }
+  }
+
+  private settle(delivery: Delivery, ch: Channel, op: () => void): void {
+    if (delivery.abandoned) return;
+    if (this.channel === ch) {
+      try {
+        op();
+      } catch (err) {
+        this.settings.logger?.warn(`queue ack failed on ${this.queues.main}:`, errorText(err));
+      }
+    }
+    delivery.finish();
+  }
+}

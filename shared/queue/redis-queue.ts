@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type {
+  CloseOptions,
+  DeadLetter,
+  DeadLettersOptions,
+  MessageHandler,
+  MessageQueue,
+  PublishOptions,
+  QueueStats,
+  RedisQueueOptions,
+  SubscribeOptions,
+  Unsubscribe,
+} from './types.js';
+import { bodyJson, parseEnvelope, rawPayload } from './envelope.js';
+import { RedisSubscription } from './redis-subscription.js';
+import { errorText, queueClosed, queueConfig, queueUnavailable } from './queue-errors.js';
+import {
+  checkChannel,
+  checkClose,
+  checkConcurrency,
+  checkLimit,
+  checkPublishOptions,
+  msOption,
+  resolveCommon,
+  type ResolvedCommon,
+} from './validate.js';
+
+/**
+ * BullMQ jobIds may not be integers nor contain ':'; ours may. Ids that BullMQ would refuse are
+ * percent-encoded behind a leading '%' (which no unencoded id has, since '%' forces encoding).
+ */
+export function bullJobId(id: string): string {
+  return /[:%]/.test(id) || `${Number.parseInt(id, 10)}` === id ? `%${encodeURIComponent(id)}` : id;
+}
+
+/** BullMQ queue names may not contain ':'; channel names cannot contain '~', so this is one to one. */
+function bullQueueName(channel: string): string {
+  return channel.replaceAll(':', '~');
+}
+
+const COUNTED_STATES = ['wait', 'prioritized', 'waiting-children', 'delayed', 'active', 'failed'] as const;
+
+/**
+ * Redis adapter on BullMQ: one BullMQ queue per channel under the key prefix `<prefix>:queue`.
+ * Retries and backoff are BullMQ's; the dead-letter queue is BullMQ's failed set (kept, never
+ * trimmed) and requeue is `job.retry` with the attempt counters reset. A consumer that dies keeps its
+ * jobs locked for `lockDurationMs`; after that another worker's stalled check (every
+ * `stalledIntervalMs`) puts them back to wait, up to `redeliveryLimit` times, then fails them.
+ */
+export class RedisQueue implements MessageQueue {
+  readonly type = 'redis' as const;
+  private readonly options: ResolvedCommon;
+  private readonly url: string;
+  private readonly bullPrefix: string;
+  private readonly lockDurationMs: number;
+  private readonly stalledIntervalMs: number;
+  private readonly drainDelaySec: number;
+  /** Publisher / admin connection: fails commands after a few reconnect attempts instead of hanging. */
+  private client: Redis | undefined;
+  /** Shared by workers (BullMQ duplicates it for their blocking reads); must not give up on commands. */
+  private workerClient: Redis | undefined;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private readonly queues = new Map<string, Queue>();
+  private readonly subscriptions = new Set<RedisSubscription>();
+  private readonly publishing = new Set<Promise<unknown>>();
+
+  constructor(options: RedisQueueOptions) {
+    this.options = resolveCommon(options);
+    if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+      throw queueConfig('The redis queue adapter needs a redis:// or rediss:// URL (QUEUE_ADAPTER_REDIS_URL or REDIS_URL)');
+    }
+    this.url = options.url;
+    this.bullPrefix = `${this.options.prefix}:queue`;
+    this.lockDurationMs = msOption('lockDurationMs', options.lockDurationMs, 30_000);
+    this.stalledIntervalMs = msOption('stalledIntervalMs', options.stalledIntervalMs, 30_000);
+    this.drainDelaySec = Math.max(1, Math.ceil(msOption('drainDelayMs', options.drainDelayMs, 5_000) / 1000));
+  }
+
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(queueClosed());
+    this.connecting ??= this.open().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const onError = (err: unknown) => this.options.logger?.warn('queue redis connection error:', errorText(err));
+    const name = `${this.bullPrefix}:${process.pid}`;
+    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: `${name}:publisher` });
+    const workerClient = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: `${name}:worker` });
+    client.on('error', onError);
+    workerClient.on('error', onError);
+    try {
+      await Promise.all([client.connect(), workerClient.connect()]);
+    } catch (err) {
+      client.disconnect();
+      workerClient.disconnect();
+      throw queueUnavailable(`Cannot connect to Redis for the message queue`, err);
+    }
+    this.client = client;
+    this.workerClient = workerClient;
+  }
+
+  async close(options?: CloseOptions): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const close = checkClose(options);
+    await Promise.all([...this.subscriptions].map((s) => s.stop(close.graceful, close.timeoutMs)));
+    await Promise.allSettled([...this.publishing]);
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+    await this.connecting?.catch(() => undefined);
+    for (const c of [this.client, this.workerClient]) {
+      if (!c) continue;
+      if (c.status === 'ready') await c.quit().catch(() => c.disconnect());
+      else c.disconnect();
+    }
+  }
+
+  async publish(channel: string, message: unknown, options?: PublishOptions): Promise<string> {
+    const q = await this.queue(channel);
+    const o = checkPublishOptions(options, this.options);
+    bodyJson(message);
+    const id = o.jobId ?? randomUUID();
+    const retentionSec = Math.ceil(this.options.completedRetentionMs / 1000);
+    const adding = q.add(
+      channel,
+      { v: 1, id, publishedAt: Date.now(), body: message },
+      {
+        jobId: bullJobId(id),
+        attempts: o.attempts,
+        backoff: { type: o.backoff.type, delay: o.backoff.delayMs },
+        ...(o.delayMs > 0 ? { delay: o.delayMs } : {}),
+        removeOnComplete: retentionSec > 0 && this.options.completedRetentionCount > 0 ? { age: retentionSec, count: this.options.completedRetentionCount } : true,
+        removeOnFail: false,
+      },
+    );
+    this.publishing.add(adding);
+    try {
+      await adding;
+    } catch (err) {
+      throw queueUnavailable('Redis did not store the message', err);
+    } finally {
+      this.publishing.delete(adding);
+    }
+    return id;
+  }
+
+  async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Unsubscribe> {
+    checkChannel(channel);
+    const concurrency = checkConcurrency(options);
+    await this.connect();
+    if (this.closed) throw queueClosed();
+    const sub = new RedisSubscription(handler as MessageHandler, this.options, () => this.subscriptions.delete(sub));
+    const worker = new Worker(bullQueueName(channel), (job, token, signal) => sub.process(job, token, signal), {
+      connection: this.workerClient as Redis,
+      prefix: this.bullPrefix,
+      concurrency,
+      lockDuration: this.lockDurationMs,
+      stalledInterval: this.stalledIntervalMs,
+      maxStalledCount: this.options.redeliveryLimit,
+      drainDelay: this.drainDelaySec,
+      autorun: true,
+    });
+    worker.on('error', (err) => this.options.logger?.warn(`queue worker error on ${channel}:`, errorText(err)));
+    sub.attach(worker);
+    this.subscriptions.add(sub);
+    try {
+      await worker.waitUntilReady();
+    } catch (err) {
+      await sub.stop(false, undefined);
+      throw queueUnavailable('Cannot start the Redis queue worker', err);
+    }
+    return (o?: CloseOptions) => {
+      const close = checkClose(o);
+      return sub.stop(close.graceful, close.timeoutMs);
+    };
+  }
+
+  async deadLetters(channel: string, options?: DeadLettersOptions): Promise<DeadLetter[]> {
+    const limit = checkLimit(options?.limit);
+    const q = await this.queue(channel);
+    const jobs = await this.wrap(q.getJobs(['failed'], 0, limit - 1, true));
+    return jobs.filter((job): job is Job => Boolean(job)).map((job) => deadLetterOf(job));
+  }
+
+  async requeueDeadLetters(channel: string, ids?: readonly string[]): Promise<number> {
+    const q = await this.queue(channel);
+    const jobs: Job[] = [];
+    if (ids) {
+      for (const id of ids) {
+        const job = await this.wrap(q.getJob(bullJobId(id)));
+        if (job) jobs.push(job);
+      }
+    } else {
+      const page = 1000;
+      for (let start = 0; ; start += page) {
+        const batch = (await this.wrap(q.getJobs(['failed'], start, start + page - 1, true))).filter((job): job is Job => Boolean(job));
+        jobs.push(...batch);
+        if (batch.length < page) break;
+      }
+    }
+    let moved = 0;
+    for (const job of jobs) {
+      try {
+        parseEnvelope(job.data);
+      } catch {
+        continue; // a payload that never parsed would come straight back
+      }
+      try {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        moved += 1;
+      } catch {
+        // not failed any more (another node requeued it, or it was removed): nothing to move
+      }
+    }
+    return moved;
+  }
+
+  async stats(channel: string): Promise<QueueStats> {
+    const q = await this.queue(channel);
+    const c = await this.wrap(q.getJobCounts(...COUNTED_STATES));
+    const n = (k: (typeof COUNTED_STATES)[number]) => c[k] ?? 0;
+    return {
+      waiting: n('wait') + n('prioritized') + n('waiting-children'),
+      delayed: n('delayed'),
+      inFlight: n('active'),
+      deadLettered: n('failed'),
+    };
+  }
+
+  async deleteChannel(channel: string): Promise<void> {
+    const q = await this.queue(channel);
+    await this.wrap(q.obliterate({ force: true }));
+    this.queues.delete(channel);
+    await q.close();
+  }
+
+  /** Test hook: stores a job whose data is the given payload as-is, as a foreign producer might. */
+  async injectRaw(channel: string, payload: string): Promise<void> {
+    const q = await this.queue(channel);
+    await q.add(channel, rawPayload(payload), { attempts: 1, removeOnFail: false });
+  }
+
+  private async queue(channel: string): Promise<Queue> {
+    checkChannel(channel);
+    if (this.closed) throw queueClosed();
+    await this.connect();
+    if (this.closed) throw queueClosed();
+    let q = this.queues.get(channel);
+    if (!q) {
+      q = new Queue(bullQueueName(channel), { connection: this.client as Redis, prefix: this.bullPrefix });
+      q.on('error', (err) => this.options.logger?.warn(`queue error on ${channel}:`, errorText(err)));
+      this.queues.set(channel, q);
+    }
+    return q;
+  }
+
+  private async wrap<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (err) {
+      throw queueUnavailable('Redis queue operation failed', err);
+    }
+  }
+}
+
+function deadLetterOf(job: Job): DeadLetter {
+  const base = { error: job.failedReason ?? '', attempts: job.attemptsMade, failedAt: job.finishedOn ?? 0 };
+  try {
+    const env = parseEnvelope(job.data);
+    return { id: env.id, message: env.body, ...base };
+  } catch {
+    const raw = job.id ?? '';
+    return { id: raw.startsWith('%') ? decodeURIComponent(raw.slice(1)) : raw, message: job.data, ...base };
+  }
+}

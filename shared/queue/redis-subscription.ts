@@ -1,0 +1,112 @@
+import { UnrecoverableError, WaitingError, type Job, type Worker } from 'bullmq';
+import type { MessageHandler } from './types.js';
+import { EnvelopeError, parseEnvelope } from './envelope.js';
+import { InFlight } from './in-flight.js';
+import { errorText } from './queue-errors.js';
+import type { ResolvedCommon } from './validate.js';
+
+/** One BullMQ worker's view: runs the handler per job, and stops gracefully or by force. */
+export class RedisSubscription {
+  private worker: Worker | undefined;
+  private readonly inFlight = new InFlight();
+  /** Running processor calls; a forced stop lets abandoned ones return their job before closing the worker. */
+  private readonly processing = new Set<Promise<unknown>>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly handler: MessageHandler,
+    private readonly options: ResolvedCommon,
+    private readonly onStopped: () => void,
+  ) {}
+
+  attach(worker: Worker): void {
+    this.worker = worker;
+  }
+
+  /**
+   * BullMQ processor (three declared parameters, so BullMQ passes its lock-loss signal). A delivery we
+   * abandon (forced stop, close timeout) is moved back to wait at once and BullMQ is told so with a
+   * WaitingError, which costs no attempt. Deliveries that ended without an outcome, ours or stalled
+   * ones, are counted as attemptsStarted - attemptsMade - 1; past `redeliveryLimit` the job fails.
+   */
+  process(job: Job, token: string | undefined, lockSignal: AbortSignal | undefined): Promise<void> {
+    const p = this.run(job, token, lockSignal);
+    this.processing.add(p);
+    const forget = () => this.processing.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  private async run(job: Job, token: string | undefined, lockSignal: AbortSignal | undefined): Promise<void> {
+    let body: unknown;
+    let id: string;
+    try {
+      const env = parseEnvelope(job.data);
+      body = env.body;
+      id = env.id;
+    } catch (err) {
+      throw new UnrecoverableError(err instanceof EnvelopeError ? err.message : errorText(err));
+    }
+    const redeliveries = (job.attemptsStarted || 1) - 1 - job.attemptsMade;
+    if (redeliveries > this.options.redeliveryLimit) {
+      throw new UnrecoverableError(`delivered ${redeliveries + 1} times without an outcome (redelivery limit ${this.options.redeliveryLimit})`);
+    }
+    const delivery = this.inFlight.start();
+    let lockLost = false;
+    const onLockLost = () => {
+      lockLost = true;
+      delivery.abandon('the message lock was lost; it will be delivered again');
+    };
+    lockSignal?.addEventListener('abort', onLockLost, { once: true });
+    const handling = Promise.resolve().then(() => this.handler(body, { attempt: job.attemptsMade + 1, id, signal: delivery.signal }));
+    handling.catch(() => undefined); // an abandoned handler's late failure is nobody's business
+    const abandoned = new Promise<'abandoned'>((resolve) => {
+      if (delivery.signal.aborted) resolve('abandoned');
+      else delivery.signal.addEventListener('abort', () => resolve('abandoned'), { once: true });
+    });
+    try {
+      const outcome = await Promise.race([handling.then(() => 'done' as const), abandoned]);
+      if (outcome === 'abandoned') {
+        if (!lockLost && token) {
+          await job.moveToWait(token).catch((err: unknown) => this.options.logger?.warn('queue could not return a message:', errorText(err)));
+        }
+        throw new WaitingError();
+      }
+    } catch (err) {
+      // BullMQ records the message of what we throw as the job's failedReason.
+      throw err instanceof Error ? err : new Error(errorText(err));
+    } finally {
+      lockSignal?.removeEventListener('abort', onLockLost);
+      delivery.finish();
+    }
+  }
+
+  stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {
+    this.stopping ??= (async () => {
+      const worker = this.worker;
+      if (!worker) return;
+      const log = (err: unknown) => this.options.logger?.warn('queue worker close failed:', errorText(err));
+      if (graceful) {
+        const closing = worker.close(false);
+        closing.catch(log);
+        const finished = await Promise.race([
+          closing.then(() => true, () => true),
+          ...(timeoutMs === undefined ? [] : [new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]),
+        ]);
+        if (!finished) {
+          // Past the bound: abandoned deliveries return to wait, which lets the worker's close finish.
+          this.inFlight.abandonAll('close timed out');
+          await closing.catch(() => undefined);
+        }
+      } else {
+        // close() first: a closing worker does not fetch the returned jobs straight back.
+        const closing = worker.close(true);
+        this.inFlight.abandonAll('subscription closed');
+        await Promise.allSettled([...this.processing]);
+        await closing.catch(log);
+      }
+      this.onStopped();
+    })();
+    return this.stopping;
+  }
+}
