@@ -36,8 +36,10 @@ export class ClusterAdapters {
     );
     this.ids = createSnowflake({ workerIds: this.workerIds });
     const queueLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
-    this.queue = resolveQueue(
-      a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : { type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog } as never,
+    this.queue = this.trackChannels(
+      resolveQueue(
+        a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : ({ type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog } as never),
+      ),
     );
     this.sync = resolveSyncSignal(
       (a.sync.type === 'redis'
@@ -51,6 +53,28 @@ export class ClusterAdapters {
     );
     const bloom = { name: 'signed-out-tokens', expectedItems: 1_000_000, falsePositiveRate: 0.001, prefix: `${prefix}:bloom` };
     this.bloom = resolveBloomFilter(a.cache.type === 'redis' ? { ...bloom, type: 'redis', url: a.cache.url! } : { ...bloom, type: 'memory' });
+  }
+
+  /** The queue, remembering every channel this node publishes to or consumes, for /metrics. */
+  private trackChannels(queue: MessageQueue): MessageQueue {
+    const channels = this.queueChannels;
+    return {
+      type: queue.type,
+      connect: () => queue.connect(),
+      close: (options) => queue.close(options),
+      publish: (channel, message, options) => {
+        channels.add(channel);
+        return queue.publish(channel, message, options);
+      },
+      subscribe: (channel, handler, options) => {
+        channels.add(channel);
+        return queue.subscribe(channel, handler, options);
+      },
+      deadLetters: (channel, options) => queue.deadLetters(channel, options),
+      requeueDeadLetters: (channel, ids) => queue.requeueDeadLetters(channel, ids),
+      stats: (channel) => queue.stats(channel),
+      deleteChannel: (channel) => queue.deleteChannel(channel),
+    };
   }
 
   /** Connects every adapter and leases a worker ID; refuses the start when all 32 are taken. */
