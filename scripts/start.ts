@@ -1,4 +1,5 @@
 import brokerOptions = require('../moleculer.config.js');
-import { launchNode } from '../shared/runtime/index.js';
+import { launchNode, nodeConfig, superviseChildren } from '../shared/runtime/index.js';
 
-void launchNode(brokerOptions);
+// With CLUSTER_MODE, this process only supervises the broker processes it forks.
+if (!superviseChildren(nodeConfig(brokerOptions))) void launchNode(brokerOptions);

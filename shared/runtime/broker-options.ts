@@ -88,5 +88,15 @@ export function createBrokerOptions(config: Config, opts: CreateOptions = {}): N
     tracing: { enabled: false },
     middlewares,
   };
+  configs.set(brokerOptions, config);
   return { brokerOptions, state };
+}
+
+const configs = new WeakMap<BrokerOptions, Config>();
+
+/** The configuration broker options were made from (for the launcher, before any broker exists). */
+export function nodeConfig(options: BrokerOptions): Config {
+  const config = configs.get(options);
+  if (!config) throw new Error('these broker options were not made by createBrokerOptions');
+  return config;
 }

@@ -1,6 +1,6 @@
 export type { ReadinessCheck, ServiceMetadata } from './types.js';
 export { NodeState, nodeState } from './node-state.js';
-export { createBrokerOptions, IDEMPOTENT_RETRY, type NodeOptions } from './broker-options.js';
+export { createBrokerOptions, nodeConfig, IDEMPOTENT_RETRY, type NodeOptions } from './broker-options.js';
 export { discoverServices, selectServices, declaredKeys, SERVICES_DIR, type ServiceEntry } from './service-catalogue.js';
 export { requestsService, processorService, everyNodeService, REQUESTS } from './define-service.js';
 export { readiness, type ReadinessReport } from './readiness.js';
@@ -10,3 +10,4 @@ export { version } from './version.js';
 export { launchNode } from './launch.js';
 export { withClusterLock, appLockKey } from './cluster-lock.js';
 export { ClusterAdapters } from './cluster-adapters.js';
+export { superviseChildren } from './multi-core.js';
