@@ -124,6 +124,16 @@ describe('the API gateway', () => {
     expect((await errorsOf(xml))[0].code).toBe('CB_ERR_HTTP_UNSUPPORTED_MEDIA');
   });
 
+  test("every call gets its own EntityManager, bound to its app's schema", async () => {
+    type Em = { data: { id: number; schema: string; same: boolean } };
+    const first = (await (await fetch(`${base}/probe:em`)).json()) as Em;
+    const second = (await (await fetch(`${base}/probe:em`)).json()) as Em;
+    const shop = (await (await fetch(`${base}/probe:em`, { headers: { 'x-app': 'shop' } })).json()) as Em;
+    expect(first.data.id).not.toBe(second.data.id);
+    expect(first.data).toMatchObject({ schema, same: true });
+    expect(shop.data.schema).toBe('app_shop');
+  });
+
   test('an invalid X-App header is a 400', async () => {
     const res = await fetch(`${base}/probe:list`, { headers: { 'x-app': '../etc' } });
     expect(res.status).toBe(400);

@@ -1,0 +1,42 @@
+/**
+ * autocannon's programmatic API, typed for what the benchmarks use (the package ships no types).
+ * autocannon runs in the calling process: on a small machine it competes for CPU with the server it
+ * measures, equally for both sides of a comparison.
+ */
+export interface LoadOptions {
+  readonly url: string;
+  readonly connections: number;
+  /** Seconds. */
+  readonly duration: number;
+  readonly pipelining?: number;
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+}
+
+type Autocannon = (opts: LoadOptions & { title?: string }) => Promise<AutocannonResult>;
+const autocannon = require('autocannon') as Autocannon;
+
+export interface LoadFigures {
+  /** Mean of autocannon's per-second samples of completed requests. */
+  readonly requestsPerSecond: number;
+  readonly latencyMeanMs: number;
+  readonly latencyP99Ms: number;
+}
+
+/** Runs one load test; throws if any request failed, timed out or answered other than 2xx (the figure would mean nothing). */
+export async function load(opts: LoadOptions): Promise<LoadFigures> {
+  const result = await autocannon({ pipelining: 1, ...opts });
+  if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0 || result.requests.total === 0) {
+    throw new Error(
+      `load on ${opts.url} failed: ${result.requests.total} completed, ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
+    );
+  }
+  return { requestsPerSecond: result.requests.average, latencyMeanMs: result.latency.average, latencyP99Ms: result.latency.p99 };
+}
