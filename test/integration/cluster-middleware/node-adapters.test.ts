@@ -69,7 +69,7 @@ describe('a node with the Redis cluster adapters', () => {
   });
 
   test('withClusterLock runs the work under the lock and hands it the fence', async () => {
-    const ctx = broker.ContextFactory.create(broker, null, {}, { meta: { app: 'main' } });
+    const ctx = broker.ContextFactory.create(broker, null as never, {}, { meta: { app: 'main' } });
     const fence = await withClusterLock(ctx, 'report', async (_signal, fence) => fence, { ttlMs: 3000 });
     expect(fence).toBeGreaterThan(0);
     await expect(broker.call('lock.acquire', { key: 'report', ttl: 1000 })).resolves.toMatchObject({ fence: fence + 1 });
