@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceSettingSchema } from 'moleculer';
-import { createGateway, RouteTable } from '../shared/gateway/index.js';
+import { createGateway, HttpMetrics, RouteTable } from '../shared/gateway/index.js';
 import { nodeState, requestsService } from '../shared/runtime/index.js';
 
 interface Methods {
@@ -40,6 +40,8 @@ const ApiService = requestsService<ServiceSettingSchema, Methods, Vars>({
   async started() {
     const state = nodeState(this.broker);
     this.rebuildRoutes();
+    const metrics = new HttpMetrics({ namespace: this.broker.namespace, nodeID: this.broker.nodeID });
+    state.addMetricsText(() => metrics.render());
     const server = createGateway(this.broker, {
       host: state.config.http.host,
       port: state.config.http.port,
@@ -47,6 +49,7 @@ const ApiService = requestsService<ServiceSettingSchema, Methods, Vars>({
       routes: this.routes,
       isAvailable: () => this.broker.started && !state.draining,
       logger: this.logger,
+      metrics,
     });
     await server.listen({ host: state.config.http.host, port: state.config.http.port });
     this.server = server;

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { ServiceBroker } from 'moleculer';
 
 type Logger = ReturnType<ServiceBroker['getLogger']>;
-import { HttpMetrics } from './http-metrics.js';
+import type { HttpMetrics } from './http-metrics.js';
 import { mapError } from './map-error.js';
 import { parseApiPath } from './parse-api-path.js';
 import type { RouteTable } from './route-table.js';
@@ -17,6 +17,7 @@ export interface GatewayOptions {
   /** False while the node starts or drains: `/api/__health_check` answers 503 then. */
   readonly isAvailable: () => boolean;
   readonly logger: Logger;
+  readonly metrics: HttpMetrics;
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -37,7 +38,7 @@ function header(req: FastifyRequest, name: string): string | undefined {
  * that declares it (on whichever node has it), answered in NocoBase's envelope.
  */
 export function createGateway(broker: ServiceBroker, opts: GatewayOptions): FastifyInstance {
-  const metrics = new HttpMetrics(broker);
+  const { metrics } = opts;
   const app = Fastify({
     logger: false,
     bodyLimit: opts.bodyLimit,

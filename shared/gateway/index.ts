@@ -4,3 +4,4 @@ export { parseApiPath, type ApiTarget } from './parse-api-path.js';
 export { mapError } from './map-error.js';
 export { createGateway, type GatewayOptions } from './gateway-server.js';
 export { restAction } from './rest-action.js';
+export { HttpMetrics } from './http-metrics.js';

@@ -22,7 +22,7 @@ export async function startManagementServer(
   });
   app.get('/metrics', async (_req, reply) => {
     await state.refreshMetrics();
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render());
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render() + state.metricsText());
   });
   await app.listen({ host: state.config.health.host, port: state.config.health.port });
   return app;

@@ -19,6 +19,7 @@ export class NodeState {
   private readonly checks = new Map<string, ReadinessCheck>();
   private readonly drainers: Array<() => Promise<void>> = [];
   private readonly metricRefreshers: Array<() => Promise<void>> = [];
+  private readonly metricTexts: Array<() => string> = [];
 
   constructor(config: Config) {
     this.config = config;
@@ -48,6 +49,15 @@ export class NodeState {
 
   async refreshMetrics(): Promise<void> {
     await Promise.allSettled(this.metricRefreshers.map((r) => r()));
+  }
+
+  /** Adds metrics kept outside Moleculer's registry (already in Prometheus text) to /metrics. */
+  addMetricsText(render: () => string): void {
+    this.metricTexts.push(render);
+  }
+
+  metricsText(): string {
+    return this.metricTexts.map((r) => r()).join('');
   }
 
   /** The cluster middleware, or an error when the node has not started yet. */

@@ -29,6 +29,10 @@ function run(child: ChildProcess): Promise<{ code: number | null; result: NodeRe
   });
 }
 
+// A hang guard, not a speed limit: 4M IDs are at least 8 s of ID time per node by design (128 per ms),
+// and on a shared 2-core machine the four processes can take far longer than the default guard.
+jest.setTimeout(600_000);
+
 describe('4 nodes × 1,000,000 IDs', () => {
   const prefix = `test-${randomUUID()}`;
   const dir = mkdtempSync(join(tmpdir(), 'cb-ids-'));
