@@ -19,6 +19,7 @@ import type { BenchResult } from './support/bench-result.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
 import { load, type LoadFigures } from './support/load.js';
 import { freePort } from './support/ports.js';
+import { runStandalone } from './support/standalone';
 
 export type { BenchResult } from './support/bench-result.js';
 
@@ -153,17 +154,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-if (require.main === module) {
-  run()
-    .then((results) => {
-      for (const r of results) {
-        console.log(`${r.name}: ours ${r.ours.toFixed(0)} ${r.unit}`);
-        console.log(`${r.name}: reference ${r.reference.toFixed(0)} ${r.unit}`);
-        console.log(`${r.name}: ratio ours/reference ${(r.ours / r.reference).toFixed(2)}`);
-      }
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (require.main === module) runStandalone(run);

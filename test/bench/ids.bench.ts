@@ -11,6 +11,7 @@
 import { Snowflake } from '@nocobase/snowflake-id';
 import { createSnowflake } from '../../shared/ids/index.js';
 import { MemoryLeaseStore, resolveWorkerIdAllocator } from '../../shared/worker-id/index.js';
+import { runStandalone } from './support/standalone';
 
 export interface BenchResult {
   name: string;
@@ -59,17 +60,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-if (require.main === module) {
-  run()
-    .then((results) => {
-      for (const r of results) {
-        console.log(`${r.name}: ours ${r.ours.toFixed(0)} ${r.unit}`);
-        console.log(`${r.name}: reference ${r.reference.toFixed(0)} ${r.unit}`);
-        console.log(`${r.name}: ratio ours/reference ${(r.ours / r.reference).toFixed(2)}`);
-      }
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (require.main === module) runStandalone(run);

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { resolveLockAdapter, type LockAdapter } from '../../shared/lock/index.js';
 import { SERVICES } from '../support/services.js';
+import { runStandalone } from './support/standalone';
 
 export interface BenchResult {
   name: string;
@@ -86,17 +87,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-if (require.main === module) {
-  run()
-    .then((results) => {
-      for (const r of results) {
-        console.log(`${r.name}: ours ${r.ours.toFixed(0)} ${r.unit}`);
-        console.log(`${r.name}: reference ${r.reference.toFixed(0)} ${r.unit}`);
-        console.log(`${r.name}: ratio ours/reference ${(r.ours / r.reference).toFixed(2)}`);
-      }
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (require.main === module) runStandalone(run);

@@ -13,6 +13,7 @@ import * as amqp from 'amqplib';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { resolveQueue } from '../../shared/queue/index.js';
+import { runStandalone } from './support/standalone';
 
 export interface BenchResult {
   name: string;
@@ -197,17 +198,4 @@ export async function run(): Promise<BenchResult[]> {
   ];
 }
 
-if (require.main === module) {
-  run()
-    .then((results) => {
-      for (const r of results) {
-        console.log(`${r.name}: ours ${r.ours.toFixed(0)} ${r.unit}`);
-        console.log(`${r.name}: reference ${r.reference.toFixed(0)} ${r.unit}`);
-        console.log(`${r.name}: ratio ours/reference ${(r.ours / r.reference).toFixed(2)}`);
-      }
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (require.main === module) runStandalone(run);
