@@ -30,6 +30,12 @@ import { checkChannel, checkClose, checkConcurrency, checkLimit, checkPublishOpt
  * messages are back in the queue), consumers re-subscribe on the new connection, publishes wait up to
  * `publishTimeoutMs` for it and then fail with CB_ERR_QUEUE_UNAVAILABLE. close() stops the reconnect
  * loop and is clean whether or not the broker is reachable.
+ *
+ * Channel deleted by another node: consumers here are cancelled by the broker and re-subscribe on a
+ * re-created queue after `reconnectDelayMs`; a publish that comes back unroutable declares the queues
+ * again and resends. Before this process re-creates a main queue it found deleted, it closes its own
+ * consumers that predate the deletion and waits out `reconnectDelayMs` (RabbitPublisher explains the
+ * RabbitMQ 3.10 behaviour this guards against).
  */
 export class RabbitQueue implements MessageQueue {
   readonly type = 'rabbitmq' as const;
@@ -68,7 +74,10 @@ export class RabbitQueue implements MessageQueue {
       connectionName: options.connectionName ?? `clusterbase-queue-${process.pid}`,
       logger: this.options.logger,
     });
-    this.publisher = new RabbitPublisher(this.conn, this.options.redeliveryLimit, this.timeoutMs);
+    // A deleted main queue is re-created no sooner than a consumer would come back after its basic.cancel.
+    this.publisher = new RabbitPublisher(this.conn, this.options.redeliveryLimit, this.timeoutMs, this.retryDelayMs, (main, since) =>
+      Promise.all([...this.subscriptions].filter((s) => s.queueName === main).map((s) => s.queueVanished(since))).then(() => undefined),
+    );
     this.conn.onLost(() => {
       for (const s of this.subscriptions) s.connectionLost();
     });
@@ -247,6 +256,7 @@ export class RabbitQueue implements MessageQueue {
     const names = [queues.main, queues.dlq, ...DELAY_STEPS_MS.map((ms) => queues.step(ms))];
     await Promise.all(names.map((name) => this.conn.withChannel(this.timeoutMs, (ch) => ch.deleteQueue(name))));
     this.publisher.forget(names);
+    await this.publisher.mainVanished(queues);
     for (const n of names) this.stepsSeen.delete(n);
     this.probedAt.delete(queues.main);
     this.jobIds.delete(channel);

@@ -24,6 +24,8 @@ export interface RabbitSubscriptionSettings {
 export class RabbitSubscription {
   private channel: Channel | undefined;
   private consumerTag: string | undefined;
+  /** When the current channel's basic.consume was sent. */
+  private consumeSentAt: number | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -60,6 +62,7 @@ export class RabbitSubscription {
   connectionLost(): void {
     this.channel = undefined;
     this.consumerTag = undefined;
+    this.consumeSentAt = undefined;
     this.inFlight.abandonAll('connection to RabbitMQ lost');
   }
 
@@ -70,6 +73,21 @@ export class RabbitSubscription {
       this.settings.logger?.warn(`queue consumer on ${this.queues.main} could not restart:`, errorText(err));
       this.scheduleRestart();
     });
+  }
+
+  /**
+   * This process found our queue deleted (at `since`) and is about to declare it again. If this consumer
+   * was subscribed before that, RabbitMQ may not have cancelled it yet, and would then re-attach it to
+   * the new queue in a state that swallows deliveries (see RabbitPublisher). Closing the channel removes
+   * the consumer broker side whatever state it is in; channelClosed() then brings it back as after a
+   * basic.cancel. A consumer subscribed after `since` is on the new queue already and is left alone.
+   */
+  async queueVanished(since: number): Promise<void> {
+    if (this.stopping) return;
+    await this.starting?.catch(() => undefined);
+    const ch = this.channel;
+    if (!ch || this.consumeSentAt === undefined || this.consumeSentAt > since) return;
+    await ch.close().catch(() => undefined);
   }
 
   stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {
@@ -99,6 +117,7 @@ export class RabbitSubscription {
     ch.on('close', () => this.channelClosed(ch));
     try {
       await ch.prefetch(this.settings.concurrency);
+      this.consumeSentAt = Date.now();
       const { consumerTag } = await ch.consume(this.queues.main, (msg) => void this.onMessage(ch, msg), { noAck: false });
       this.consumerTag = consumerTag;
     } catch (err) {
@@ -112,6 +131,7 @@ export class RabbitSubscription {
     if (this.channel !== ch) return;
     this.channel = undefined;
     this.consumerTag = undefined;
+    this.consumeSentAt = undefined;
     this.inFlight.abandonAll('consumer channel closed');
     // A channel-level failure on a live connection (queue deleted, broker-side cancel): try again later.
     // A dropped connection is handled by resume() once it is back.

@@ -167,7 +167,11 @@ export interface RabbitQueueOptions extends QueueCommonOptions {
   readonly url: string;
   /** AMQP heartbeat; a dead broker or network is noticed after about two of these. Default 10. */
   readonly heartbeatSec?: number;
-  /** First wait before reconnecting after the connection drops; doubles up to `reconnectMaxDelayMs`. Default 500. */
+  /**
+   * First wait before reconnecting after the connection drops; doubles up to `reconnectMaxDelayMs`. Also
+   * how long a consumer cancelled by the broker waits before re-subscribing, and how long after finding a
+   * channel's queue deleted this process waits before re-creating it. Default 500.
+   */
   readonly reconnectDelayMs?: number;
   /** Default 15,000. */
   readonly reconnectMaxDelayMs?: number;

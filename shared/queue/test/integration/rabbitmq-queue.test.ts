@@ -121,6 +121,22 @@ describe('rabbitmq queue adapter', () => {
     expect(got).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
+  it('brings a consumer on one node back when a publisher on another re-creates the channel a third deleted', async () => {
+    const [consumer, producer, admin] = [await node(), await node(), await node()];
+    const ch = channel();
+    const got: unknown[] = [];
+    await consumer.subscribe(ch, (body) => {
+      got.push(body);
+    });
+    await producer.publish(ch, { n: 1 });
+    await waitFor('the first message', () => got.length === 1);
+    await admin.deleteChannel(ch);
+    // The producer re-creates the queue at once unless it waits for the consumer to hear of the deletion.
+    await producer.publish(ch, { n: 2 });
+    await waitFor('the consumer back on the re-created queue', () => got.length === 2);
+    expect(got).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
   it('carries a long delay over several ladder steps and still not before its time', async () => {
     const q = await node();
     const ch = channel();
