@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import qs from 'qs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
 
@@ -45,6 +46,8 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+    // NocoBase's query strings: `filter[title.$includes]=x`, `fields[]=id&fields[]=title`, `appends[]=…`.
+    routerOptions: { querystringParser: (text: string) => qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 }) },
   });
 
   // While the server closes, answers carry `Connection: close`, so a keep-alive connection ends after
@@ -93,7 +96,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
 
   const dispatch = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = (req.params as { '*': string })['*'];
-    const target = parseApiPath(path);
+    const target = parseApiPath(path, req.method);
     if (!target) return reply.code(404).send(errorBody(`No route ${req.method} /api/${path}`, 'CB_ERR_HTTP_NOT_FOUND'));
 
     const lookup = opts.routes.lookup(target.resource, target.action);
@@ -127,6 +130,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     const params: Record<string, unknown> = { ...(req.query as object) };
     if (req.body !== undefined) params.values = req.body;
     if (target.associatedIndex !== undefined) params.associatedIndex = target.associatedIndex;
+    if (target.filterByTk !== undefined) params.filterByTk = target.filterByTk;
 
     try {
       const result = (await broker.call(route.actionName, params, { meta })) as unknown;

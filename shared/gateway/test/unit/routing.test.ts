@@ -10,8 +10,32 @@ describe('API paths', () => {
     ['workflows/42/nodes:create', { resource: 'workflows.nodes', action: 'create', associatedIndex: '42' }],
   ])('%s', (path, target) => expect(parseApiPath(path)).toEqual(target));
 
-  test.each(['products', 'products:', ':list', 'a/b:list', 'a/b/c/d:list', 'pro ducts:list', 'products:li st'])('"%s" is not an API path', (path) => {
+  test.each(['products:', ':list', 'a/b:list', 'a/b/c/d:list', 'pro ducts:list', 'products:li st'])('"%s" is not an API path', (path) => {
     expect(parseApiPath(path)).toBeNull();
+  });
+
+  test.each([
+    ['GET', 'products', { resource: 'products', action: 'list' }],
+    ['POST', 'products', { resource: 'products', action: 'create' }],
+    ['GET', 'products/1', { resource: 'products', action: 'get', filterByTk: '1' }],
+    ['PUT', 'products/1', { resource: 'products', action: 'update', filterByTk: '1' }],
+    ['PATCH', 'products/1', { resource: 'products', action: 'update', filterByTk: '1' }],
+    ['DELETE', 'products/1', { resource: 'products', action: 'destroy', filterByTk: '1' }],
+    ['GET', 'collections/products/fields', { resource: 'collections.fields', action: 'list', associatedIndex: 'products' }],
+    ['DELETE', 'collections/products/fields/sku', { resource: 'collections.fields', action: 'destroy', associatedIndex: 'products', filterByTk: 'sku' }],
+  ])('REST style: %s %s', (method, path, target) => {
+    expect(parseApiPath(path, method)).toEqual(target);
+  });
+
+  test.each([
+    ['DELETE', 'products'],
+    ['PUT', 'products'],
+    ['POST', 'products/1'],
+    ['GET', 'products/1/fields/x/y'],
+    ['GET', 'products//1'],
+    ['GET', 'products/%E0%A4%A'],
+  ])('REST style: %s %s is not an API path', (method, path) => {
+    expect(parseApiPath(path, method)).toBeNull();
   });
 });
 
