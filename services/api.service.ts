@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceSettingSchema } from 'moleculer';
 import { createGateway, HttpMetrics, RouteTable } from '../shared/gateway/index.js';
-import { nodeState, requestsService } from '../shared/runtime/index.js';
+import { nodeState, requestsService, version } from '../shared/runtime/index.js';
 
 interface Methods {
   rebuildRoutes(): void;
@@ -50,6 +50,7 @@ const ApiService = requestsService<ServiceSettingSchema, Methods, Vars>({
       isAvailable: () => this.broker.started && !state.draining,
       logger: this.logger,
       metrics,
+      version,
     });
     await server.listen({ host: state.config.http.host, port: state.config.http.port });
     this.server = server;

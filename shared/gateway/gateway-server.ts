@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import qs from 'qs';
+import fastifyStatic from '@fastify/static';
+import * as swaggerUiDist from 'swagger-ui-dist';
+import { openApiDocument } from './openapi.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
 
@@ -19,7 +22,17 @@ export interface GatewayOptions {
   readonly isAvailable: () => boolean;
   readonly logger: Logger;
   readonly metrics: HttpMetrics;
+  /** clusterbase's version, for the OpenAPI document. */
+  readonly version: string;
 }
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>clusterbase API</title>
+<link rel="stylesheet" href="/api/__docs/assets/swagger-ui.css"></head>
+<body><div id="docs"></div>
+<script src="/api/__docs/assets/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({ url: '/api/__openapi.json', dom_id: '#docs' });</script>
+</body></html>`;
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const READ_METHODS = new Set(['GET', 'POST']);
@@ -86,6 +99,16 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody(`No route ${req.method} ${req.url.split('?')[0]}`, 'CB_ERR_HTTP_NOT_FOUND')),
   );
+
+  let openApi: { version: number; text: string } | null = null;
+  app.get('/api/__openapi.json', (_req, reply) => {
+    if (openApi?.version !== opts.routes.version) {
+      openApi = { version: opts.routes.version, text: JSON.stringify(openApiDocument(opts.routes, { title: 'clusterbase API', version: opts.version })) };
+    }
+    return reply.type('application/json; charset=utf-8').send(openApi.text);
+  });
+  app.register(fastifyStatic, { root: swaggerUiDist.getAbsoluteFSPath(), prefix: '/api/__docs/assets/', decorateReply: false });
+  app.get('/api/__docs', (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
 
   app.get('/api/__health_check', (_req, reply) => {
     if (opts.isAvailable()) return reply.type('text/plain; charset=utf-8').send('ok');

@@ -5,6 +5,14 @@ export interface Route {
   readonly write: boolean;
 }
 
+/** A route with what the OpenAPI document needs: its resource, action and parameter schema. */
+export interface RouteEntry extends Route {
+  readonly resource: string;
+  readonly action: string;
+  /** The action's fastest-validator `params` schema, if it declares one. */
+  readonly params?: Record<string, unknown>;
+}
+
 export type Lookup =
   | { readonly found: true; readonly route: Route }
   | { readonly found: false; readonly reason: 'resource' | 'action' };
@@ -12,7 +20,7 @@ export type Lookup =
 interface ActionListItem {
   readonly name: string;
   readonly available: boolean;
-  readonly action?: { readonly rest?: RestDeclaration };
+  readonly action?: { readonly rest?: RestDeclaration; readonly params?: Record<string, unknown> };
 }
 
 /**
@@ -21,17 +29,25 @@ interface ActionListItem {
  */
 export class RouteTable {
   private resources = new Map<string, Map<string, Route>>();
+  private list: RouteEntry[] = [];
+  /** Bumped on every rebuild, so derived documents (OpenAPI) know when to regenerate. */
+  version = 0;
 
   rebuild(actions: readonly ActionListItem[]): void {
     const next = new Map<string, Map<string, Route>>();
+    const list: RouteEntry[] = [];
     for (const item of actions) {
       const rest = item.action?.rest;
       if (!rest || typeof rest.resource !== 'string' || typeof rest.action !== 'string') continue;
       let byAction = next.get(rest.resource);
       if (!byAction) next.set(rest.resource, (byAction = new Map()));
-      byAction.set(rest.action, { actionName: item.name, write: rest.write === true });
+      const route = { actionName: item.name, write: rest.write === true };
+      byAction.set(rest.action, route);
+      list.push({ ...route, resource: rest.resource, action: rest.action, params: item.action?.params });
     }
     this.resources = next;
+    this.list = list.sort((a, b) => `${a.resource}:${a.action}`.localeCompare(`${b.resource}:${b.action}`));
+    this.version++;
   }
 
   lookup(resource: string, action: string): Lookup {
@@ -39,6 +55,10 @@ export class RouteTable {
     if (!byAction) return { found: false, reason: 'resource' };
     const route = byAction.get(action);
     return route ? { found: true, route } : { found: false, reason: 'action' };
+  }
+
+  entries(): readonly RouteEntry[] {
+    return this.list;
   }
 
   get size(): number {

@@ -145,6 +145,28 @@ describe('the API gateway', () => {
     expect(shop.data.schema).toBe('app_shop');
   });
 
+  test('publishes an OpenAPI document of its routes, generated from their schemas, and a docs page', async () => {
+    const doc = (await (await fetch(`${base}/__openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { parameters: Array<{ name: string; required: boolean; schema: unknown }>; requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/app:getInfo', '/api/probe:create', '/api/probe:slow']));
+    // A write is POST only, with its body schema from the action's `values` params.
+    expect(Object.keys(doc.paths['/api/probe:create']!)).toEqual(['post']);
+    expect(doc.paths['/api/probe:create']!.post!.requestBody!.content['application/json']!.schema).toEqual({
+      type: 'object',
+      properties: { name: { type: 'string', minLength: 1 } },
+      required: ['name'],
+    });
+    expect(doc.paths['/api/probe:slow']!.get!.parameters).toEqual([{ name: 'ms', in: 'query', required: true, schema: { type: 'number' , exclusiveMinimum: 0 } }]);
+
+    const page = await fetch(`${base}/__docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/api/__openapi.json');
+    expect((await fetch(`${base}/__docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
+  });
+
   test('an invalid X-App header is a 400', async () => {
     const res = await fetch(`${base}/probe:list`, { headers: { 'x-app': '../etc' } });
     expect(res.status).toBe(400);
