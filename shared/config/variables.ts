@@ -113,6 +113,30 @@ export const variables = {
     doc: 'Multi-core mode: `N` or `max` broker processes sharing the ports; needs cluster adapters (not memory/local).',
     parse: clusterMode,
   }),
+  APP_KEY: spec({
+    secret: true,
+    doc: 'Secret that signs tokens (JWT); every node must share it. Unset: generated into STORAGE_PATH/keys (with a warning).',
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined;
+      if (raw.length < 16) throw new Error(`must be at least 16 characters, got ${raw.length}`);
+      return raw;
+    },
+  }),
+  APP_AES_SECRET_KEY: spec({
+    secret: true,
+    doc: 'AES-256 key (64 hex characters) that encrypts `encrypted` fields; every node must share it. Unset: generated into STORAGE_PATH/keys (with a warning).',
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined;
+      if (!/^[0-9a-fA-F]{64}$/.test(raw)) {
+        throw new Error(`must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got ${raw.length} characters${/^[0-9a-fA-F]*$/.test(raw) ? '' : ' with non-hex ones'}`);
+      }
+      return raw.toLowerCase();
+    },
+  }),
+  INIT_ROOT_EMAIL: spec({ default: 'admin@nocobase.com', doc: 'Email of the root user made at first start.', parse: text }),
+  INIT_ROOT_USERNAME: spec({ default: 'nocobase', doc: 'Username of the root user made at first start.', parse: text }),
+  INIT_ROOT_PASSWORD: spec({ secret: true, default: 'admin123', doc: 'Password of the root user made at first start (change it; a warning is logged while the default is used).', parse: text }),
+  TOKEN_EXPIRES_IN: spec({ default: '86400', doc: 'Seconds a sign-in token stays valid (default one day, as NocoBase).', parse: seconds(60, 365 * 86400) }),
   SHUTDOWN_DELAY: spec({
     default: '0',
     doc: 'Seconds a stopping node keeps serving while answering 503 on readiness, so load balancers take it out first.',

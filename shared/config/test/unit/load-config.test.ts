@@ -150,3 +150,24 @@ describe('cluster adapters', () => {
     expect(loadConfig({ CLUSTER_MODE: '1' }).clusterMode).toBeNull();
   });
 });
+
+describe('secrets and the root user', () => {
+  test('APP_AES_SECRET_KEY must be 64 hex characters; the refusal gives the length, never the value', () => {
+    const short = refusal({ APP_AES_SECRET_KEY: 'deadbeef' });
+    expect(short).toEqual(['APP_AES_SECRET_KEY: must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got 8 characters']);
+    const nonHex = refusal({ APP_AES_SECRET_KEY: 'z'.repeat(64) });
+    expect(nonHex[0]).toMatch(/got 64 characters with non-hex ones$/);
+    expect(nonHex[0]).not.toContain('zzzz');
+    expect(loadConfig({ APP_AES_SECRET_KEY: 'AB'.repeat(32) }).secrets.aesKeyHex).toBe('ab'.repeat(32));
+  });
+
+  test('APP_KEY shorter than 16 characters is refused; unset keys are generated later', () => {
+    expect(refusal({ APP_KEY: 'short' })).toEqual(['APP_KEY: must be at least 16 characters, got 5']);
+    expect(loadConfig({}).secrets).toEqual({ appKey: null, aesKeyHex: null });
+  });
+
+  test('the root user defaults are NocoBase’s, and using them is flagged', () => {
+    expect(loadConfig({}).auth.root).toEqual({ email: 'admin@nocobase.com', username: 'nocobase', password: 'admin123', defaultsUsed: true });
+    expect(loadConfig({ INIT_ROOT_PASSWORD: 's3cret-pass' }).auth.root.defaultsUsed).toBe(false);
+  });
+});
