@@ -154,6 +154,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     if (req.body !== undefined) params.values = req.body;
     if (target.associatedIndex !== undefined) params.associatedIndex = target.associatedIndex;
     if (target.filterByTk !== undefined) params.filterByTk = target.filterByTk;
+    params.resourceName = target.resource;
 
     try {
       const result = (await broker.call(route.actionName, params, { meta })) as unknown;

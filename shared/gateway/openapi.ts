@@ -90,6 +90,13 @@ export function openApiDocument(routes: RouteTable, info: { title: string; versi
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes.entries()) {
     const [resource, association] = route.resource.split('.');
+    if (resource === '*') {
+      // Records of any collection: documented once, with the collection as a path parameter.
+      const op = operation(route);
+      (op.parameters as unknown[]).unshift({ name: 'collection', in: 'path', required: true, schema: { type: 'string' } });
+      paths[`/api/{collection}:${route.action}`] = route.write ? { post: op } : { get: op, post: { ...op, operationId: `${op.operationId}#post` } };
+      continue;
+    }
     const path = association ? `/api/${resource}/{associatedIndex}/${association}:${route.action}` : `/api/${route.resource}:${route.action}`;
     const op = operation(route);
     if (association) (op.parameters as unknown[]).unshift({ name: 'associatedIndex', in: 'path', required: true, schema: { type: 'string' } });

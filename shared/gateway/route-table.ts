@@ -1,5 +1,8 @@
 import type { RestDeclaration } from './types.js';
 
+/** The resource name of declarations that serve any resource (records of any collection). */
+export const ANY = '*';
+
 export interface Route {
   readonly actionName: string;
   readonly write: boolean;
@@ -50,8 +53,13 @@ export class RouteTable {
     this.version++;
   }
 
+  /**
+   * The route for `resource:action`. A declaration with resource `*` serves every resource no other
+   * declaration names (the records of user-defined collections); its action decides whether the
+   * resource itself exists.
+   */
   lookup(resource: string, action: string): Lookup {
-    const byAction = this.resources.get(resource);
+    const byAction = this.resources.get(resource) ?? (resource.includes('.') ? undefined : this.resources.get(ANY));
     if (!byAction) return { found: false, reason: 'resource' };
     const route = byAction.get(action);
     return route ? { found: true, route } : { found: false, reason: 'action' };

@@ -71,11 +71,11 @@ describe('the API gateway', () => {
 
   test("NocoBase's nested query strings arrive parsed: filter[x.$op]=…, fields[]=…", async () => {
     const res = await fetch(`${base}/probe:get?filter[title.$includes]=Item%201&fields[]=id&fields[]=title&filterByTk=7`);
-    expect(await res.json()).toEqual({ data: { filter: { 'title.$includes': 'Item 1' }, fields: ['id', 'title'], filterByTk: '7' } });
+    expect(await res.json()).toEqual({ data: { filter: { 'title.$includes': 'Item 1' }, fields: ['id', 'title'], filterByTk: '7', resourceName: 'probe' } });
   });
 
   test('REST-style paths reach the same actions', async () => {
-    expect(await (await fetch(`${base}/probe/42`)).json()).toEqual({ data: { filterByTk: '42' } });
+    expect(await (await fetch(`${base}/probe/42`)).json()).toEqual({ data: { filterByTk: '42', resourceName: 'probe' } });
     expect(await (await fetch(`${base}/probe/42`, { method: 'DELETE' })).json()).toEqual({ data: { destroyed: '42' } });
     expect((await fetch(`${base}/probe`)).status).toBe(200);
   });

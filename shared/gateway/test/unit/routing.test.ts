@@ -60,6 +60,18 @@ describe('route table built from action declarations', () => {
   test('an action without a REST declaration is not reachable over HTTP', () => {
     expect(table.size).toBe(2);
   });
+
+  test('a `*` declaration serves every resource no other declaration names', () => {
+    const withAny = new RouteTable();
+    withAny.rebuild([
+      { name: 'data.appInfo', available: true, action: { rest: { resource: 'app', action: 'getInfo', write: false } } },
+      { name: 'data.list', available: true, action: { rest: { resource: '*', action: 'list', write: false } } },
+    ]);
+    expect(withAny.lookup('products', 'list')).toEqual({ found: true, route: { actionName: 'data.list', write: false } });
+    expect(withAny.lookup('products', 'explode')).toEqual({ found: false, reason: 'action' });
+    expect(withAny.lookup('app', 'list')).toEqual({ found: false, reason: 'action' });
+    expect(withAny.lookup('collections.fields', 'list')).toEqual({ found: false, reason: 'resource' });
+  });
 });
 
 describe('errors mapped to HTTP answers', () => {
