@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import type { ClusterAdapters } from './cluster-adapters.js';
 import type { NodeState } from './node-state.js';
@@ -32,7 +33,8 @@ export function inProcessConflict(broker: ServiceBroker, adapters: ClusterAdapte
  * that lost it issues no IDs), in-process adapters must not be shared with other nodes, and queue
  * depth / in-flight / dead-letter counts are exported for autoscaling.
  */
-export function watchAdapters(broker: ServiceBroker, state: NodeState, adapters: ClusterAdapters): void {
+export function watchAdapters(broker: ServiceBroker, state: NodeState, adapters: ClusterAdapters): () => Promise<void> {
+  const pingers = redisPingers(state);
   state.addCheck('worker-id', async () => {
     if (!adapters.workerIds.healthy()) throw new Error('no live worker-ID lease: this node issues no IDs');
   });
@@ -54,5 +56,27 @@ export function watchAdapters(broker: ServiceBroker, state: NodeState, adapters:
     for (const [channel, stats] of await adapters.queueStats()) {
       for (const { field, gauge } of gauges) gauge.set(stats[field], { channel });
     }
+  });
+  return async () => {
+    await Promise.allSettled(pingers.map((p) => p.quit()));
+  };
+}
+
+/**
+ * One readiness check per Redis server the node uses (REDIS_URL and any adapter's own URL): a PING
+ * on a dedicated connection that never queues commands, so an unreachable Redis fails at once.
+ */
+function redisPingers(state: NodeState): Redis[] {
+  const a = state.config.adapters;
+  const urls = new Set([state.config.redisUrl, a.cache.url, a.sync.url, a.lock.url, a.workerId.url, a.queue.type === 'redis' ? a.queue.url : null].filter((u): u is string => !!u));
+  return [...urls].map((url) => {
+    const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectionName: 'cb-readiness' });
+    client.on('error', () => undefined); // reported by the check, not as an unhandled event
+    const u = new URL(url);
+    state.addCheck(urls.size === 1 ? 'redis' : `redis:${u.hostname}:${u.port || 6379}${u.pathname}`, async () => {
+      if (client.status === 'wait' || client.status === 'end') await client.connect().catch(() => undefined);
+      await client.ping();
+    });
+    return client;
   });
 }

@@ -37,6 +37,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
   let management: FastifyInstance | null = null;
   let db: DatabaseHandle | null = null;
   let adapters: ClusterAdapters | null = null;
+  let stopWatching: (() => Promise<void>) | null = null;
 
   const refuse = (err: unknown): never => {
     if (opts.exitOnRefusal && err instanceof StartupRefusal) exitWithRefusal(err);
@@ -73,7 +74,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     }
     adapters = cluster;
     state.adapters = cluster;
-    watchAdapters(broker, state, cluster);
+    stopWatching = watchAdapters(broker, state, cluster);
   };
 
   /**
@@ -131,6 +132,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
 
     async stopped() {
       await management?.close();
+      await stopWatching?.();
       await adapters?.close();
       state.adapters = null;
       await db?.stop();

@@ -51,3 +51,34 @@ describe('/readyz follows the database', () => {
     expect((await readyz()).body.checks.database!.ok).toBe(true);
   });
 });
+
+describe('/readyz follows Redis when one is configured', () => {
+  const schema = uniqueSchema('rr');
+  const redis = new URL(SERVICES.redis.url);
+  const proxy = new TcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+  let node: NodeProcess;
+
+  beforeAll(async () => {
+    await requireServices('postgres', 'redis');
+    const port = await proxy.start();
+    node = await spawnNode({ env: { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, REDIS_URL: `redis://127.0.0.1:${port}` } });
+    await node.waitForReady();
+  });
+
+  afterAll(async () => {
+    await node?.stop();
+    await proxy.cut();
+    await dropSchemas(schema);
+  });
+
+  test('turns 503 naming redis while it is unreachable, and 200 once it is back', async () => {
+    await proxy.cut();
+    const res = await fetch(`http://127.0.0.1:${node.healthPort}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as Readiness;
+    expect(body.checks.redis!.ok).toBe(false);
+    expect(body.checks.database!.ok).toBe(true);
+    await proxy.restore();
+    await node.waitForReady(200);
+  });
+});

@@ -99,5 +99,6 @@ describe('a node with the Redis cluster adapters', () => {
     expect(report.ready).toBe(true);
     expect(report.checks['worker-id']!.ok).toBe(true);
     expect(report.checks.adapters!.ok).toBe(true);
+    expect(report.checks.redis!.ok).toBe(true);
   });
 });
