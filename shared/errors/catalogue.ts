@@ -31,6 +31,14 @@ export const catalogue = {
   CB_ERR_QUEUE_INVALID_MESSAGE: { status: 400, retryable: false, message: 'The message is not JSON the queue can carry' },
   CB_ERR_QUEUE_CLOSED: { status: 503, retryable: true, message: 'The message queue is closed' },
   CB_ERR_QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The message queue broker is not reachable or did not confirm the message' },
+  CB_ERR_DATA_NOT_FOUND: { status: 404, retryable: false, message: 'No such collection or field' },
+  CB_ERR_DATA_CONFLICT: { status: 409, retryable: false, message: 'A record with this unique value already exists' },
+  CB_ERR_DATA_NO_AES_KEY: { status: 500, retryable: false, message: 'No AES key is configured (APP_AES_SECRET_KEY), so encrypted fields cannot be written or read' },
+  CB_ERR_DATA_DECRYPT: { status: 500, retryable: false, message: "An encrypted value could not be decrypted with this node's AES key (a different APP_AES_SECRET_KEY, or a damaged value)" },
+  CB_ERR_AUTH_EMPTY_TOKEN: { status: 401, retryable: false, message: 'Unauthenticated. Please sign in to continue.' },
+  CB_ERR_AUTH_INVALID_TOKEN: { status: 401, retryable: false, message: 'Your session has expired. Please sign in again.' },
+  CB_ERR_AUTH_BAD_CREDENTIALS: { status: 401, retryable: false, message: 'The username/email or password is incorrect, please re-enter' },
+  CB_ERR_AUTH_FORBIDDEN: { status: 403, retryable: false, message: 'No permissions' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { migrationsList } from '../../migrations';
 import { ensureDatabase, migrateSchema, openDatabase, type Database } from '../../index';
 import { dropSchemas, TEST_DATABASE, testDatabaseUrl, uniqueSchema } from '../../../../test/support/database';
 import { requireServices } from '../../../../test/support/services';
@@ -21,14 +22,15 @@ describe('migrations at start', () => {
   test('three nodes starting together: one migrates, the others wait and find nothing to do', async () => {
     const reports = await Promise.all(dbs.map((db) => migrateSchema(db.orm, schema)));
     const applied = reports.flatMap((r) => r.applied);
-    expect(applied).toEqual(['0001-meta']);
+    const all = migrationsList.map((m) => m.name);
+    expect(applied).toEqual(all);
 
     const client = new pg.Client({ connectionString: testDatabaseUrl() });
     await client.connect();
     try {
       const runs = await client.query(`select name from "${schema}"."cb_migrations"`);
-      expect(runs.rows.map((r: { name: string }) => r.name)).toEqual(['0001-meta']);
-      const meta = await client.query(`select key from "${schema}"."cb_meta"`);
+      expect(runs.rows.map((r: { name: string }) => r.name).sort()).toEqual([...all].sort());
+      const meta = await client.query(`select key from "${schema}"."cb_meta" where key = 'installed_at'`);
       expect(meta.rows).toEqual([{ key: 'installed_at' }]);
     } finally {
       await client.end();
