@@ -43,7 +43,10 @@ export function mapError(err: unknown): MappedError {
     const spec = catalogue[code];
     const status = typeof e.code === 'number' && e.code >= 400 && e.code < 600 ? e.code : spec.status;
     const internal = status >= 500 && !spec.retryable && code === 'CB_ERR_INTERNAL';
-    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), code), internal };
+    // NocoBase's clients react to their own codes (EMPTY_TOKEN, INVALID_TOKEN): those win when given.
+    const nocobase = (e.data as { nocobaseCode?: unknown } | undefined)?.nocobaseCode;
+    const shown = typeof nocobase === 'string' ? nocobase : code;
+    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal };
   }
   if (e.name === 'ValidationError' || e.type === 'VALIDATION_ERROR') {
     return { status: 400, body: body(validationMessage(e.data), 'CB_ERR_VALIDATION'), internal: false };

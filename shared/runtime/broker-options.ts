@@ -56,7 +56,7 @@ export function createBrokerOptions(config: Config, opts: CreateOptions = {}): N
   const metrics = new PrometheusTextReporter({});
   const middlewares: Middleware[] = [
     runtimeMiddleware(state, metrics, opts),
-    entityManagerMiddleware(() => state.database, (app) => (app && app !== 'main' ? `app_${app}` : config.db.schema)),
+    entityManagerMiddleware(() => state.database, (app) => state.schemaOf(app)),
   ];
   const brokerOptions: BrokerOptions = {
     namespace: config.namespace,

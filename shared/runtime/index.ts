@@ -11,3 +11,4 @@ export { launchNode } from './launch.js';
 export { withClusterLock, appLockKey } from './cluster-lock.js';
 export { ClusterAdapters } from './cluster-adapters.js';
 export { superviseChildren } from './multi-core.js';
+export { appAuth } from './app-auth.js';

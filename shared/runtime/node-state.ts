@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { serving } from '../worker-mode/index.js';
 import type { ClusterAdapters } from './cluster-adapters.js';
+import type { Secrets } from '../secrets/index.js';
 import type { ReadinessCheck } from './types.js';
 
 /**
@@ -12,6 +13,8 @@ import type { ReadinessCheck } from './types.js';
 export class NodeState {
   readonly config: Config;
   database: Database | null = null;
+  /** APP_KEY and the AES key (from env or generated key files); null until the node starts. */
+  secrets: Secrets | null = null;
   /** The cluster middleware (lock, IDs, queue, sync signal, cache); null until the node starts. */
   adapters: ClusterAdapters | null = null;
   /** Set when a stop began: readiness answers 503 from then on, new HTTP requests too. */
@@ -23,6 +26,11 @@ export class NodeState {
 
   constructor(config: Config) {
     this.config = config;
+  }
+
+  /** The PostgreSQL schema of an app: DB_SCHEMA for `main`, `app_<name>` for sub-applications. */
+  schemaOf(app: string | undefined): string {
+    return !app || app === 'main' ? this.config.db.schema : `app_${app}`;
   }
 
   /** Does this node serve `key` (a processor key, or `!` for requests)? */

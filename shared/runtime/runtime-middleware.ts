@@ -10,6 +10,7 @@ import { exitWithRefusal } from './refusal.js';
 import { describeRole, discoverServices, selectServices, type ServiceEntry } from './service-catalogue.js';
 import type { ServiceMetadata } from './types.js';
 import { ClusterAdapters } from './cluster-adapters.js';
+import { checkFingerprints, loadSecrets } from '../secrets/index.js';
 import { inProcessConflict, watchAdapters } from './adapter-health.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +65,25 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     }
     state.database = db.database;
     log.info(`database ${db.database.describe} (schema "${state.config.db.schema}") ready`);
+
+    const clustered = state.config.transporter !== null || state.config.clusterMode !== null;
+    state.secrets = loadSecrets({
+      appKey: state.config.secrets.appKey ?? undefined,
+      aesKeyHex: state.config.secrets.aesKeyHex ?? undefined,
+      storagePath: state.config.storagePath,
+      clustered,
+      log: { warn: (m) => log.warn(m), error: (m) => log.error(m) },
+    });
+    const secrets = state.secrets;
+    const database = db.database;
+    // A node whose keys differ from the ones the database was first started with must not serve:
+    // its tokens would be refused elsewhere and its encrypted values unreadable. Never fatal at start,
+    // so an operator can see the reason on /readyz.
+    const mismatches = await checkFingerprints(database.fork(), state.config.db.schema, secrets);
+    for (const m of mismatches) log.error(m);
+    state.addCheck('secrets', async () => {
+      if (mismatches.length > 0) throw new Error(mismatches.join('; '));
+    });
 
     const cluster = new ClusterAdapters(state.config, broker, log);
     try {

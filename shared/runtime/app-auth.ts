@@ -1,0 +1,41 @@
+import { AuthService, ensureRootUser, Hs256TokenService } from '../auth/index.js';
+import { cbError } from '../errors/index.js';
+import type { NodeState } from './node-state.js';
+
+type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+
+const services = new WeakMap<NodeState, Map<string, Promise<AuthService>>>();
+
+/**
+ * The AuthService of one app on this node, created once: tokens signed with APP_KEY, the shared
+ * signed-out list (the cluster Bloom filter + table), the root user made at first start, and the
+ * filter refilled from the table (so a flushed Redis does not bring signed-out tokens back).
+ */
+export function appAuth(state: NodeState, app: string, log: Log): Promise<AuthService> {
+  // Sub-applications get their schema from the supervisor (issue 7); until then only `main` exists.
+  if (app !== 'main') return Promise.reject(cbError('CB_ERR_HTTP_NOT_FOUND', `App "${app}" not found`));
+  let byApp = services.get(state);
+  if (!byApp) services.set(state, (byApp = new Map()));
+  let service = byApp.get(app);
+  if (!service) {
+    service = createAppAuth(state, app, log);
+    service.catch(() => byApp!.delete(app));
+    byApp.set(app, service);
+  }
+  return service;
+}
+
+async function createAppAuth(state: NodeState, app: string, log: Log): Promise<AuthService> {
+  const secrets = state.secrets;
+  const database = state.database;
+  if (!secrets || !database) throw new Error('the node is not started');
+  const cluster = state.cluster();
+  const schema = state.schemaOf(app);
+  const tokens = new Hs256TokenService({ key: secrets.appKey, expiresInSec: Math.round(state.config.auth.tokenTtlMs / 1000), clockToleranceSec: 5 });
+  const auth = new AuthService({ schema, app, tokens, signedOut: cluster.bloom, log });
+  const em = database.fork(schema);
+  const root = state.config.auth.root;
+  await ensureRootUser(em, schema, { ...root, ids: cluster.ids, log });
+  await auth.refillSignedOutFilter(em);
+  return auth;
+}
