@@ -1,0 +1,178 @@
+import { cbError } from '../errors/index.js';
+import { foreignKeyField, hasColumn, parseFieldDefinition, PRIMARY_KEY_TYPES } from './field-definition.js';
+import { assertCollectionName, assertFieldName, NAME_PATTERN } from './names.js';
+import { checkValue } from './values.js';
+import type { CollectionLookup, CollectionMeta, FieldMeta } from './types.js';
+
+/** Keys of a collections:create body we interpret; others are kept in `options` as given. */
+const KNOWN = new Set(['name', 'title', 'fields', 'autoGenId', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy', 'key', 'filterTargetKey', 'schema', 'options']);
+
+function invalid(message: string): never {
+  throw cbError('CB_ERR_VALIDATION', message);
+}
+
+function optionalFlag(body: Record<string, unknown>, prop: string, fallback: boolean): boolean {
+  const value = body[prop];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') invalid(`${prop} must be true or false`);
+  return value;
+}
+
+export const ID_FIELD = (key: string): FieldMeta => ({
+  name: 'id',
+  type: 'snowflakeId',
+  key,
+  interface: 'snowflakeId',
+  primaryKey: true,
+  allowNull: false,
+  uiSchema: { type: 'number', title: '{{t("ID")}}', 'x-component': 'InputNumber', 'x-read-pretty': true },
+});
+
+export const TIMESTAMP_FIELD = (name: 'createdAt' | 'updatedAt', key: string): FieldMeta => ({
+  name,
+  type: 'datetime',
+  key,
+  interface: name,
+  uiSchema: {
+    type: 'datetime',
+    title: name === 'createdAt' ? '{{t("Created at")}}' : '{{t("Last updated at")}}',
+    'x-component': 'DatePicker',
+    'x-component-props': {},
+    'x-read-pretty': true,
+  },
+});
+
+/** Other collection options (`description`, `hidden`, …), kept as given. */
+export function extraCollectionOptions(body: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [prop, value] of Object.entries(body)) if (!KNOWN.has(prop)) options[prop] = value;
+  if (typeof body.options === 'object' && body.options !== null && !Array.isArray(body.options)) Object.assign(options, body.options);
+  return options;
+}
+
+/**
+ * Completes a relation field against the collection it is added to (`self`, with the fields known so
+ * far) and the other collections, and returns the fields it brings: the relation itself and, for a
+ * belongsTo whose foreign-key column does not exist yet, that column's field.
+ */
+export function resolveRelation(field: FieldMeta, self: { name: string; primaryKey: string; fields: ReadonlyMap<string, FieldMeta> }, lookup: CollectionLookup, newKey: () => string): FieldMeta[] {
+  const where = `field "${field.name}" of collection "${self.name}"`;
+  if (!NAME_PATTERN.test(field.target!)) invalid(`${where}: target ${JSON.stringify(field.target)} is not a collection name`);
+  const target = field.target === self.name ? self : lookup(field.target!);
+  if (!target) invalid(`${where}: target collection "${field.target}" does not exist`);
+  if (field.type === 'belongsTo') {
+    const foreignKey = field.foreignKey ?? `${field.name}Id`;
+    assertFieldName(foreignKey, self.name, `foreign key of field "${field.name}"`);
+    const targetKey = field.targetKey ?? target.primaryKey;
+    const keyField = target.fields.get(targetKey);
+    if (!keyField || !(keyField.primaryKey || keyField.unique) || !hasColumn(keyField)) {
+      invalid(`${where}: targetKey "${targetKey}" must be the primary key or a unique field of "${target.name}"`);
+    }
+    const resolved: FieldMeta = { ...field, foreignKey, targetKey };
+    const existing = self.fields.get(foreignKey);
+    if (existing) {
+      const compatible = PRIMARY_KEY_TYPES.includes(existing.type) && (existing.type === keyField.type || (['bigInt', 'snowflakeId', 'integer'].includes(existing.type) && ['bigInt', 'snowflakeId', 'integer'].includes(keyField.type)));
+      if (!compatible || !hasColumn(existing)) invalid(`${where}: foreign key field "${foreignKey}" exists with type ${existing.type}, which cannot hold "${target.name}.${targetKey}" (${keyField.type})`);
+      return [resolved];
+    }
+    return [resolved, foreignKeyField(foreignKey, keyField, newKey())];
+  }
+  // hasMany: the foreign key lives on the target, which must already have it as a column.
+  const foreignKey = field.foreignKey ?? `${self.name}Id`;
+  const sourceKey = field.sourceKey ?? self.primaryKey;
+  const sourceField = self.fields.get(sourceKey);
+  if (!sourceField || !(sourceField.primaryKey || sourceField.unique)) invalid(`${where}: sourceKey "${sourceKey}" must be the primary key or a unique field of "${self.name}"`);
+  const fkField = target.fields.get(foreignKey);
+  if (!fkField || !hasColumn(fkField)) {
+    invalid(`${where}: collection "${target.name}" has no field "${foreignKey}" to point back here; add a belongsTo (or an integer field) "${foreignKey}" there first, or set foreignKey`);
+  }
+  return [{ ...field, foreignKey, sourceKey }];
+}
+
+/**
+ * Turns a NocoBase collections:create body into the collection's metadata: the generated `id`
+ * primary key (autoGenId, default true) or the field marked primaryKey, the user's fields in order
+ * (each belongsTo followed by its foreign-key field), then createdAt/updatedAt (default true).
+ * A field named like a generated one replaces it when compatible (a datetime `createdAt`).
+ */
+export function parseCollectionDefinition(
+  input: unknown,
+  schema: string,
+  lookup: CollectionLookup,
+  newKey: () => string,
+  reserved?: readonly string[],
+): CollectionMeta {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) invalid('the collection definition must be an object');
+  const body = input as Record<string, unknown>;
+  assertCollectionName(body.name, reserved);
+  const name = body.name;
+  if (body.title !== undefined && body.title !== null && typeof body.title !== 'string') invalid('title must be a string');
+  if (body.fields !== undefined && !Array.isArray(body.fields)) invalid('fields must be an array');
+  for (const prop of ['createdBy', 'updatedBy']) {
+    if (body[prop] === true) invalid(`${prop} is not supported yet: add a belongsTo field to users instead`);
+  }
+  const createdAt = optionalFlag(body, 'createdAt', true);
+  const updatedAt = optionalFlag(body, 'updatedAt', true);
+  const given = ((body.fields as unknown[] | undefined) ?? []).map((f) => parseFieldDefinition(f, name, newKey()));
+
+  const seen = new Set<string>();
+  for (const f of given) {
+    if (seen.has(f.name)) invalid(`Field name "${f.name}" appears twice in collection "${name}"`);
+    seen.add(f.name);
+  }
+  const primaryKeys = given.filter((f) => f.primaryKey);
+  if (primaryKeys.length > 1) invalid(`collection "${name}" has several primary keys (${primaryKeys.map((f) => f.name).join(', ')}); only one is supported`);
+  let autoGenId = optionalFlag(body, 'autoGenId', primaryKeys.length === 0);
+  if (autoGenId && primaryKeys.length === 1) {
+    if (body.autoGenId === true) invalid(`collection "${name}": autoGenId is true but field "${primaryKeys[0]!.name}" is marked primaryKey; set autoGenId to false`);
+    autoGenId = false;
+  }
+  if (!autoGenId && primaryKeys.length === 0) invalid(`collection "${name}" needs a primary key: set autoGenId to true or mark one field primaryKey`);
+  if (autoGenId && seen.has('id')) invalid(`collection "${name}": field "id" conflicts with the generated primary key; set autoGenId to false and mark a field primaryKey`);
+
+  const fields: FieldMeta[] = [];
+  if (autoGenId) fields.push(ID_FIELD(newKey()));
+  else fields.push({ ...primaryKeys[0]!, allowNull: false });
+  for (const f of given) if (!f.primaryKey) fields.push(f);
+  for (const stamp of ['createdAt', 'updatedAt'] as const) {
+    if (!(stamp === 'createdAt' ? createdAt : updatedAt)) continue;
+    const own = fields.find((f) => f.name === stamp);
+    if (own && own.type !== 'datetime') invalid(`collection "${name}": field "${stamp}" must be a datetime to serve as the ${stamp} timestamp (or set ${stamp} to false)`);
+    if (!own) fields.push(TIMESTAMP_FIELD(stamp, newKey()));
+  }
+
+  const primaryKey = fields[0]!.name;
+  // Relations resolve against the column fields of this definition (self-references) and the others.
+  const columns = new Map(fields.filter(hasColumn).map((f) => [f.name, f]));
+  const ordered: FieldMeta[] = [];
+  for (const f of fields) {
+    if (f.type !== 'belongsTo') continue;
+    for (const extra of resolveRelation(f, { name, primaryKey, fields: columns }, lookup, newKey)) if (extra.isForeignKey) columns.set(extra.name, extra);
+  }
+  for (const f of fields) {
+    if (f.type === 'belongsTo' || f.type === 'hasMany') {
+      const resolved = resolveRelation(f, { name, primaryKey, fields: columns }, lookup, () => '');
+      ordered.push(resolved[0]!);
+      const fk = f.type === 'belongsTo' ? columns.get(resolved[0]!.foreignKey!) : undefined;
+      if (fk?.isForeignKey && !ordered.includes(fk) && !fields.includes(fk)) ordered.push(fk);
+    } else {
+      ordered.push(f);
+    }
+  }
+  for (const f of ordered) {
+    if (f.defaultValue !== undefined && hasColumn(f)) checkValue(f, f.defaultValue);
+  }
+  const options = extraCollectionOptions(body);
+  return {
+    name,
+    ...(typeof body.title === 'string' ? { title: body.title } : {}),
+    schema,
+    table: name,
+    primaryKey,
+    timestamps: { createdAt, updatedAt },
+    fields: new Map(ordered.map((f) => [f.name, f])),
+    key: newKey(),
+    autoGenId,
+    ...(Object.keys(options).length > 0 ? { options } : {}),
+  };
+}

@@ -1,0 +1,249 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { cbError } from '../errors/index.js';
+import { hasColumn } from './field-definition.js';
+import { assertBody, decodeRow, encodeForInsert, encodeForUpdate, primaryKeyParam, unknownKeys, type RecordValues } from './record-codec.js';
+import { ident, isPgError, runSql, tableRef, type PgError } from './sql.js';
+import type { CollectionMeta } from './types.js';
+import { assertAesKey, isReadable, type CodecOptions, type ScryptParams } from './values.js';
+
+/** A committed-or-about-to-commit write, as hooks see it. Records are decoded (no passwords). */
+export interface WriteEvent {
+  readonly type: 'create' | 'update' | 'destroy';
+  readonly collection: CollectionMeta;
+  readonly records: readonly RecordValues[];
+  /** Registers work to run once the write has committed (never when it rolls back). */
+  afterCommit(fn: () => void | Promise<void>): void;
+}
+
+/** Where records' collections come from: the CollectionManager satisfies it. */
+export interface CollectionSource {
+  get(name: string): CollectionMeta | undefined;
+  /** Re-reads one collection from the database (used once before refusing an unknown collection or field). */
+  refresh?(em: EntityManager, name: string): Promise<CollectionMeta | undefined>;
+}
+
+export interface RecordRepositoryOptions {
+  readonly collections: CollectionSource;
+  /** Snowflake generator for snowflakeId primary keys. */
+  readonly ids: { next(): number };
+  /** 32-byte key for encrypted fields (APP_AES_SECRET_KEY). Without it, encrypted fields are a 500 CB_ERR_DATA_NO_AES_KEY. */
+  readonly aesKey?: Buffer;
+  /** Cost of new password hashes (default N=16384, r=8, p=1). */
+  readonly scrypt?: ScryptParams;
+  /** Runs inside the write's transaction after the rows are written; a throw rolls the write back. */
+  readonly onWrite?: (tx: EntityManager, event: WriteEvent) => Promise<void>;
+  /** Runs after every committed write. */
+  readonly afterCommit?: (event: WriteEvent) => void | Promise<void>;
+  /** An after-commit callback failed: the write stands (default: a process warning). */
+  readonly onAfterCommitError?: (err: unknown, event: WriteEvent) => void;
+  /** Bound parameters per insert statement before a batch is split (PostgreSQL allows 65535). */
+  readonly maxParams?: number;
+}
+
+export interface WriteOptions {
+  /**
+   * Needed when `em` is already inside the caller's transaction: the after-commit work is handed to
+   * it, to run after the caller's own commit. Without a transaction the repository runs it itself.
+   */
+  readonly deferAfterCommit?: (fn: () => Promise<void>) => void;
+}
+
+export interface GetOptions {
+  /** Fields to return (default every readable field). Unknown names are a 400; passwords are never returned. */
+  readonly fields?: readonly string[];
+}
+
+/**
+ * The write path of records (create/update/destroy by primary key) and the read by primary key.
+ * Each write is one transaction: the statement, then `onWrite` hooks; after commit, `afterCommit`.
+ * Values are checked by the codec (400 naming the field), unknown body fields are a 400, and every
+ * value is a bound parameter.
+ */
+export class RecordRepository {
+  readonly #options: RecordRepositoryOptions;
+  readonly #codec: CodecOptions;
+
+  constructor(options: RecordRepositoryOptions) {
+    assertAesKey(options.aesKey);
+    this.#options = options;
+    this.#codec = { ...(options.aesKey ? { aesKey: options.aesKey } : {}), ...(options.scrypt ? { scrypt: options.scrypt } : {}) };
+  }
+
+  /** `<collection>:create`: one record (returns it) or several in one statement (returns them in order). */
+  create(em: EntityManager, collection: string, values: RecordValues, options?: WriteOptions): Promise<RecordValues>;
+  create(em: EntityManager, collection: string, values: RecordValues[], options?: WriteOptions): Promise<RecordValues[]>;
+  async create(em: EntityManager, collection: string, values: unknown, options: WriteOptions = {}): Promise<RecordValues | RecordValues[]> {
+    const many = Array.isArray(values);
+    const bodies: unknown[] = many ? values : [values];
+    let meta = await this.#collection(em, collection);
+    if (bodies.some((b) => typeof b === 'object' && b !== null && unknownKeys(meta, b as RecordValues).length > 0)) meta = await this.#refreshed(em, meta);
+    const checked = bodies.map((b, i) => assertBody(meta, b, many ? i : undefined));
+    if (checked.length === 0) return [];
+    const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() };
+    const rows: Map<string, unknown>[] = [];
+    for (const body of checked) rows.push(await encodeForInsert(meta, body, ctx));
+    const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && rows.some((r) => r.has(f.name))).map((f) => f.name);
+    const perRow = columns.length;
+    const chunk = Math.max(1, Math.floor((this.#options.maxParams ?? 60000) / perRow));
+    const records = await this.#write(em, meta, 'create', options, async (tx) => {
+      const out: Record<string, unknown>[] = [];
+      for (let i = 0; i < rows.length; i += chunk) {
+        const part = rows.slice(i, i + chunk);
+        const sql =
+          `insert into ${tableRef(meta.schema, meta.table)} (${columns.map(ident).join(', ')}) values ` +
+          part.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ') +
+          ' returning *';
+        const params = part.flatMap((r) => columns.map((c) => (r.has(c) ? r.get(c) : null)));
+        out.push(...(await runSql(tx, sql, params)).rows);
+      }
+      return out;
+    });
+    return many ? records : records[0]!;
+  }
+
+  /** `<collection>:update?filterByTk=`: the updated records (NocoBase answers an array; [] when missing). */
+  async updateByPk(em: EntityManager, collection: string, pk: unknown, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
+    let meta = await this.#collection(em, collection);
+    if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
+    const body = assertBody(meta, values);
+    const key = primaryKeyParam(meta, pk);
+    if (body[meta.primaryKey] !== undefined && primaryKeyParam(meta, body[meta.primaryKey]) !== key) {
+      throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
+    }
+    const { [meta.primaryKey]: _pk, ...rest } = body;
+    const columns = await encodeForUpdate(meta, rest, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() });
+    if (columns.size === 0) {
+      const row = await this.#select(em, meta, key, undefined);
+      return row ? [decodeRow(meta, row, this.#codec)] : [];
+    }
+    const names = [...columns.keys()];
+    const sql =
+      `update ${tableRef(meta.schema, meta.table)} set ${names.map((c) => `${ident(c)} = ?`).join(', ')} ` +
+      `where ${ident(meta.primaryKey)} = ? returning *`;
+    return this.#write(em, meta, 'update', options, async (tx) => (await runSql(tx, sql, [...columns.values(), key])).rows);
+  }
+
+  /** `<collection>:destroy?filterByTk=`: the number of records deleted (0 or 1). */
+  async destroyByPk(em: EntityManager, collection: string, pk: unknown, options: WriteOptions = {}): Promise<number> {
+    const meta = await this.#collection(em, collection);
+    const key = primaryKeyParam(meta, pk);
+    const sql = `delete from ${tableRef(meta.schema, meta.table)} where ${ident(meta.primaryKey)} = ? returning *`;
+    return (await this.#write(em, meta, 'destroy', options, async (tx) => (await runSql(tx, sql, [key])).rows)).length;
+  }
+
+  /** `<collection>:get?filterByTk=`: the record, or null. */
+  async getByPk(em: EntityManager, collection: string, pk: unknown, options: GetOptions = {}): Promise<RecordValues | null> {
+    let meta = await this.#collection(em, collection);
+    if (options.fields?.some((f) => !meta.fields.has(f))) meta = await this.#refreshed(em, meta);
+    let only: Set<string> | undefined;
+    if (options.fields) {
+      only = new Set();
+      for (const name of options.fields) {
+        const field = meta.fields.get(name);
+        if (!field) throw cbError('CB_ERR_VALIDATION', `unknown field "${name}" in collection "${meta.name}"`);
+        if (!hasColumn(field)) throw cbError('CB_ERR_VALIDATION', `field "${name}" is a relation; ask for it with appends`);
+        if (isReadable(field)) only.add(name);
+      }
+    }
+    const row = await this.#select(em, meta, primaryKeyParam(meta, pk), only);
+    return row ? decodeRow(meta, row, this.#codec, only) : null;
+  }
+
+  async #select(em: EntityManager, meta: CollectionMeta, key: unknown, only: ReadonlySet<string> | undefined): Promise<Record<string, unknown> | undefined> {
+    const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && isReadable(f) && (!only || only.has(f.name))).map((f) => ident(f.name));
+    const sql = `select ${columns.length > 0 ? columns.join(', ') : '1'} from ${tableRef(meta.schema, meta.table)} where ${ident(meta.primaryKey)} = ?`;
+    try {
+      return (await runSql(em, sql, [key])).rows[0];
+    } catch (err) {
+      throw await this.#mapError(em, meta, err);
+    }
+  }
+
+  async #collection(em: EntityManager, name: string): Promise<CollectionMeta> {
+    const meta = this.#options.collections.get(name) ?? (await this.#options.collections.refresh?.(em, name));
+    if (!meta) throw cbError('CB_ERR_DATA_NOT_FOUND', `collection "${name}" does not exist`);
+    return meta;
+  }
+
+  /** This node's cache may lag a field added through another node: re-read once before refusing. */
+  async #refreshed(em: EntityManager, meta: CollectionMeta): Promise<CollectionMeta> {
+    return (await this.#options.collections.refresh?.(em, meta.name)) ?? meta;
+  }
+
+  async #write(
+    em: EntityManager,
+    meta: CollectionMeta,
+    type: WriteEvent['type'],
+    options: WriteOptions,
+    statement: (tx: EntityManager) => Promise<Record<string, unknown>[]>,
+  ): Promise<RecordValues[]> {
+    if (em.isInTransaction() && !options.deferAfterCommit) {
+      throw new Error('RecordRepository: em is inside a transaction; pass deferAfterCommit so after-commit work runs after that transaction commits');
+    }
+    const pending: (() => void | Promise<void>)[] = [];
+    let event: WriteEvent | undefined;
+    let records: RecordValues[];
+    try {
+      records = await em.transactional(async (tx) => {
+        const rows = await statement(tx);
+        const decoded = rows.map((row) => decodeRow(meta, row, this.#codec));
+        if (decoded.length > 0) {
+          event = { type, collection: meta, records: decoded, afterCommit: (fn) => void pending.push(fn) };
+          await this.#options.onWrite?.(tx, event);
+        }
+        return decoded;
+      });
+    } catch (err) {
+      throw await this.#mapError(em, meta, err);
+    }
+    if (event) {
+      const e = event;
+      const after = async () => {
+        for (const fn of [...pending, ...(this.#options.afterCommit ? [() => this.#options.afterCommit!(e)] : [])]) {
+          try {
+            await fn();
+          } catch (err) {
+            (this.#options.onAfterCommitError ?? defaultAfterCommitError)(err, e);
+          }
+        }
+      };
+      if (options.deferAfterCommit) options.deferAfterCommit(after);
+      else await after();
+    }
+    return records;
+  }
+
+  /** PostgreSQL errors a request can cause, as API errors naming the field. */
+  async #mapError(em: EntityManager, meta: CollectionMeta, err: unknown): Promise<unknown> {
+    if (!isPgError(err)) return err;
+    const e: PgError = err;
+    const columns = /Key \((.+?)\)=/.exec(e.detail ?? '')?.[1]?.replace(/"/g, '');
+    switch (e.code) {
+      case '23505':
+        return cbError('CB_ERR_DATA_CONFLICT', `a record of "${meta.name}" with this ${columns ? `"${columns}"` : 'value'} already exists`);
+      case '23502':
+        return cbError('CB_ERR_VALIDATION', `field "${e.column}" cannot be null`);
+      case '23503':
+        return cbError('CB_ERR_VALIDATION', `${columns ? `field "${columns}"` : 'a foreign key'}: no such record in the target collection`);
+      case '22001':
+      case '22003':
+      case '22P02':
+      case '22007':
+      case '22008':
+        return cbError('CB_ERR_VALIDATION', e.message);
+      case '42P01':
+      case '42703':
+        // The table or a column is gone: this node's metadata is stale. Re-read it for the next call.
+        await this.#options.collections.refresh?.(em, meta.name).catch(() => undefined);
+        return e.code === '42P01'
+          ? cbError('CB_ERR_DATA_NOT_FOUND', `collection "${meta.name}" does not exist`)
+          : cbError('CB_ERR_VALIDATION', `the fields of collection "${meta.name}" changed; retry the request`);
+      default:
+        return err;
+    }
+  }
+}
+
+function defaultAfterCommitError(err: unknown, event: WriteEvent): void {
+  process.emitWarning(`after-commit hook of a ${event.type} on "${event.collection.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+}
