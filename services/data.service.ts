@@ -1,20 +1,131 @@
-import { requestsService } from '../shared/runtime/index.js';
 import type { Context } from 'moleculer';
+import { assertCan, bearerToken } from '../shared/auth/index.js';
+import { collectionToJson, fieldToJson } from '../shared/data/index.js';
+import { countRecords, listRecords, type ListParams } from '../shared/data-api/index.js';
+import { cbError } from '../shared/errors/index.js';
 import { restAction, type RestMeta } from '../shared/gateway/index.js';
-import { version } from '../shared/runtime/version.js';
+import { appAuth, appData, nodeState, requestsService, version } from '../shared/runtime/index.js';
+
+type Params = Record<string, unknown> & { resourceName?: string; filterByTk?: string; associatedIndex?: string; values?: unknown };
+type Ctx = Context<Params, Partial<RestMeta>>;
+type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+
+/** Signs the caller in from the bearer token and checks the role may run `action` on `collection`. */
+async function authorize(ctx: Ctx, log: Log, collection: string, action: string) {
+  const state = nodeState(ctx.broker);
+  const app = ctx.meta.app ?? 'main';
+  const auth = await appAuth(state, app, log);
+  const { roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
+  assertCan(roles, collection, action);
+  return appData(state, app, log);
+}
+
+function recordKey(ctx: Ctx): string {
+  if (ctx.params.filterByTk === undefined || ctx.params.filterByTk === '') throw cbError('CB_ERR_VALIDATION', 'filterByTk is required');
+  return String(ctx.params.filterByTk);
+}
+
+const records = (action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) =>
+  restAction({ resource: '*', action, write }, {
+    async handler(this: { logger: Log }, ctx: Ctx) {
+      return run(ctx, this.logger);
+    },
+  });
+
+const collectionsAction = (resource: string, action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) =>
+  restAction({ resource, action, write }, {
+    async handler(this: { logger: Log }, ctx: Ctx) {
+      return run(ctx, this.logger);
+    },
+  });
 
 /**
- * Collections, records and app information (requests role). Collections and records arrive with the
- * data API; `app:getInfo` answers as NocoBase's does, without a token.
+ * Collections, fields and records of an app (requests role), NocoBase's REST shapes; logic lives in
+ * shared/data (metadata, DDL, codecs, repository), shared/query (filters) and shared/data-api.
  */
 const DataService = requestsService({
   name: 'data',
   actions: {
     appInfo: restAction({ resource: 'app', action: 'getInfo', write: false }, {
-      handler(ctx: Context) {
-        const meta = ctx.meta as Partial<RestMeta>;
-        return { data: { database: { dialect: 'postgres' }, version, lang: 'en-US', name: meta.app ?? 'main', theme: 'default' } };
+      handler(ctx: Ctx) {
+        return { data: { database: { dialect: 'postgres' }, version, lang: 'en-US', name: ctx.meta.app ?? 'main', theme: 'default' } };
       },
+    }),
+
+    collectionsList: collectionsAction('collections', 'list', false, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections', 'list');
+      return { data: data.collections.list().map((m) => collectionToJson(m)) };
+    }),
+    collectionsGet: collectionsAction('collections', 'get', false, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections', 'get');
+      return { data: data.collections.get(recordKey(ctx)) ? collectionToJson(data.collections.require(recordKey(ctx))) : null };
+    }),
+    collectionsCreate: collectionsAction('collections', 'create', true, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections', 'create');
+      return { data: collectionToJson(await data.collections.create(ctx.locals.em, ctx.params.values)) };
+    }),
+    collectionsUpdate: collectionsAction('collections', 'update', true, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections', 'update');
+      return { data: [collectionToJson(await data.collections.update(ctx.locals.em, recordKey(ctx), ctx.params.values))] };
+    }),
+    collectionsDestroy: collectionsAction('collections', 'destroy', true, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections', 'destroy');
+      return { data: await data.collections.destroy(ctx.locals.em, recordKey(ctx)) };
+    }),
+
+    fieldsList: collectionsAction('collections.fields', 'list', false, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections.fields', 'list');
+      const meta = data.collections.require(String(ctx.params.associatedIndex));
+      return { data: [...meta.fields.values()].map((f) => fieldToJson(f, meta.name)) };
+    }),
+    fieldsCreate: collectionsAction('collections.fields', 'create', true, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections.fields', 'create');
+      const name = String(ctx.params.associatedIndex);
+      const field = await data.collections.addField(ctx.locals.em, name, ctx.params.values);
+      return { data: fieldToJson(field, name) };
+    }),
+    fieldsUpdate: collectionsAction('collections.fields', 'update', true, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections.fields', 'update');
+      const name = String(ctx.params.associatedIndex);
+      const field = await data.collections.updateField(ctx.locals.em, name, recordKey(ctx), ctx.params.values);
+      return { data: [fieldToJson(field, name)] };
+    }),
+    fieldsDestroy: collectionsAction('collections.fields', 'destroy', true, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections.fields', 'destroy');
+      await data.collections.removeField(ctx.locals.em, String(ctx.params.associatedIndex), recordKey(ctx));
+      return { data: 1 };
+    }),
+
+    list: records('list', false, async (ctx, log) => {
+      const name = String(ctx.params.resourceName);
+      const data = await authorize(ctx, log, name, 'list');
+      const meta = data.collections.require(name);
+      return listRecords(ctx.locals.em, meta, (n) => data.collections.get(n), ctx.params as ListParams, nodeState(ctx.broker).secrets!.aesKey);
+    }),
+    count: records('count', false, async (ctx, log) => {
+      const name = String(ctx.params.resourceName);
+      const data = await authorize(ctx, log, name, 'count');
+      return { data: await countRecords(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), ctx.params.filter) };
+    }),
+    get: records('get', false, async (ctx, log) => {
+      const name = String(ctx.params.resourceName);
+      const data = await authorize(ctx, log, name, 'get');
+      return { data: await data.records.getByPk(ctx.locals.em, name, recordKey(ctx)) };
+    }),
+    create: records('create', true, async (ctx, log) => {
+      const name = String(ctx.params.resourceName);
+      const data = await authorize(ctx, log, name, 'create');
+      return { data: await data.records.create(ctx.locals.em, name, ctx.params.values as never) };
+    }),
+    update: records('update', true, async (ctx, log) => {
+      const name = String(ctx.params.resourceName);
+      const data = await authorize(ctx, log, name, 'update');
+      return { data: await data.records.updateByPk(ctx.locals.em, name, recordKey(ctx), ctx.params.values) };
+    }),
+    destroy: records('destroy', true, async (ctx, log) => {
+      const name = String(ctx.params.resourceName);
+      const data = await authorize(ctx, log, name, 'destroy');
+      return { data: await data.records.destroyByPk(ctx.locals.em, name, recordKey(ctx)) };
     }),
   },
 });

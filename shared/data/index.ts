@@ -8,7 +8,7 @@ export {
   type WriteEvent,
   type WriteOptions,
 } from './record-repository.js';
-export type { RecordValues } from './record-codec.js';
+export { decodeRow, type RecordValues } from './record-codec.js';
 export { collectionToJson, fieldToJson } from './serialize.js';
 export { FIELD_TYPES, PRIMARY_KEY_TYPES, columnType, hasColumn, isRelation } from './field-definition.js';
 export { NAME_PATTERN, RESERVED_COLLECTIONS, RESERVED_FIELDS } from './names.js';

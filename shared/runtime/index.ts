@@ -12,3 +12,4 @@ export { withClusterLock, appLockKey } from './cluster-lock.js';
 export { ClusterAdapters } from './cluster-adapters.js';
 export { superviseChildren } from './multi-core.js';
 export { appAuth } from './app-auth.js';
+export { appData } from './app-data.js';
