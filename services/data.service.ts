@@ -1,7 +1,7 @@
 import type { Context } from 'moleculer';
 import { assertCan, bearerToken } from '../shared/auth/index.js';
 import { collectionToJson, fieldToJson } from '../shared/data/index.js';
-import { countRecords, listRecords, type ListParams } from '../shared/data-api/index.js';
+import { countRecords, findByFilterKeys, listRecords, loadAppends, type ListParams } from '../shared/data-api/index.js';
 import { cbError } from '../shared/errors/index.js';
 import { restAction, type RestMeta } from '../shared/gateway/index.js';
 import { appAuth, appData, nodeState, requestsService, version } from '../shared/runtime/index.js';
@@ -23,6 +23,12 @@ async function authorize(ctx: Ctx, log: Log, collection: string, action: string)
 function recordKey(ctx: Ctx): string {
   if (ctx.params.filterByTk === undefined || ctx.params.filterByTk === '') throw cbError('CB_ERR_VALIDATION', 'filterByTk is required');
   return String(ctx.params.filterByTk);
+}
+
+async function byFilterKeys(ctx: Ctx, data: Awaited<ReturnType<typeof appData>>, name: string) {
+  const meta = data.collections.require(name);
+  const lookup = (n: string) => data.collections.get(n);
+  return { meta, ...(await findByFilterKeys(ctx.locals.em, meta, lookup, ctx.params.values, ctx.params.filterKeys, nodeState(ctx.broker).secrets!.aesKey)) };
 }
 
 const records = (action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) =>
@@ -110,7 +116,23 @@ const DataService = requestsService({
     get: records('get', false, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'get');
-      return { data: await data.records.getByPk(ctx.locals.em, name, recordKey(ctx)) };
+      const record = await data.records.getByPk(ctx.locals.em, name, recordKey(ctx));
+      if (record) await loadAppends(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), [record], ctx.params.appends, nodeState(ctx.broker).secrets!.aesKey);
+      return { data: record };
+    }),
+    firstOrCreate: records('firstOrCreate', true, async (ctx, log) => {
+      const name = String(ctx.params.resourceName);
+      const data = await authorize(ctx, log, name, 'create');
+      const { found, values } = await byFilterKeys(ctx, data, name);
+      return { data: found ?? (await data.records.create(ctx.locals.em, name, values as never)) };
+    }),
+    updateOrCreate: records('updateOrCreate', true, async (ctx, log) => {
+      const name = String(ctx.params.resourceName);
+      const data = await authorize(ctx, log, name, 'update');
+      const { found, values, meta } = await byFilterKeys(ctx, data, name);
+      if (!found) return { data: await data.records.create(ctx.locals.em, name, values as never) };
+      const [updated] = await data.records.updateByPk(ctx.locals.em, name, found[meta.primaryKey], values);
+      return { data: updated };
     }),
     create: records('create', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);

@@ -3,6 +3,7 @@ import { decodeRow, type CollectionMeta, type RecordValues } from '../data/index
 import { runSql } from '../data/index.js';
 import { compileFields, compileFilter, compileSort, listMeta, pagination, qualified } from '../query/index.js';
 import type { CollectionLookup } from '../data/types.js';
+import { loadAppends } from './appends.js';
 
 export interface ListParams {
   readonly filter?: unknown;
@@ -11,6 +12,7 @@ export interface ListParams {
   readonly page?: unknown;
   readonly pageSize?: unknown;
   readonly paginate?: unknown;
+  readonly appends?: unknown;
 }
 
 export interface ListResult {
@@ -32,6 +34,7 @@ export async function listRecords(em: EntityManager, meta: CollectionMeta, looku
   const limit = page ? ` limit ${page.limit} offset ${page.offset}` : '';
   const rows = await runSql(em, `select ${fields.sql} from ${table} where ${where.sql} ${order}${limit}`, where.params);
   const data = rows.rows.map((row) => decodeRow(meta, row, { aesKey }, only));
+  await loadAppends(em, meta, lookup, data, params.appends, aesKey);
   if (!page) return { data };
   const counted = await runSql<{ count: string }>(em, `select count(*) as count from ${table} where ${where.sql}`, where.params);
   return { data, meta: listMeta(counted.rows[0]!.count, page.page, page.pageSize) };

@@ -104,6 +104,36 @@ describe('collections and records through the gateway', () => {
     expect(fields.body.data.map((f: { name: string }) => f.name)).toContain('sku');
   });
 
+  test('belongsTo and hasMany are loaded with appends, one query per relation', async () => {
+    expect((await call('POST', 'collections:create', { name: 'categories', fields: [{ name: 'name', type: 'string' }] })).status).toBe(200);
+    expect((await call('POST', 'collections/products/fields:create', { name: 'category', type: 'belongsTo', target: 'categories' })).status).toBe(200);
+    expect(
+      (await call('POST', 'collections/categories/fields:create', { name: 'products', type: 'hasMany', target: 'products', foreignKey: 'categoryId' })).status,
+    ).toBe(200);
+    const cat = (await call('POST', 'categories:create', { name: 'Tools' })).body.data;
+    const hammer = (await call('POST', 'products:create', { title: 'Hammer', categoryId: cat.id })).body.data;
+
+    const got = await call('GET', `products:get?filterByTk=${hammer.id}&appends[]=category`);
+    expect(got.body.data.category).toMatchObject({ id: cat.id, name: 'Tools' });
+    const cats = await call('GET', `categories:list?appends[]=products`);
+    expect(cats.body.data[0].products.map((p: { title: string }) => p.title)).toEqual(['Hammer']);
+    const byRelation = await call('GET', `products:list?filter=${encodeURIComponent(JSON.stringify({ 'category.name': 'Tools' }))}`);
+    expect(byRelation.body.data.map((p: { title: string }) => p.title)).toEqual(['Hammer']);
+    expect((await call('GET', 'products:list?appends[]=title')).status).toBe(400);
+  });
+
+  test('firstOrCreate finds or creates by filterKeys; updateOrCreate updates or creates', async () => {
+    const first = await call('POST', 'products:firstOrCreate?filterKeys[]=title', { title: 'Unique thing', qty: 1 });
+    const again = await call('POST', 'products:firstOrCreate?filterKeys[]=title', { title: 'Unique thing', qty: 99 });
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(again.body.data.qty).toBe(1);
+    const updated = await call('POST', 'products:updateOrCreate?filterKeys[]=title', { title: 'Unique thing', qty: 7 });
+    expect(updated.body.data).toMatchObject({ id: first.body.data.id, qty: 7 });
+    const fresh = await call('POST', 'products:updateOrCreate?filterKeys[]=title', { title: 'Another thing', qty: 2 });
+    expect(fresh.body.data.id).not.toBe(first.body.data.id);
+    expect((await call('POST', 'products:firstOrCreate', { title: 'x' })).status).toBe(400);
+  });
+
   test('bad input is a 4xx naming the problem and changes nothing', async () => {
     const before = await count();
     const cases: Array<[string, string, unknown, number, RegExp]> = [
