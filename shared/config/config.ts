@@ -29,7 +29,7 @@ export interface Config {
   readonly adapters: AdaptersConfig;
   /** Multi-core mode: number of broker processes, or null for one. */
   readonly clusterMode: number | 'max' | null;
-  readonly secrets: { readonly appKey: string | null; readonly aesKeyHex: string | null };
+  readonly secrets: { readonly appKey: string | null; readonly aesKeyHex: string | null; readonly newAesKeyHex: string | null };
   readonly auth: {
     readonly root: { readonly email: string; readonly username: string; readonly password: string; readonly defaultsUsed: boolean };
     readonly tokenTtlMs: number;
@@ -142,7 +142,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     shutdown: { delayMs: v.SHUTDOWN_DELAY, timeoutMs: v.SHUTDOWN_TIMEOUT },
     adapters,
     clusterMode: v.CLUSTER_MODE,
-    secrets: { appKey: v.APP_KEY ?? null, aesKeyHex: v.APP_AES_SECRET_KEY ?? null },
+    secrets: { appKey: v.APP_KEY ?? null, aesKeyHex: v.APP_AES_SECRET_KEY ?? null, newAesKeyHex: v.NEW_APP_AES_SECRET_KEY ?? null },
     auth: {
       root: {
         email: v.INIT_ROOT_EMAIL,

@@ -133,6 +133,15 @@ export const variables = {
       return raw.toLowerCase();
     },
   }),
+  NEW_APP_AES_SECRET_KEY: spec({
+    secret: true,
+    doc: 'Only for `npm run reencrypt`: the new AES key (64 hex characters) every encrypted field is re-encrypted under.',
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined;
+      if (!/^[0-9a-fA-F]{64}$/.test(raw)) throw new Error(`must be exactly 64 hexadecimal characters, got ${raw.length} characters`);
+      return raw.toLowerCase();
+    },
+  }),
   INIT_ROOT_EMAIL: spec({ default: 'admin@nocobase.com', doc: 'Email of the root user made at first start.', parse: text }),
   INIT_ROOT_USERNAME: spec({ default: 'nocobase', doc: 'Username of the root user made at first start.', parse: text }),
   INIT_ROOT_PASSWORD: spec({ secret: true, default: 'admin123', doc: 'Password of the root user made at first start (change it; a warning is logged while the default is used).', parse: text }),

@@ -2,3 +2,4 @@ export { AppData, type AppDataOptions } from './app-data.js';
 export { listRecords, countRecords, type ListParams, type ListResult } from './list-records.js';
 export { loadAppends } from './appends.js';
 export { findByFilterKeys } from './find-by-filter-keys.js';
+export { reencryptAll, type ReencryptOptions, type ReencryptReport } from './reencrypt.js';

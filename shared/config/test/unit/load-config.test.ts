@@ -163,7 +163,7 @@ describe('secrets and the root user', () => {
 
   test('APP_KEY shorter than 16 characters is refused; unset keys are generated later', () => {
     expect(refusal({ APP_KEY: 'short' })).toEqual(['APP_KEY: must be at least 16 characters, got 5']);
-    expect(loadConfig({}).secrets).toEqual({ appKey: null, aesKeyHex: null });
+    expect(loadConfig({}).secrets).toEqual({ appKey: null, aesKeyHex: null, newAesKeyHex: null });
   });
 
   test('the root user defaults are NocoBase’s, and using them is flagged', () => {
