@@ -3,7 +3,7 @@
  * The reference of the records benchmark: a bare fastify 5 server with default options and a `pg` Pool,
  * in its own process like the product, answering `GET /api/products:list` and `POST /api/products:create`
  * with the SQL clusterbase runs for them, on the same table, and the same JSON shapes:
- * - list: the page of rows `order by "id" asc limit/offset` plus `select count(*)`, answered as
+ * - list: the page of rows `order by "id" asc limit/offset`, then `select count(*)`, answered as
  *   `{ data, meta: { count, page, pageSize, totalPage } }`;
  * - create: one `insert ... returning *` (id from a counter, `createdAt`/`updatedAt` set here as
  *   clusterbase does), answered as `{ data }`. No transaction, no validation, no hooks: the bare minimum.
@@ -29,7 +29,7 @@ let nextId = Number(process.env.ID_START || 2 ** 52);
 
 const q = (name) => `"${name.replace(/"/g, '""')}"`;
 const table = `${q(schema)}.${q('products')}`;
-const LIST_SQL = `select "id", "title", "price", "qty", "active", "createdAt", "updatedAt" from ${table} where TRUE order by "id" asc limit $1 offset $2`;
+const LIST_SQL = `select "id", "title", "price", "qty", "active", "createdAt", "updatedAt" from ${table} where TRUE order by "id" asc`;
 const COUNT_SQL = `select count(*) as "count" from ${table} where TRUE`;
 const INSERT_SQL = `insert into ${table} ("id", "title", "price", "qty", "active", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6, $7) returning *`;
 
@@ -40,7 +40,9 @@ app.get('/api/__health_check', (_req, reply) => reply.type('text/plain; charset=
 app.get('/api/products::list', async (req) => {
   const page = Math.max(1, Number(req.query.page) || 1);
   const pageSize = Math.max(1, Number(req.query.pageSize) || 20);
-  const [rows, count] = await Promise.all([pool.query(LIST_SQL, [pageSize, (page - 1) * pageSize]), pool.query(COUNT_SQL)]);
+  // One after the other, as clusterbase runs them (page first, then the count); limit/offset inlined likewise.
+  const rows = await pool.query(`${LIST_SQL} limit ${pageSize} offset ${(page - 1) * pageSize}`);
+  const count = await pool.query(COUNT_SQL);
   const total = count.rows[0].count;
   return { data: rows.rows, meta: { count: total, page, pageSize, totalPage: Math.ceil(total / pageSize) } };
 });

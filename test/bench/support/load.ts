@@ -9,6 +9,11 @@ export interface LoadOptions {
   /** Seconds. */
   readonly duration: number;
   readonly pipelining?: number;
+  /** HTTP method (default GET). */
+  readonly method?: string;
+  /** Request body, sent as is on every request. */
+  readonly body?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 interface AutocannonResult {

@@ -1,4 +1,6 @@
 import { ServiceBroker } from 'moleculer';
+import pg from 'pg';
+import { hashPassword } from '../../../shared/auth';
 import { loadConfig } from '../../../shared/config';
 import { freePort } from '../../../shared/db';
 import { createBrokerOptions, type ServiceEntry } from '../../../shared/runtime';
@@ -154,6 +156,33 @@ describe('collections and records through the gateway', () => {
       else expect(res.body.data).toEqual([]);
     }
     expect(await count()).toBe(before);
+  });
+
+  test('a member may work with records but not change collections: 403 with NocoBase’s shape', async () => {
+    const client = new pg.Client({ connectionString: testDatabaseUrl() });
+    await client.connect();
+    try {
+      await client.query(`insert into "${schema}"."users" ("id", "username", "email", "password", "roles") values (424242, 'member1', 'm1@example.com', $1, '{member}')`, [
+        await hashPassword('member-pass'),
+      ]);
+    } finally {
+      await client.end();
+    }
+    const memberToken = (await call('POST', 'auth:signIn', { account: 'member1', password: 'member-pass' }, false)).body.data.token as string;
+    const asMember = async (method: string, path: string, body?: unknown) => {
+      const saved = token;
+      token = memberToken;
+      try {
+        return await call(method, path, body);
+      } finally {
+        token = saved;
+      }
+    };
+    expect((await asMember('GET', 'products:list')).status).toBe(200);
+    const denied = await asMember('POST', 'collections:create', { name: 'forbidden_things' });
+    expect(denied.status).toBe(403);
+    expect(denied.body.errors![0]!.message).toBe('No permissions');
+    expect((await asMember('POST', 'collections/products/fields:destroy?filterByTk=title')).status).toBe(403);
   });
 
   test('record actions need a token', async () => {
