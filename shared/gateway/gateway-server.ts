@@ -63,6 +63,21 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     routerOptions: { querystringParser: (text: string) => qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 }) },
   });
 
+  // NocoBase's body parser takes JSON and form bodies, and an empty body as no body: its client posts
+  // sign-out as an empty `application/x-www-form-urlencoded` request.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text: string, done) => {
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(Object.assign(err as Error, { statusCode: 400 }), undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text: string, done) => {
+    done(null, text === '' ? undefined : qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 }));
+  });
+
   // While the server closes, answers carry `Connection: close`, so a keep-alive connection ends after
   // its in-flight request instead of holding the close open until its idle timeout.
   let closing = false;

@@ -168,6 +168,15 @@ describe('the API gateway', () => {
     expect((await fetch(`${base}/__docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
   });
 
+  test('form bodies are accepted like JSON, and an empty body of either type is no body', async () => {
+    const form = await fetch(`${base}/probe:create`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Widget' });
+    expect(await form.json()).toEqual({ data: { name: 'Widget', app: 'main' } });
+    for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
+      const empty = await fetch(`${base}/probe:destroy?filterByTk=9`, { method: 'POST', headers: { 'content-type': type }, body: '' });
+      expect(empty.status).toBe(200);
+    }
+  });
+
   test('an invalid X-App header is a 400', async () => {
     const res = await fetch(`${base}/probe:list`, { headers: { 'x-app': '../etc' } });
     expect(res.status).toBe(400);
