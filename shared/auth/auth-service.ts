@@ -17,6 +17,12 @@ export interface AuthServiceOptions {
    */
   readonly signedOut: BloomFilter;
   readonly log?: AuthLogger;
+  /**
+   * How long a user row read for a token is reused on this node, in ms (default 2000; 0 = never).
+   * The signed-out check runs on every call whatever this is; only a changed role or a deleted user
+   * takes up to this long to apply.
+   */
+  readonly userCacheMs?: number;
 }
 
 export interface SignInInput {
@@ -71,10 +77,25 @@ export class AuthService {
   async check(em: SqlRunner, token: string | undefined | null): Promise<CheckResult> {
     const claims = this.verify(token);
     if (await this.isSignedOut(em, claims.jti)) throw invalidTokenError();
-    const rows: UserRow[] = await em.execute(`select ${PUBLIC_USER_COLUMNS} from ${this.users} where "id" = ?`, [claims.sub]);
-    const row = rows[0];
+    const row = await this.userRow(em, claims.sub);
     if (!row) throw invalidTokenError();
     return { user: toPublicUser(row), roles: row.roles ?? [], claims };
+  }
+
+  private readonly userCache = new Map<string, { row: UserRow | undefined; until: number }>();
+
+  /** The user row for a token's subject, reused for `userCacheMs` (the hot path of every request). */
+  private async userRow(em: SqlRunner, id: string): Promise<UserRow | undefined> {
+    const ttl = this.options.userCacheMs ?? 2000;
+    const now = Date.now();
+    const hit = this.userCache.get(id);
+    if (hit && hit.until > now) return hit.row;
+    const rows: UserRow[] = await em.execute(`select ${PUBLIC_USER_COLUMNS} from ${this.users} where "id" = ?`, [id]);
+    if (ttl > 0) {
+      if (this.userCache.size >= 10_000) this.userCache.clear();
+      this.userCache.set(id, { row: rows[0], until: now + ttl });
+    }
+    return rows[0];
   }
 
   /**

@@ -85,7 +85,7 @@ export class RecordRepository {
     const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && rows.some((r) => r.has(f.name))).map((f) => f.name);
     const perRow = columns.length;
     const chunk = Math.max(1, Math.floor((this.#options.maxParams ?? 60000) / perRow));
-    const records = await this.#write(em, meta, 'create', options, async (tx) => {
+    const records = await this.#write(em, meta, 'create', options, rows.length <= chunk, async (tx) => {
       const out: Record<string, unknown>[] = [];
       for (let i = 0; i < rows.length; i += chunk) {
         const part = rows.slice(i, i + chunk);
@@ -120,7 +120,7 @@ export class RecordRepository {
     const sql =
       `update ${tableRef(meta.schema, meta.table)} set ${names.map((c) => `${ident(c)} = ?`).join(', ')} ` +
       `where ${ident(meta.primaryKey)} = ? returning *`;
-    return this.#write(em, meta, 'update', options, async (tx) => (await runSql(tx, sql, [...columns.values(), key])).rows);
+    return this.#write(em, meta, 'update', options, true, async (tx) => (await runSql(tx, sql, [...columns.values(), key])).rows);
   }
 
   /** `<collection>:destroy?filterByTk=`: the number of records deleted (0 or 1). */
@@ -128,7 +128,7 @@ export class RecordRepository {
     const meta = await this.#collection(em, collection);
     const key = primaryKeyParam(meta, pk);
     const sql = `delete from ${tableRef(meta.schema, meta.table)} where ${ident(meta.primaryKey)} = ? returning *`;
-    return (await this.#write(em, meta, 'destroy', options, async (tx) => (await runSql(tx, sql, [key])).rows)).length;
+    return (await this.#write(em, meta, 'destroy', options, true, async (tx) => (await runSql(tx, sql, [key])).rows)).length;
   }
 
   /** `<collection>:get?filterByTk=`: the record, or null. */
@@ -175,6 +175,8 @@ export class RecordRepository {
     meta: CollectionMeta,
     type: WriteEvent['type'],
     options: WriteOptions,
+    /** The statement is one SQL statement: atomic on its own, no transaction needed without hooks. */
+    single: boolean,
     statement: (tx: EntityManager) => Promise<Record<string, unknown>[]>,
   ): Promise<RecordValues[]> {
     if (em.isInTransaction() && !options.deferAfterCommit) {
@@ -184,7 +186,7 @@ export class RecordRepository {
     let event: WriteEvent | undefined;
     let records: RecordValues[];
     try {
-      records = await em.transactional(async (tx) => {
+      const run = async (tx: EntityManager) => {
         const rows = await statement(tx);
         const decoded = rows.map((row) => decodeRow(meta, row, this.#codec));
         if (decoded.length > 0) {
@@ -192,7 +194,10 @@ export class RecordRepository {
           await this.#options.onWrite?.(tx, event);
         }
         return decoded;
-      });
+      };
+      // One statement and no in-transaction hook: PostgreSQL makes it atomic by itself, and the
+      // BEGIN/COMMIT round trips are saved (the hot path of :create/:update/:destroy).
+      records = single && !this.#options.onWrite ? await run(em) : await em.transactional(run);
     } catch (err) {
       throw await this.#mapError(em, meta, err);
     }
