@@ -1,11 +1,8 @@
 import { ServiceBroker } from 'moleculer';
-import { loadConfig } from '../../../shared/config';
-import { freePort } from '../../../shared/db';
-import { createBrokerOptions, type ServiceEntry } from '../../../shared/runtime';
 import ApiService = require('../../../services/api.service');
 import AuthService = require('../../../services/auth.service');
-import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
-import { tempStorage } from '../../support/node-process';
+import { dropSchemas, uniqueSchema } from '../../support/database';
+import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
 
 type Body = { data?: { token?: string; user?: { email: string; password?: string }; email?: string; roles?: Array<{ name: string }> }; errors?: Array<{ message: string; code?: string }> };
@@ -17,21 +14,9 @@ describe('auth:signIn, auth:check, auth:signOut through the gateway', () => {
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const config = loadConfig({
-      DATABASE_URL: testDatabaseUrl(),
-      DB_SCHEMA: schema,
-      APP_PORT: String(await freePort()),
-      HEALTH_PORT: String(await freePort()),
-      APP_HOST: '127.0.0.1',
-      STORAGE_PATH: tempStorage(),
-      APP_KEY: 'a-test-app-key-of-some-length',
-    });
-    const { brokerOptions } = createBrokerOptions(config, { catalogue: (): ServiceEntry[] => [] });
-    broker = new ServiceBroker({ ...brokerOptions, logger: false });
-    broker.createService(ApiService);
-    broker.createService(AuthService);
-    await broker.start();
-    base = `http://127.0.0.1:${config.http.port}/api`;
+    const node = await startInProcessNode(schema, [ApiService, AuthService]);
+    broker = node.broker;
+    base = node.api;
   });
 
   afterAll(async () => {

@@ -1,14 +1,11 @@
 import { ServiceBroker } from 'moleculer';
 import pg from 'pg';
 import { hashPassword } from '../../../shared/auth';
-import { loadConfig } from '../../../shared/config';
-import { freePort } from '../../../shared/db';
-import { createBrokerOptions, type ServiceEntry } from '../../../shared/runtime';
 import ApiService = require('../../../services/api.service');
 import AuthService = require('../../../services/auth.service');
 import DataService = require('../../../services/data.service');
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
-import { tempStorage } from '../../support/node-process';
+import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
 
 type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
@@ -31,21 +28,9 @@ describe('collections and records through the gateway', () => {
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const config = loadConfig({
-      DATABASE_URL: testDatabaseUrl(),
-      DB_SCHEMA: schema,
-      APP_PORT: String(await freePort()),
-      HEALTH_PORT: String(await freePort()),
-      APP_HOST: '127.0.0.1',
-      STORAGE_PATH: tempStorage(),
-      APP_KEY: 'a-test-app-key-of-some-length',
-      APP_AES_SECRET_KEY: 'ab'.repeat(32),
-    });
-    const { brokerOptions } = createBrokerOptions(config, { catalogue: (): ServiceEntry[] => [] });
-    broker = new ServiceBroker({ ...brokerOptions, logger: false });
-    for (const schemaDef of [ApiService, AuthService, DataService]) broker.createService(schemaDef);
-    await broker.start();
-    base = `http://127.0.0.1:${config.http.port}/api`;
+    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService], { APP_AES_SECRET_KEY: 'ab'.repeat(32) });
+    broker = node.broker;
+    base = node.api;
     token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' }, false)).body.data.token;
   });
 
