@@ -3,6 +3,7 @@ import { assertCan, bearerToken } from '../shared/auth/index.js';
 import { collectionToJson, fieldToJson } from '../shared/data/index.js';
 import { countRecords, findByFilterKeys, listRecords, loadAppends, type ListParams } from '../shared/data-api/index.js';
 import { cbError } from '../shared/errors/index.js';
+import { compileFilter } from '../shared/query/index.js';
 import { restAction, type RestMeta } from '../shared/gateway/index.js';
 import { appAuth, appData, nodeState, requestsService, version } from '../shared/runtime/index.js';
 
@@ -18,6 +19,17 @@ async function authorize(ctx: Ctx, log: Log, collection: string, action: string)
   const { roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
   assertCan(roles, collection, action);
   return appData(state, app, log);
+}
+
+/**
+ * `?filter=` in place of `filterByTk` (update and destroy, as NocoBase): the compiled WHERE, or null
+ * when filterByTk is given. An empty filter is refused: it would touch every record.
+ */
+function filterInstead(ctx: Ctx, data: Awaited<ReturnType<typeof appData>>, name: string) {
+  if (ctx.params.filterByTk !== undefined && ctx.params.filterByTk !== '') return null;
+  const where = compileFilter(ctx.params.filter, data.collections.require(name), (n) => data.collections.get(n));
+  if (where.sql.trim().toUpperCase() === 'TRUE') throw cbError('CB_ERR_VALIDATION', 'filterByTk or a non-empty filter is required');
+  return where;
 }
 
 function recordKey(ctx: Ctx): string {
@@ -142,11 +154,15 @@ const DataService = requestsService({
     update: records('update', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'update');
+      const where = filterInstead(ctx, data, name);
+      if (where) return { data: await data.records.updateWhere(ctx.locals.em, name, where, ctx.params.values) };
       return { data: await data.records.updateByPk(ctx.locals.em, name, recordKey(ctx), ctx.params.values) };
     }),
     destroy: records('destroy', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'destroy');
+      const where = filterInstead(ctx, data, name);
+      if (where) return { data: await data.records.destroyWhere(ctx.locals.em, name, where) };
       return { data: await data.records.destroyByPk(ctx.locals.em, name, recordKey(ctx)) };
     }),
   },

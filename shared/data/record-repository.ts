@@ -3,7 +3,7 @@ import { cbError } from '../errors/index.js';
 import { hasColumn } from './field-definition.js';
 import { assertBody, decodeRow, encodeForInsert, encodeForUpdate, primaryKeyParam, unknownKeys, type RecordValues } from './record-codec.js';
 import { ident, isPgError, runSql, tableRef, type PgError } from './sql.js';
-import type { CollectionMeta } from './types.js';
+import type { SqlFragment, CollectionMeta } from './types.js';
 import { assertAesKey, isReadable, type CodecOptions, type ScryptParams } from './values.js';
 
 /** A committed-or-about-to-commit write, as hooks see it. Records are decoded (no passwords). */
@@ -116,11 +116,34 @@ export class RecordRepository {
       const row = await this.#select(em, meta, key, undefined);
       return row ? [decodeRow(meta, row, this.#codec)] : [];
     }
+    return this.#update(em, meta, columns, { sql: `${ident(meta.primaryKey)} = ?`, params: [key] }, options);
+  }
+
+  /**
+   * `<collection>:update?filter=`: every record `where` matches (a fragment compiled by shared/query,
+   * with `?` placeholders) gets `values`, in one statement; answers the updated records.
+   */
+  async updateWhere(em: EntityManager, collection: string, where: SqlFragment, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
+    let meta = await this.#collection(em, collection);
+    if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
+    const body = assertBody(meta, values);
+    if (body[meta.primaryKey] !== undefined) throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
+    const columns = await encodeForUpdate(meta, body, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() });
+    if (columns.size === 0) throw cbError('CB_ERR_VALIDATION', 'values must name at least one field to update');
+    return this.#update(em, meta, columns, where, options);
+  }
+
+  /** `<collection>:destroy?filter=`: deletes every record `where` matches, in one statement; answers the count. */
+  async destroyWhere(em: EntityManager, collection: string, where: SqlFragment, options: WriteOptions = {}): Promise<number> {
+    const meta = await this.#collection(em, collection);
+    const sql = `delete from ${tableRef(meta.schema, meta.table)} where ${where.sql} returning *`;
+    return (await this.#write(em, meta, 'destroy', options, true, async (tx) => (await runSql(tx, sql, where.params)).rows)).length;
+  }
+
+  #update(em: EntityManager, meta: CollectionMeta, columns: Map<string, unknown>, where: SqlFragment, options: WriteOptions): Promise<RecordValues[]> {
     const names = [...columns.keys()];
-    const sql =
-      `update ${tableRef(meta.schema, meta.table)} set ${names.map((c) => `${ident(c)} = ?`).join(', ')} ` +
-      `where ${ident(meta.primaryKey)} = ? returning *`;
-    return this.#write(em, meta, 'update', options, true, async (tx) => (await runSql(tx, sql, [...columns.values(), key])).rows);
+    const sql = `update ${tableRef(meta.schema, meta.table)} set ${names.map((c) => `${ident(c)} = ?`).join(', ')} where ${where.sql} returning *`;
+    return this.#write(em, meta, 'update', options, true, async (tx) => (await runSql(tx, sql, [...columns.values(), ...where.params])).rows);
   }
 
   /** `<collection>:destroy?filterByTk=`: the number of records deleted (0 or 1). */

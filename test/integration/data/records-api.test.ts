@@ -82,6 +82,16 @@ describe('collections and records through the gateway', () => {
     expect((await call('GET', `products:get?filterByTk=${id}`)).body.data).toBeNull();
   });
 
+  test('update and destroy also take a filter; an empty one is refused', async () => {
+    await call('POST', 'products:create', [{ title: 'bulk-a', qty: 500 }, { title: 'bulk-b', qty: 501 }]);
+    const filter = encodeURIComponent(JSON.stringify({ qty: { $gte: 500 } }));
+    const updated = await call('POST', `products:update?filter=${filter}`, { active: false });
+    expect(updated.body.data.map((r: { title: string; active: boolean }) => [r.title, r.active]).sort()).toEqual([['bulk-a', false], ['bulk-b', false]]);
+    expect((await call('POST', 'products:destroy', {})).status).toBe(400);
+    expect((await call('POST', `products:destroy?filter=${encodeURIComponent('{}')}`)).status).toBe(400);
+    expect((await call('POST', `products:destroy?filter=${filter}`)).body.data).toBe(2);
+  });
+
   test('a field added through fields:create is usable at once', async () => {
     const field = await call('POST', 'collections/products/fields:create', { name: 'sku', type: 'string', unique: true });
     expect(field.status).toBe(200);
