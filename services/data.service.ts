@@ -1,47 +1,17 @@
-import type { Context } from 'moleculer';
-import { assertCan, bearerToken } from '../shared/auth/index.js';
 import { collectionToJson, fieldToJson } from '../shared/data/index.js';
-import { countRecords, findByFilterKeys, listRecords, loadAppends, type ListParams } from '../shared/data-api/index.js';
-import { cbError } from '../shared/errors/index.js';
-import { compileFilter } from '../shared/query/index.js';
-import { restAction, type RestMeta } from '../shared/gateway/index.js';
-import { appAuth, appData, nodeState, requestsService, version } from '../shared/runtime/index.js';
-
-type Params = Record<string, unknown> & { resourceName?: string; filterByTk?: string; associatedIndex?: string; values?: unknown };
-type Ctx = Context<Params, Partial<RestMeta>>;
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
-
-/** Signs the caller in from the bearer token and checks the role may run `action` on `collection`. */
-async function authorize(ctx: Ctx, log: Log, collection: string, action: string) {
-  const state = nodeState(ctx.broker);
-  const app = ctx.meta.app ?? 'main';
-  const auth = await appAuth(state, app, log);
-  const { roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
-  assertCan(roles, collection, action);
-  return appData(state, app, log);
-}
-
-/**
- * `?filter=` in place of `filterByTk` (update and destroy, as NocoBase): the compiled WHERE, or null
- * when filterByTk is given. An empty filter is refused: it would touch every record.
- */
-function filterInstead(ctx: Ctx, data: Awaited<ReturnType<typeof appData>>, name: string) {
-  if (ctx.params.filterByTk !== undefined && ctx.params.filterByTk !== '') return null;
-  const where = compileFilter(ctx.params.filter, data.collections.require(name), (n) => data.collections.get(n));
-  if (where.sql.trim().toUpperCase() === 'TRUE') throw cbError('CB_ERR_VALIDATION', 'filterByTk or a non-empty filter is required');
-  return where;
-}
-
-function recordKey(ctx: Ctx): string {
-  if (ctx.params.filterByTk === undefined || ctx.params.filterByTk === '') throw cbError('CB_ERR_VALIDATION', 'filterByTk is required');
-  return String(ctx.params.filterByTk);
-}
-
-async function byFilterKeys(ctx: Ctx, data: Awaited<ReturnType<typeof appData>>, name: string) {
-  const meta = data.collections.require(name);
-  const lookup = (n: string) => data.collections.get(n);
-  return { meta, ...(await findByFilterKeys(ctx.locals.em, meta, lookup, ctx.params.values, ctx.params.filterKeys, nodeState(ctx.broker).secrets!.aesKey)) };
-}
+import { countRecords, listRecords, loadAppends, type ListParams } from '../shared/data-api/index.js';
+import { restAction } from '../shared/gateway/index.js';
+import {
+  authorize,
+  byFilterKeys,
+  filterInstead,
+  nodeState,
+  recordKey,
+  requestsService,
+  version,
+  type DataCtx as Ctx,
+  type DataLog as Log,
+} from '../shared/runtime/index.js';
 
 const records = (action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) =>
   restAction({ resource: '*', action, write }, {

@@ -13,3 +13,4 @@ export { ClusterAdapters } from './cluster-adapters.js';
 export { superviseChildren } from './multi-core.js';
 export { appAuth } from './app-auth.js';
 export { appData } from './app-data.js';
+export { authorize, byFilterKeys, filterInstead, recordKey, type Ctx as DataCtx, type Log as DataLog } from './data-request.js';
