@@ -28,6 +28,8 @@ export interface NodeProcess {
   waitForReady(status?: number): Promise<void>;
   /** SIGKILL/SIGSTOP/SIGCONT hit the main process only; other signals its whole process group. */
   signal(sig: NodeJS.Signals): void;
+  /** Resolves once no process of its group is left (npm start's children, the embedded PostgreSQL). */
+  groupExited(): Promise<void>;
   /** SIGTERM to the process group and wait for the exit. */
   stop(): Promise<number | string>;
 }
@@ -119,6 +121,14 @@ export async function spawnNode(opts: SpawnOptions = {}): Promise<NodeProcess> {
         if (exitedWith !== null) throw new Error(`process exited (${exitedWith}) before /readyz answered ${status}:\n${out}`);
         const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => null);
         if (res?.status === status) return;
+        await sleep(100);
+      }
+    },
+    async groupExited() {
+      const { execFileSync } = await import('node:child_process');
+      for (;;) {
+        const groups = execFileSync('ps', ['-e', '-o', 'pgid='], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim()));
+        if (!groups.includes(child.pid!)) return;
         await sleep(100);
       }
     },

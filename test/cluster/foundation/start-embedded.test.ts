@@ -53,6 +53,8 @@ describe('`npm start` with an empty environment', () => {
   test('Ctrl-C (SIGINT to the process group) stops npm start and the embedded PostgreSQL with it', async () => {
     node.signal('SIGINT');
     await node.exited;
+    // npm itself exits at once; the node behind it finishes its stop (and PostgreSQL's) after.
+    await node.groupExited();
     expect(node.output()).toMatch(/SIGINT received: draining and stopping/);
     expect(postgresRunningOn(dataDir)).toBe(false);
   });
