@@ -19,6 +19,7 @@ import type { BenchResult } from './support/bench-result.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
 import { load, type LoadFigures } from './support/load.js';
 import { freePort } from './support/ports.js';
+import { alternateRounds, describeRounds, MEASURE_S, median, ROUNDS, type Rounds } from './support/rounds.js';
 import { runStandalone } from './support/standalone';
 
 export type { BenchResult } from './support/bench-result.js';
@@ -28,9 +29,6 @@ const START_SCRIPT = join(ROOT, 'dist', 'scripts', 'start.js');
 const BARE_SCRIPT = join(__dirname, 'support', 'bare-fastify.js');
 const HOST = '127.0.0.1';
 const CONNECTIONS = 10;
-const WARMUP_S = 2;
-const MEASURE_S = 2;
-const ROUNDS = 5;
 const DB_SCHEMA = 'bench';
 
 function benchDatabaseUrl(): string {
@@ -77,35 +75,13 @@ async function startBareFastify(infoBody: string): Promise<{ server: ChildServer
   return { server, base: `http://${HOST}:${port}` };
 }
 
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+/** The load runs of `path` on both servers, alternating (see support/rounds.ts). */
+function compare(path: string, ours: string, reference: string): Promise<Rounds> {
+  return alternateRounds(ours, reference, (base, duration) => load({ url: base + path, connections: CONNECTIONS, duration }));
 }
 
-/** Median figures of ROUNDS alternating runs per side on `path`, after a warm-up of each. */
-async function compare(path: string, ours: string, reference: string): Promise<{ ours: LoadFigures[]; reference: LoadFigures[] }> {
-  const run = (base: string, duration: number) => load({ url: base + path, connections: CONNECTIONS, duration });
-  await run(ours, WARMUP_S);
-  await run(reference, WARMUP_S);
-  const a: LoadFigures[] = [];
-  const b: LoadFigures[] = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    if (round % 2 === 0) {
-      a.push(await run(ours, MEASURE_S));
-      b.push(await run(reference, MEASURE_S));
-    } else {
-      b.push(await run(reference, MEASURE_S));
-      a.push(await run(ours, MEASURE_S));
-    }
-  }
-  return { ours: a, reference: b };
-}
-
-/** One line on stderr per comparison: every round (in order) and the p99 latency, to judge the noise. */
-function describe(path: string, figures: { ours: LoadFigures[]; reference: LoadFigures[] }): void {
-  const side = (xs: LoadFigures[]) =>
-    `${xs.map((x) => Math.round(x.requestsPerSecond)).join('/')} req/s, p99 latency ${median(xs.map((x) => x.latencyP99Ms))} ms`;
-  console.error(`  http ${path}: ours ${side(figures.ours)}; reference ${side(figures.reference)}`);
+function describe(path: string, figures: Rounds): void {
+  describeRounds(`http ${path}`, figures);
 }
 
 export async function run(): Promise<BenchResult[]> {

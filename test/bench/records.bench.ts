@@ -27,6 +27,7 @@ import type { BenchResult } from './support/bench-result.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
 import { load, type LoadFigures, type LoadOptions } from './support/load.js';
 import { freePort } from './support/ports.js';
+import { alternateRounds, describeRounds, MEASURE_S, median, ROUNDS, type Rounds } from './support/rounds.js';
 import { runStandalone } from './support/standalone';
 
 export type { BenchResult } from './support/bench-result.js';
@@ -40,9 +41,6 @@ const DB_SCHEMA = 'bench_records';
 const CONNECTIONS = 10;
 const POOL_SIZE = 10;
 const SEED_ROWS = 1000;
-const WARMUP_S = 2;
-const MEASURE_S = 2;
-const ROUNDS = 5;
 const LIST_PATH = '/api/products:list?page=1&pageSize=20';
 const CREATE_PATH = '/api/products:create';
 const CREATE_BODY = JSON.stringify({ title: 'bench item', price: 9.99, qty: 3, active: true });
@@ -182,15 +180,10 @@ async function checkSameAnswers(ours: Side, reference: Side): Promise<void> {
   }
 }
 
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 type Shot = Omit<LoadOptions, 'url' | 'connections' | 'duration' | 'headers'> & { readonly path: string };
 
 /** Median figures of ROUNDS alternating runs per side, after a warm-up of each. */
-async function compare(shot: Shot, ours: Side, reference: Side): Promise<{ ours: LoadFigures[]; reference: LoadFigures[] }> {
+async function compare(shot: Shot, ours: Side, reference: Side): Promise<Rounds> {
   const { path, ...rest } = shot;
   const run = (side: Side, duration: number) =>
     load({
@@ -200,27 +193,11 @@ async function compare(shot: Shot, ours: Side, reference: Side): Promise<{ ours:
       duration,
       headers: { ...side.headers, ...(rest.body === undefined ? {} : { 'content-type': 'application/json' }) },
     });
-  await run(ours, WARMUP_S);
-  await run(reference, WARMUP_S);
-  const a: LoadFigures[] = [];
-  const b: LoadFigures[] = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    if (round % 2 === 0) {
-      a.push(await run(ours, MEASURE_S));
-      b.push(await run(reference, MEASURE_S));
-    } else {
-      b.push(await run(reference, MEASURE_S));
-      a.push(await run(ours, MEASURE_S));
-    }
-  }
-  return { ours: a, reference: b };
+  return alternateRounds(ours, reference, run);
 }
 
-/** One line on stderr per comparison: every round (in order) and the p99 latency, to judge the noise. */
-function describe(what: string, figures: { ours: LoadFigures[]; reference: LoadFigures[] }): void {
-  const side = (xs: LoadFigures[]) =>
-    `${xs.map((x) => Math.round(x.requestsPerSecond)).join('/')} req/s, p99 latency ${median(xs.map((x) => x.latencyP99Ms))} ms`;
-  console.error(`  records ${what}: ours ${side(figures.ours)}; reference ${side(figures.reference)}`);
+function describe(what: string, figures: Rounds): void {
+  describeRounds(`records ${what}`, figures);
 }
 
 export async function run(): Promise<BenchResult[]> {
