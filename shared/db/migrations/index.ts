@@ -1,10 +1,16 @@
 import { Migration0001Meta } from './0001-meta.js';
 import { Migration0002Collections } from './0002-collections.js';
 import { Migration0003Auth } from './0003-auth.js';
+import { Migration0004Workflows } from './0004-workflows.js';
+import { Migration0005AsyncTasks } from './0005-async-tasks.js';
+import { Migration0006Supervisor } from './0006-supervisor.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
 export const migrationsList = [
   { name: '0001-meta', class: Migration0001Meta },
   { name: '0002-collections', class: Migration0002Collections },
   { name: '0003-auth', class: Migration0003Auth },
+  { name: '0004-workflows', class: Migration0004Workflows },
+  { name: '0005-async-tasks', class: Migration0005AsyncTasks },
+  { name: '0006-supervisor', class: Migration0006Supervisor },
 ];
