@@ -4,6 +4,7 @@ import { Migration0003Auth } from './0003-auth.js';
 import { Migration0004Workflows } from './0004-workflows.js';
 import { Migration0005AsyncTasks } from './0005-async-tasks.js';
 import { Migration0006Supervisor } from './0006-supervisor.js';
+import { Migration0007Idempotency } from './0007-idempotency.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
 export const migrationsList = [
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: '0004-workflows', class: Migration0004Workflows },
   { name: '0005-async-tasks', class: Migration0005AsyncTasks },
   { name: '0006-supervisor', class: Migration0006Supervisor },
+  { name: '0007-idempotency', class: Migration0007Idempotency },
 ];
