@@ -6,6 +6,7 @@ export {
   type GetOptions,
   type RecordRepositoryOptions,
   type WriteEvent,
+  type WriteHook,
   type WriteOptions,
 } from './record-repository.js';
 export { decodeRow, type RecordValues } from './record-codec.js';

@@ -11,6 +11,8 @@ export interface WriteEvent {
   readonly type: 'create' | 'update' | 'destroy';
   readonly collection: CollectionMeta;
   readonly records: readonly RecordValues[];
+  /** False when the writer asked that workflows not be triggered (an import without that option). */
+  readonly triggerWorkflows: boolean;
   /** Registers work to run once the write has committed (never when it rolls back). */
   afterCommit(fn: () => void | Promise<void>): void;
 }
@@ -40,12 +42,22 @@ export interface RecordRepositoryOptions {
   readonly maxParams?: number;
 }
 
+/** A pair of hooks added after construction (a workflow engine, an import), each optional. */
+export interface WriteHook {
+  /** Runs inside the write's transaction after the rows are written; a throw rolls the write back. */
+  readonly onWrite?: (tx: EntityManager, event: WriteEvent) => Promise<void>;
+  /** Runs after the write committed. */
+  readonly afterCommit?: (event: WriteEvent) => void | Promise<void>;
+}
+
 export interface WriteOptions {
   /**
    * Needed when `em` is already inside the caller's transaction: the after-commit work is handed to
    * it, to run after the caller's own commit. Without a transaction the repository runs it itself.
    */
   readonly deferAfterCommit?: (fn: () => Promise<void>) => void;
+  /** Default true. False: write hooks still run, but see `triggerWorkflows: false` (imports without that option). */
+  readonly triggerWorkflows?: boolean;
 }
 
 export interface GetOptions {
@@ -61,12 +73,22 @@ export interface GetOptions {
  */
 export class RecordRepository {
   readonly #options: RecordRepositoryOptions;
+  readonly #hooks: WriteHook[] = [];
   readonly #codec: CodecOptions;
 
   constructor(options: RecordRepositoryOptions) {
     assertAesKey(options.aesKey);
     this.#options = options;
     this.#codec = { ...(options.aesKey ? { aesKey: options.aesKey } : {}), ...(options.scrypt ? { scrypt: options.scrypt } : {}) };
+  }
+
+  /** Adds hooks to every later write; returns a function that removes them. */
+  addHook(hook: WriteHook): () => void {
+    this.#hooks.push(hook);
+    return () => {
+      const at = this.#hooks.indexOf(hook);
+      if (at >= 0) this.#hooks.splice(at, 1);
+    };
   }
 
   /** `<collection>:create`: one record (returns it) or several in one statement (returns them in order). */
@@ -213,21 +235,24 @@ export class RecordRepository {
         const rows = await statement(tx);
         const decoded = rows.map((row) => decodeRow(meta, row, this.#codec));
         if (decoded.length > 0) {
-          event = { type, collection: meta, records: decoded, afterCommit: (fn) => void pending.push(fn) };
+          event = { type, collection: meta, records: decoded, triggerWorkflows: options.triggerWorkflows !== false, afterCommit: (fn) => void pending.push(fn) };
           await this.#options.onWrite?.(tx, event);
+          for (const hook of this.#hooks) await hook.onWrite?.(tx, event);
         }
         return decoded;
       };
       // One statement and no in-transaction hook: PostgreSQL makes it atomic by itself, and the
       // BEGIN/COMMIT round trips are saved (the hot path of :create/:update/:destroy).
-      records = single && !this.#options.onWrite ? await run(em) : await em.transactional(run);
+      const inTransactionHooks = !!this.#options.onWrite || this.#hooks.some((h) => h.onWrite);
+      records = single && !inTransactionHooks ? await run(em) : await em.transactional(run);
     } catch (err) {
       throw await this.#mapError(em, meta, err);
     }
     if (event) {
       const e = event;
       const after = async () => {
-        for (const fn of [...pending, ...(this.#options.afterCommit ? [() => this.#options.afterCommit!(e)] : [])]) {
+        const afterHooks = [this.#options.afterCommit, ...this.#hooks.map((h) => h.afterCommit)].filter((fn) => fn !== undefined);
+        for (const fn of [...pending, ...afterHooks.map((hook) => () => hook(e))]) {
           try {
             await fn();
           } catch (err) {
