@@ -52,6 +52,8 @@ const ApiService = requestsService<ServiceSettingSchema, Methods, Vars>({
       metrics,
       version,
     });
+    // Routes other services add (the supervisor's /apps proxy and /admin page), before the port opens.
+    await state.applyHttpRoutes(server);
     await server.listen({ host: state.config.http.host, port: state.config.http.port });
     this.server = server;
     const address = server.server.address();

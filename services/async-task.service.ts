@@ -1,11 +1,52 @@
-import { processorService } from '../shared/runtime/index.js';
+import { nodeState, processorService, appData } from '../shared/runtime/index.js';
+import { checkWritable, STOP_EVENT, TaskProcessor } from '../shared/tasks/index.js';
+
+interface Vars {
+  processor: TaskProcessor | null;
+}
 
 /**
- * Async task processor (`async-task:process`): runs queued import/export tasks. Only nodes whose
- * WORKER_MODE selects the key load it. Its queue consumer arrives with import/export.
+ * Async task processor (`async-task:process`): runs queued import/export tasks, at most
+ * ASYNC_TASK_MAX_CONCURRENCY at once, takes over tasks orphaned by a dead node, removes expired files.
+ * Only nodes whose WORKER_MODE selects the key load it. Logic in shared/tasks.
  */
-const AsyncTaskService = processorService('async-task:process', {
+const AsyncTaskService = processorService<Record<string, never>, Record<string, never>, Vars>('async-task:process', {
   name: 'async-task',
+
+  events: {
+    [STOP_EVENT](ctx: { params: { taskId?: string } }) {
+      if (typeof ctx.params?.taskId === 'string') this.processor?.stopLocal(ctx.params.taskId);
+    },
+  },
+
+  created() {
+    this.processor = null;
+  },
+
+  async started() {
+    const state = nodeState(this.broker);
+    const cluster = state.cluster();
+    const database = state.database!;
+    state.addCheck('storage', () => checkWritable(state.config.storagePath));
+    this.processor = new TaskProcessor({
+      nodeId: state.config.nodeId,
+      config: state.config.tasks,
+      storagePath: state.config.storagePath,
+      queue: cluster.queue,
+      sync: cluster.sync,
+      schemaOf: (app) => state.schemaOf(app),
+      fork: (schema) => database.fork(schema),
+      appData: (app) => appData(state, app, this.logger),
+      aesKey: state.secrets?.aesKey,
+      log: this.logger,
+    });
+    // Sub-applications (issue 7) add their channels when the supervisor opens them; today only `main`.
+    await this.processor.start(['main']);
+  },
+
+  async stopped() {
+    await this.processor?.stop();
+  },
 });
 
 export = AsyncTaskService;

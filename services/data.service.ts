@@ -1,5 +1,5 @@
-import { collectionToJson, fieldToJson } from '../shared/data/index.js';
-import { countRecords, listRecords, loadAppends, type ListParams } from '../shared/data-api/index.js';
+import { collectionToJson, fieldToJson, type WriteOptions } from '../shared/data/index.js';
+import { countRecords, idempotentWrite, listRecords, loadAppends, tokenSubject, type ListParams } from '../shared/data-api/index.js';
 import { restAction } from '../shared/gateway/index.js';
 import {
   authorize,
@@ -13,12 +13,18 @@ import {
   type DataLog as Log,
 } from '../shared/runtime/index.js';
 
-const records = (action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) =>
-  restAction({ resource: '*', action, write }, {
-    async handler(this: { logger: Log }, ctx: Ctx) {
-      return run(ctx, this.logger);
-    },
-  });
+/**
+ * A record write applied once per `Idempotency-Key` (shared/data-api/idempotent-write.ts). Called after
+ * authorize, so the caller is verified before a stored answer is handed out.
+ */
+const once = (ctx: Ctx, write: (options: WriteOptions) => Promise<unknown>) => {
+  const state = nodeState(ctx.broker);
+  const app = ctx.meta.app ?? 'main';
+  const { resourceName, ...params } = ctx.params;
+  const request = { app, action: ctx.action?.name, resource: resourceName, params };
+  const options = { schema: state.schemaOf(app), key: ctx.meta.idempotencyKey, principal: tokenSubject(ctx.meta.authorization), request, ttlMs: state.config.idempotencyTtlMs };
+  return idempotentWrite(ctx.locals, options, (_em, opts) => write(opts));
+};
 
 const collectionsAction = (resource: string, action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) =>
   restAction({ resource, action, write }, {
@@ -26,6 +32,7 @@ const collectionsAction = (resource: string, action: string, write: boolean, run
       return run(ctx, this.logger);
     },
   });
+const records = (action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) => collectionsAction('*', action, write, run);
 
 /**
  * Collections, fields and records of an app (requests role), NocoBase's REST shapes; logic lives in
@@ -105,35 +112,43 @@ const DataService = requestsService({
     firstOrCreate: records('firstOrCreate', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'create');
-      const { found, values } = await byFilterKeys(ctx, data, name);
-      return { data: found ?? (await data.records.create(ctx.locals.em, name, values as never)) };
+      return once(ctx, async (opts) => {
+        const { found, values } = await byFilterKeys(ctx, data, name);
+        return { data: found ?? (await data.records.create(ctx.locals.em, name, values as never, opts)) };
+      });
     }),
     updateOrCreate: records('updateOrCreate', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'update');
-      const { found, values, meta } = await byFilterKeys(ctx, data, name);
-      if (!found) return { data: await data.records.create(ctx.locals.em, name, values as never) };
-      const [updated] = await data.records.updateByPk(ctx.locals.em, name, found[meta.primaryKey], values);
-      return { data: updated };
+      return once(ctx, async (opts) => {
+        const { found, values, meta } = await byFilterKeys(ctx, data, name);
+        if (!found) return { data: await data.records.create(ctx.locals.em, name, values as never, opts) };
+        const [updated] = await data.records.updateByPk(ctx.locals.em, name, found[meta.primaryKey], values, opts);
+        return { data: updated };
+      });
     }),
     create: records('create', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'create');
-      return { data: await data.records.create(ctx.locals.em, name, ctx.params.values as never) };
+      return once(ctx, async (opts) => ({ data: await data.records.create(ctx.locals.em, name, ctx.params.values as never, opts) }));
     }),
     update: records('update', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'update');
       const where = filterInstead(ctx, data, name);
-      if (where) return { data: await data.records.updateWhere(ctx.locals.em, name, where, ctx.params.values) };
-      return { data: await data.records.updateByPk(ctx.locals.em, name, recordKey(ctx), ctx.params.values) };
+      return once(ctx, async (opts) => ({
+        data: where
+          ? await data.records.updateWhere(ctx.locals.em, name, where, ctx.params.values, opts)
+          : await data.records.updateByPk(ctx.locals.em, name, recordKey(ctx), ctx.params.values, opts),
+      }));
     }),
     destroy: records('destroy', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'destroy');
       const where = filterInstead(ctx, data, name);
-      if (where) return { data: await data.records.destroyWhere(ctx.locals.em, name, where) };
-      return { data: await data.records.destroyByPk(ctx.locals.em, name, recordKey(ctx)) };
+      return once(ctx, async (opts) => ({
+        data: where ? await data.records.destroyWhere(ctx.locals.em, name, where, opts) : await data.records.destroyByPk(ctx.locals.em, name, recordKey(ctx), opts),
+      }));
     }),
   },
 });

@@ -25,6 +25,18 @@ export interface Config {
   /** REDIS_URL, the fallback of every Redis-backed adapter. */
   readonly redisUrl: string | null;
   readonly shutdown: { readonly delayMs: number; readonly timeoutMs: number };
+  /** Async import/export tasks (shared/tasks). */
+  readonly tasks: {
+    readonly maxConcurrency: number;
+    readonly batchSize: number;
+    readonly leaseMs: number;
+    readonly sweepMs: number;
+    readonly retentionMs: number;
+    readonly exportInlineMaxRows: number;
+    readonly importMaxFileSize: number;
+  };
+  /** IDEMPOTENCY_KEY_TTL: how long a write's Idempotency-Key and answer are kept. */
+  readonly idempotencyTtlMs: number;
   /** The cluster middleware: each adapter with its resolved URL (its own variable, else REDIS_URL). */
   readonly adapters: AdaptersConfig;
   /** Multi-core mode: number of broker processes, or null for one. */
@@ -33,6 +45,64 @@ export interface Config {
   readonly auth: {
     readonly root: { readonly email: string; readonly username: string; readonly password: string; readonly defaultsUsed: boolean };
     readonly tokenTtlMs: number;
+  };
+  /** Multi-app mode (APP_MODE and its adapters, issue 7). */
+  readonly apps: AppsConfig;
+}
+
+export interface AppsConfig {
+  readonly mode: 'standalone' | 'supervisor' | 'worker';
+  readonly discovery: 'local' | 'remote';
+  readonly process: 'local' | 'remote';
+  /** Redis of the app/environment cache (APP_SUPERVISOR_REDIS_URL, else REDIS_URL). */
+  readonly redisUrl: string | null;
+  readonly command: { readonly type: 'local' | 'redis'; readonly url: string | null; readonly ackTimeoutMs: number; readonly timeoutMs: number };
+  /** This node's environment (workers only). */
+  readonly environment: { readonly name: string; readonly url: string; readonly proxyUrl: string | null } | null;
+  readonly heartbeatMs: number;
+  /** Time past a due heartbeat before an environment counts as unavailable. */
+  readonly graceMs: number;
+}
+
+/** APP_MODE's adapters, refusing combinations that cannot work, naming the variable. */
+function appsOf(v: ReturnType<typeof readEnv>, problems: string[]): AppsConfig {
+  const fallback = v.REDIS_URL?.toString() ?? null;
+  const mode = v.APP_MODE;
+  const discovery = v.APP_DISCOVERY_ADAPTER as 'local' | 'remote';
+  const processAdapter = v.APP_PROCESS_ADAPTER as 'local' | 'remote';
+  const redisUrl = v.APP_SUPERVISOR_REDIS_URL?.toString() ?? fallback;
+  const commandType = v.APP_COMMAND_ADAPTER as 'local' | 'redis';
+  const commandUrl = commandType === 'redis' ? (v.APP_COMMAND_REDIS_URL?.toString() ?? fallback) : null;
+  if (commandType === 'redis' && !commandUrl) problems.push('APP_COMMAND_ADAPTER: "redis" needs APP_COMMAND_REDIS_URL or REDIS_URL');
+  const remote = mode === 'worker' || discovery === 'remote' || processAdapter === 'remote';
+  if (remote && mode === 'standalone') problems.push('APP_MODE: remote discovery/process adapters need APP_MODE=supervisor or worker');
+  if (remote && mode !== 'standalone') {
+    if (!redisUrl) problems.push(`APP_SUPERVISOR_REDIS_URL: APP_MODE=${mode} with remote environments needs APP_SUPERVISOR_REDIS_URL or REDIS_URL`);
+    if (commandType !== 'redis') problems.push(`APP_COMMAND_ADAPTER: APP_MODE=${mode} with remote environments needs "redis" (commands cross processes)`);
+  }
+  if (mode === 'worker') {
+    if (!v.ENVIRONMENT_NAME) problems.push('ENVIRONMENT_NAME: APP_MODE=worker needs the name of its environment');
+    if (!v.ENVIRONMENT_URL) problems.push('ENVIRONMENT_URL: APP_MODE=worker needs the URL of its environment');
+    if (processAdapter === 'remote') problems.push('APP_PROCESS_ADAPTER: a worker runs its apps itself ("local"), "remote" is for the supervisor');
+  } else if (v.ENVIRONMENT_NAME || v.ENVIRONMENT_URL) {
+    problems.push(`ENVIRONMENT_NAME: only APP_MODE=worker nodes belong to an environment (APP_MODE=${mode})`);
+  }
+  if (mode === 'supervisor' && processAdapter === 'remote' && discovery !== 'remote') {
+    problems.push('APP_DISCOVERY_ADAPTER: APP_PROCESS_ADAPTER=remote needs "remote" discovery (workers register over Redis)');
+  }
+  const environment =
+    mode === 'worker' && v.ENVIRONMENT_NAME && v.ENVIRONMENT_URL
+      ? { name: v.ENVIRONMENT_NAME, url: v.ENVIRONMENT_URL.toString().replace(/\/$/, ''), proxyUrl: v.ENVIRONMENT_PROXY_URL?.toString().replace(/\/$/, '') ?? null }
+      : null;
+  return {
+    mode,
+    discovery,
+    process: processAdapter,
+    redisUrl: remote ? redisUrl : null,
+    command: { type: commandType, url: commandUrl, ackTimeoutMs: v.APP_COMMAND_ACK_TIMEOUT, timeoutMs: v.APP_COMMAND_TIMEOUT },
+    environment,
+    heartbeatMs: v.ENVIRONMENT_HEARTBEAT_INTERVAL,
+    graceMs: v.ENVIRONMENT_HEARTBEAT_GRACE ?? v.ENVIRONMENT_HEARTBEAT_INTERVAL * 2,
   };
 }
 
@@ -110,6 +180,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const v = readEnv(env);
   const problems: string[] = [];
   const adapters = adaptersOf(v, problems);
+  const apps = appsOf(v, problems);
   if (v.CLUSTER_MODE !== null) {
     const local = inProcessAdapters(adapters).filter((a) => !a.startsWith('CACHE_'));
     if (local.length > 0) {
@@ -140,6 +211,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     storagePath,
     redisUrl: v.REDIS_URL ? v.REDIS_URL.toString() : null,
     shutdown: { delayMs: v.SHUTDOWN_DELAY, timeoutMs: v.SHUTDOWN_TIMEOUT },
+    tasks: {
+      maxConcurrency: v.ASYNC_TASK_MAX_CONCURRENCY,
+      batchSize: v.ASYNC_TASK_BATCH_SIZE,
+      leaseMs: v.ASYNC_TASK_LEASE,
+      sweepMs: v.ASYNC_TASK_SWEEP_INTERVAL,
+      retentionMs: v.ASYNC_TASK_RETENTION,
+      exportInlineMaxRows: v.EXPORT_INLINE_MAX_ROWS,
+      importMaxFileSize: v.IMPORT_MAX_FILE_SIZE,
+    },
+    idempotencyTtlMs: v.IDEMPOTENCY_KEY_TTL,
     adapters,
     clusterMode: v.CLUSTER_MODE,
     secrets: { appKey: v.APP_KEY ?? null, aesKeyHex: v.APP_AES_SECRET_KEY ?? null, newAesKeyHex: v.NEW_APP_AES_SECRET_KEY ?? null },
@@ -152,5 +233,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       },
       tokenTtlMs: v.TOKEN_EXPIRES_IN,
     },
+    apps,
   });
 }

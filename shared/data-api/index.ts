@@ -3,3 +3,4 @@ export { listRecords, countRecords, type ListParams, type ListResult } from './l
 export { loadAppends } from './appends.js';
 export { findByFilterKeys } from './find-by-filter-keys.js';
 export { reencryptAll, type ReencryptOptions, type ReencryptReport } from './reencrypt.js';
+export { idempotentWrite, requestHash, tokenSubject, sweepExpiredKeys, type IdempotencyOptions, type IdempotentWriteFn } from './idempotent-write.js';

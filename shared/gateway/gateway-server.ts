@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import qs from 'qs';
 import fastifyStatic from '@fastify/static';
+import fastifyMultipart from '@fastify/multipart';
 import * as swaggerUiDist from 'swagger-ui-dist';
 import { openApiDocument } from './openapi.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -9,7 +10,9 @@ import type { ServiceBroker } from 'moleculer';
 type Logger = ReturnType<ServiceBroker['getLogger']>;
 import type { HttpMetrics } from './http-metrics.js';
 import { mapError } from './map-error.js';
+import { readMultipart } from './multipart.js';
 import { parseApiPath } from './parse-api-path.js';
+import { sendResult, type ResponseMeta } from './send-result.js';
 import type { RouteTable } from './route-table.js';
 import type { ErrorBody, RestMeta } from './types.js';
 
@@ -65,6 +68,8 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
 
   // NocoBase's body parser takes JSON and form bodies, and an empty body as no body: its client posts
   // sign-out as an empty `application/x-www-form-urlencoded` request.
+  // multipart/form-data only for routes declared `upload`; the action staging a file enforces its size limit.
+  app.register(fastifyMultipart, { limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 10, fields: 100, fieldSize: opts.bodyLimit } });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text: string, done) => {
     if (text.trim() === '') return done(null, undefined);
@@ -172,9 +177,17 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     params.resourceName = target.resource;
 
     try {
-      const result = (await broker.call(route.actionName, params, { meta })) as unknown;
-      const envelope = result !== null && typeof result === 'object' && 'data' in result ? result : { data: result ?? null };
-      return reply.send(envelope);
+      if (req.isMultipart()) {
+        if (!route.upload) return reply.code(415).send(errorBody(`${target.resource}:${target.action} does not take multipart/form-data`, 'CB_ERR_HTTP_UNSUPPORTED_MEDIA'));
+        const { values, files } = await readMultipart(req, (stream, part) =>
+          broker.call(route.actionName, stream, { meta: { ...meta, $upload: { ...part, params: { ...params } } } }),
+        );
+        params.values = values;
+        params.files = files;
+      }
+      const responseMeta = meta as RestMeta & ResponseMeta;
+      const result = (await broker.call(route.actionName, params, { meta: responseMeta })) as unknown;
+      return sendResult(req, reply, result, responseMeta);
     } catch (err) {
       const mapped = mapError(err);
       if (mapped.internal) opts.logger.error(`request ${req.id} ${req.method} ${target.resource}:${target.action} failed`, err);

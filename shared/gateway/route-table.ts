@@ -6,6 +6,8 @@ export const ANY = '*';
 export interface Route {
   readonly actionName: string;
   readonly write: boolean;
+  /** Takes multipart uploads (see RestDeclaration.upload). */
+  readonly upload?: boolean;
 }
 
 /** A route with what the OpenAPI document needs: its resource, action and parameter schema. */
@@ -44,7 +46,7 @@ export class RouteTable {
       if (!rest || typeof rest.resource !== 'string' || typeof rest.action !== 'string') continue;
       let byAction = next.get(rest.resource);
       if (!byAction) next.set(rest.resource, (byAction = new Map()));
-      const route = { actionName: item.name, write: rest.write === true };
+      const route = { actionName: item.name, write: rest.write === true, ...(rest.upload === true ? { upload: true } : {}) };
       byAction.set(rest.action, route);
       list.push({ ...route, resource: rest.resource, action: rest.action, params: item.action?.params });
     }

@@ -11,6 +11,12 @@ export interface RestDeclaration {
    * DELETE: a GET never creates, updates or destroys.
    */
   readonly write: boolean;
+  /**
+   * Accepts multipart/form-data: each file part is first handed to the action as a stream (params =
+   * the stream, `ctx.meta.$upload` = {field, fileName, mimeType, params}); what it answers (e.g. where
+   * it staged the file) arrives in the real call as `params.files[<field>]`, the other parts as `values`.
+   */
+  readonly upload?: boolean;
 }
 
 /** The envelope every REST action returns and the gateway sends as is (NocoBase's shape). */

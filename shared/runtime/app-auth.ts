@@ -1,5 +1,4 @@
 import { AuthService, ensureRootUser, Hs256TokenService } from '../auth/index.js';
-import { cbError } from '../errors/index.js';
 import type { NodeState } from './node-state.js';
 
 type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
@@ -12,8 +11,15 @@ const services = new WeakMap<NodeState, Map<string, Promise<AuthService>>>();
  * filter refilled from the table (so a flushed Redis does not bring signed-out tokens back).
  */
 export function appAuth(state: NodeState, app: string, log: Log): Promise<AuthService> {
-  // Sub-applications get their schema from the supervisor (issue 7); until then only `main` exists.
-  if (app !== 'main') return Promise.reject(cbError('CB_ERR_HTTP_NOT_FOUND', `App "${app}" not found`));
+  // Sub-applications: only those this node hosts (assigned to its environment, or shared-memory apps).
+  if (app !== 'main') {
+    try {
+      const pending = state.assertHosts(app);
+      if (pending) return pending.then(() => appAuth(state, app, log));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
   let byApp = services.get(state);
   if (!byApp) services.set(state, (byApp = new Map()));
   let service = byApp.get(app);
@@ -38,4 +44,9 @@ async function createAppAuth(state: NodeState, app: string, log: Log): Promise<A
   await ensureRootUser(em, schema, { ...root, ids: cluster.ids, log });
   await auth.refillSignedOutFilter(em);
   return auth;
+}
+
+/** Forgets an app's AuthService on this node (app stopped or removed). */
+export function forgetAppAuth(state: NodeState, app: string): void {
+  services.get(state)?.delete(app);
 }

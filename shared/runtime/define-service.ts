@@ -23,4 +23,9 @@ export function everyNodeService<S = ServiceSettingSchema, M = Record<string, ne
   return withRole({ kind: 'every-node' }, schema);
 }
 
+/** Binds a service to an APP_MODE: `forAppMode('supervisor', requestsService({...}))` loads only on supervisors. */
+export function forAppMode<T extends { metadata?: unknown }>(appMode: 'supervisor' | 'worker', schema: T): T {
+  return { ...schema, metadata: { ...((schema.metadata as object | undefined) ?? {}), appMode } };
+}
+
 export { REQUESTS };

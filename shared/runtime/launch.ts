@@ -14,7 +14,7 @@ export async function launchNode(brokerOptions: BrokerOptions): Promise<ServiceB
   const state = nodeState(broker);
   const log = broker.getLogger('launcher');
   try {
-    for (const entry of selectServices(discoverServices(), state.config.workerMode)) broker.createService(entry.schema);
+    for (const entry of selectServices(discoverServices(), state.config.workerMode, state.config.apps.mode)) broker.createService(entry.schema);
     await broker.start();
   } catch (err) {
     await broker.stop().catch(() => undefined);

@@ -1,4 +1,6 @@
+import type { FastifyInstance } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
+import { cbError } from '../errors/index.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { serving } from '../worker-mode/index.js';
@@ -23,6 +25,9 @@ export class NodeState {
   private readonly drainers: Array<() => Promise<void>> = [];
   private readonly metricRefreshers: Array<() => Promise<void>> = [];
   private readonly metricTexts: Array<() => string> = [];
+  private readonly httpRoutes: Array<(server: FastifyInstance) => void | Promise<void>> = [];
+  /** Decides whether this node serves a sub-application (issue 7); unset: only `main` exists. */
+  private appGuard: ((app: string) => void | Promise<void>) | null = null;
 
   constructor(config: Config) {
     this.config = config;
@@ -31,6 +36,37 @@ export class NodeState {
   /** The PostgreSQL schema of an app: DB_SCHEMA for `main`, `app_<name>` for sub-applications. */
   schemaOf(app: string | undefined): string {
     return !app || app === 'main' ? this.config.db.schema : `app_${app}`;
+  }
+
+  /**
+   * Refuses (throws the error to answer) an app this node does not host. `main` never asks the guard,
+   * so its hot path stays one string comparison.
+   */
+  assertHosts(app: string): void | Promise<void> {
+    if (app === 'main') return;
+    if (!this.appGuard) throw cbError('CB_ERR_HTTP_NOT_FOUND', `App "${app}" not found`);
+    return this.appGuard(app);
+  }
+
+  /**
+   * Set by the part that assigns sub-applications to this node (supervisor or app host). The guard
+   * returns nothing when the app is served, throws the refusal, or returns a promise when it must look
+   * the app up first (then the caller asks again once it settles).
+   */
+  setAppGuard(guard: ((app: string) => void | Promise<void>) | null): void {
+    this.appGuard = guard;
+  }
+
+  /**
+   * Registers routes on the API gateway's fastify instance. Collected in services' `created()`, applied
+   * by the api service after the gateway is built and before it listens.
+   */
+  addHttpRoutes(register: (server: FastifyInstance) => void | Promise<void>): void {
+    this.httpRoutes.push(register);
+  }
+
+  async applyHttpRoutes(server: FastifyInstance): Promise<void> {
+    for (const register of this.httpRoutes) await register(server);
   }
 
   /** Does this node serve `key` (a processor key, or `!` for requests)? */

@@ -7,7 +7,7 @@ import { listeningPort, startManagementServer } from './management-server.js';
 import type { PrometheusTextReporter } from './metrics-reporter.js';
 import { attachNodeState, type NodeState } from './node-state.js';
 import { exitWithRefusal } from './refusal.js';
-import { describeRole, discoverServices, selectServices, type ServiceEntry } from './service-catalogue.js';
+import { appModeAllows, describeRole, discoverServices, selectServices, type ServiceEntry } from './service-catalogue.js';
 import type { ServiceMetadata } from './types.js';
 import { ClusterAdapters } from './cluster-adapters.js';
 import { checkFingerprints, loadSecrets } from '../secrets/index.js';
@@ -50,7 +50,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     management = await startManagementServer(broker, state, metrics);
     log.info(`management port ${listeningPort(management)}: /healthz /readyz /metrics`);
 
-    const selected = selectServices(catalogue(), state.config.workerMode);
+    const selected = selectServices(catalogue(), state.config.workerMode, state.config.apps.mode);
     const loaded = new Set(broker.services.map((s) => s.name));
     for (const entry of selected) {
       if (entry.role.kind === 'every-node' && !loaded.has(entry.schema.name)) broker.createService(entry.schema);
@@ -116,6 +116,10 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     },
 
     serviceCreating(_service: Service, schema: ServiceSchema) {
+      const appMode = (schema.metadata as ServiceMetadata | undefined)?.appMode;
+      if (!appModeAllows(appMode, state.config.apps.mode)) {
+        refuse(new StartupRefusal('CB_ERR_CONFIG_INVALID', [`APP_MODE: service "${schema.name}" runs only with APP_MODE=${appMode} (this node: APP_MODE=${state.config.apps.mode})`]));
+      }
       const role = (schema.metadata as ServiceMetadata | undefined)?.role;
       if (role && !selects(state.config.workerMode, role)) {
         refuse(

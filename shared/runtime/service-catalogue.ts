@@ -11,6 +11,8 @@ export interface ServiceEntry {
   readonly path: string;
   readonly schema: ServiceSchema;
   readonly role: ServiceRole;
+  /** The APP_MODE the service needs (supervisor or worker), if any. */
+  readonly appMode?: 'supervisor' | 'worker';
 }
 
 /** The folder holding the service files next to this code: services/ in the source tree, dist/services when compiled. */
@@ -34,11 +36,12 @@ export function discoverServices(dir: string = SERVICES_DIR): ServiceEntry[] {
     const path = join(dir, file);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const schema = schemaOf(require(path));
-    const role = (schema.metadata as ServiceMetadata | undefined)?.role;
+    const metadata = schema.metadata as ServiceMetadata | undefined;
+    const role = metadata?.role;
     if (!role) {
       throw new StartupRefusal('CB_ERR_CONFIG_INVALID', [`services/${file}: declares no metadata.role (requests, processor or every-node)`]);
     }
-    return { file, path, schema, role };
+    return { file, path, schema, role, appMode: metadata.appMode };
   });
 }
 
@@ -50,7 +53,7 @@ export function declaredKeys(entries: readonly ServiceEntry[]): string[] {
  * The services a node with `mode` loads. Refuses a WORKER_MODE naming a processor key that no
  * service declares, listing the keys that exist.
  */
-export function selectServices(entries: readonly ServiceEntry[], mode: WorkerMode): ServiceEntry[] {
+export function selectServices(entries: readonly ServiceEntry[], mode: WorkerMode, appMode: string = 'standalone'): ServiceEntry[] {
   const known = declaredKeys(entries);
   const unknown = unknownKeys(mode, known);
   if (unknown.length > 0) {
@@ -58,7 +61,12 @@ export function selectServices(entries: readonly ServiceEntry[], mode: WorkerMod
       `WORKER_MODE: unknown processor key "${unknown[0]}" (no service declares it; known keys: ${known.join(', ') || 'none'})`,
     ]);
   }
-  return entries.filter((e) => selects(mode, e.role));
+  return entries.filter((e) => selects(mode, e.role) && appModeAllows(e.appMode, appMode));
+}
+
+/** A service bound to an APP_MODE (supervisor, worker) loads only there; others load on every APP_MODE. */
+export function appModeAllows(needed: string | undefined, appMode: string): boolean {
+  return needed === undefined || needed === appMode;
 }
 
 export function describeRole(role: ServiceRole): string {

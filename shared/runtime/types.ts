@@ -6,4 +6,6 @@ export type ReadinessCheck = () => Promise<void>;
 /** The metadata every clusterbase service file declares, read by the loader and the health output. */
 export interface ServiceMetadata {
   readonly role: ServiceRole;
+  /** Loaded only on nodes with this APP_MODE (supervisor or worker); unset: on every APP_MODE. */
+  readonly appMode?: 'supervisor' | 'worker';
 }

@@ -1,0 +1,36 @@
+import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
+
+export interface UploadPart {
+  readonly field: string;
+  readonly fileName: string;
+  readonly mimeType: string;
+}
+
+/**
+ * Reads a multipart/form-data body part by part (never buffered). Each file is handed to `stage`
+ * as a stream while it arrives — the action behind the route writes it to shared storage, enforcing
+ * its own size limit — and what `stage` answers becomes `files[<field>]`. Text fields become `values`.
+ * Staging through the action (rather than in the gateway) keeps the size limit and the storage
+ * location with the node that owns them, and files may come before the fields that describe them
+ * (NocoBase's client sends `file` first, then `columns`).
+ */
+export async function readMultipart(
+  req: FastifyRequest,
+  stage: (stream: Readable, part: UploadPart) => Promise<unknown>,
+): Promise<{ values: Record<string, unknown>; files: Record<string, unknown> }> {
+  const values: Record<string, unknown> = {};
+  const files: Record<string, unknown> = {};
+  for await (const part of req.parts()) {
+    if (part.type === 'file') {
+      try {
+        files[part.fieldname] = await stage(part.file, { field: part.fieldname, fileName: part.filename, mimeType: part.mimetype });
+      } finally {
+        part.file.resume(); // whatever the action did not read is drained, so the next part can come
+      }
+    } else {
+      values[part.fieldname] = part.value;
+    }
+  }
+  return { values, files };
+}

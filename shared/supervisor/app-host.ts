@@ -1,0 +1,131 @@
+import { runSql, tableRef } from '../data/index.js';
+import { migrateSchema } from '../db/index.js';
+import { cbError } from '../errors/index.js';
+import { appAuth, appData, forgetAppAuth, forgetAppData, type NodeState } from '../runtime/index.js';
+import type { AppRecord, Command } from './types.js';
+
+type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+
+/**
+ * The apps one node hosts for its environment (a worker's, or the supervisor's own in shared-memory
+ * mode): runs start/stop/destroy commands and answers the node's app guard.
+ *
+ * Requests for an app are served when this node started it, or when the registry says it runs on this
+ * environment (another node of the same environment started it, or this node restarted): its schema is
+ * migrated already, so its data opens on first use. Unknown apps get a 404, apps of other environments a
+ * 403, assigned apps that are not running a 503.
+ */
+export class AppHost {
+  private readonly started = new Set<string>();
+  private known = new Map<string, AppRecord>();
+
+  constructor(
+    private readonly state: NodeState,
+    readonly environment: string,
+    private readonly log: Log,
+    /** Reads one app from the registry, for requests about an app the local view does not serve yet. */
+    private readonly lookup: ((app: string) => Promise<AppRecord | null>) | null = null,
+  ) {}
+
+  /** The node's app guard (NodeState.setAppGuard). */
+  readonly guard = (app: string): void | Promise<void> => {
+    if (this.started.has(app)) return;
+    const refusal = this.refusal(this.known.get(app) ?? null, app);
+    if (!refusal) return;
+    if (!this.lookup) throw refusal;
+    // The view may be a moment old (an app created or started elsewhere): ask the registry once.
+    return this.lookup(app).then((record) => {
+      if (record) this.known.set(app, record);
+      const still = this.refusal(record, app);
+      if (still) throw still;
+    });
+  };
+
+  private refusal(record: AppRecord | null, app: string): Error | null {
+    if (!record) return cbError('CB_ERR_SUPERVISOR_APP_NOT_FOUND', `App "${app}" not found`);
+    if (!record.environments.includes(this.environment)) {
+      return cbError('CB_ERR_SUPERVISOR_APP_NOT_HOSTED', `App "${app}" is not assigned to environment "${this.environment}"`);
+    }
+    if (record.statuses[this.environment]?.status === 'running') return null;
+    return cbError('CB_ERR_SUPERVISOR_APP_NOT_RUNNING', `App "${app}" is not running on environment "${this.environment}"`);
+  }
+
+  /** Replaces the registry view (all apps, from the registry cache). */
+  setKnown(apps: readonly AppRecord[]): void {
+    this.known = new Map(apps.map((a) => [a.name, a]));
+  }
+
+  hosted(): string[] {
+    return [...this.started];
+  }
+
+  /**
+   * Runs a command. `assigned` is the registry's current record of the app (null: unknown): a command
+   * for an app not assigned to this environment is refused, whatever the command itself claims.
+   */
+  async execute(command: Command, assigned: AppRecord | null): Promise<void> {
+    const record = assigned ?? (command.type === 'start' ? null : command.config);
+    if (!record || !record.environments.includes(this.environment)) {
+      throw cbError('CB_ERR_SUPERVISOR_COMMAND_REFUSED', `App "${command.app}" is not assigned to environment "${this.environment}": ${command.type} refused`);
+    }
+    switch (command.type) {
+      case 'start':
+        return this.start(command.app, record.database.schema);
+      case 'stop':
+        return this.stop(command.app);
+      case 'destroy':
+        await this.stop(command.app);
+        if (command.dropData) await this.dropSchema(record.database.schema);
+        this.known.delete(command.app);
+        return;
+    }
+  }
+
+  /** Creates and migrates the app's schema, its root user and collections, then serves it. */
+  async start(app: string, schema: string): Promise<void> {
+    const database = this.state.database;
+    if (!database) throw new Error('the node is not started');
+    this.started.add(app);
+    try {
+      const report = await migrateSchema(database.orm, schema);
+      if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
+      await appAuth(this.state, app, this.log);
+      await appData(this.state, app, this.log);
+      this.log.info(`app ${app} running on environment ${this.environment}`);
+    } catch (err) {
+      this.started.delete(app);
+      await this.forget(app);
+      throw err;
+    }
+  }
+
+  async stop(app: string): Promise<void> {
+    this.started.delete(app);
+    await this.forget(app);
+    this.log.info(`app ${app} stopped on environment ${this.environment}`);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const app of [...this.started]) await this.stop(app);
+  }
+
+  private async forget(app: string): Promise<void> {
+    forgetAppAuth(this.state, app);
+    await forgetAppData(this.state, app);
+  }
+
+  /**
+   * Drops every table of the app's schema and empties its migration log, so the next start migrates it
+   * afresh. The schema itself stays: MikroORM's migrator remembers per process that its log table
+   * exists, and every node of every environment would have to forget that.
+   */
+  private async dropSchema(schema: string): Promise<void> {
+    if (schema === this.state.config.db.schema) throw new Error(`refusing to drop the data of the main schema "${schema}"`);
+    await this.state.database!.fork().transactional(async (em) => {
+      const tables = await runSql<{ tablename: string }>(em, "select tablename from pg_tables where schemaname = ? and tablename <> 'cb_migrations'", [schema]);
+      for (const t of tables.rows) await runSql(em, `drop table if exists ${tableRef(schema, t.tablename)} cascade`);
+      await runSql(em, `delete from ${tableRef(schema, 'cb_migrations')}`).catch(() => undefined);
+    });
+    this.log.warn(`dropped the data of schema "${schema}"`);
+  }
+}

@@ -1,0 +1,15 @@
+export type { AppStatus, AppRecord, AppDatabase, AppEnvironmentState, EnvironmentInfo, EnvironmentView, Command, CommandOutcome, CommandBus, CommandHandler, RegistryCache } from './types.js';
+export { ControlPlane, APP_NAME, type ControlPlaneOptions, type CreateAppInput, type RouteTarget } from './control-plane.js';
+export { RegistryStore } from './registry-store.js';
+export { AppHost } from './app-host.js';
+export { WorkerAgent } from './worker-agent.js';
+export { MemoryCommandBus } from './memory-command-bus.js';
+export { RedisCommandBus } from './redis-command-bus.js';
+export { MemoryRegistryCache } from './memory-registry-cache.js';
+export { RedisRegistryCache } from './redis-registry-cache.js';
+export { resolveCommandBus, resolveRegistryCache, keyPrefix } from './resolve-adapters.js';
+export { isAvailable } from './availability.js';
+export { registerProxy } from './proxy.js';
+export { registerAdminPage } from './admin-page.js';
+export { startSupervisorNode, LOCAL_ENVIRONMENT, type SupervisorNode } from './supervisor-node.js';
+export { startWorkerNode } from './worker-node.js';

@@ -1,0 +1,92 @@
+import type { ServiceBroker } from 'moleculer';
+import { withLock } from '../lock/index.js';
+import { nodeState, version } from '../runtime/index.js';
+import { AppHost } from './app-host.js';
+import { ControlPlane } from './control-plane.js';
+import { RegistryStore } from './registry-store.js';
+import { resolveCommandBus, resolveRegistryCache } from './resolve-adapters.js';
+import type { CommandBus, RegistryCache } from './types.js';
+
+/** The environment name of the supervisor's own process in shared-memory mode. */
+export const LOCAL_ENVIRONMENT = 'local';
+
+export interface SupervisorNode {
+  readonly plane: ControlPlane;
+  /** The in-process app host (shared-memory mode), else null. */
+  readonly host: AppHost | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the control plane of an APP_MODE=supervisor node: registry store in its schema, registry
+ * cache and command bus as configured, the periodic refresh (heartbeats seen → availability, apps →
+ * cache), and in shared-memory mode (APP_PROCESS_ADAPTER=local) the in-process app host serving the
+ * `local` environment, resuming the apps that were running.
+ */
+export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: () => number | null): Promise<SupervisorNode> {
+  const state = nodeState(broker);
+  const config = state.config;
+  const log = broker.getLogger('supervisor');
+  const database = state.database!;
+  const cluster = state.cluster();
+  const cache: RegistryCache = await resolveRegistryCache(config);
+  let bus: CommandBus;
+  try {
+    bus = await resolveCommandBus(config, log);
+  } catch (err) {
+    await cache.close();
+    throw err;
+  }
+  const local = config.apps.process === 'local';
+  const schema = config.db.schema;
+  const store = new RegistryStore(() => database.fork(schema), schema);
+  const refreshMs = Math.max(100, Math.min(config.apps.heartbeatMs, config.apps.graceMs || config.apps.heartbeatMs, 5000) / 2);
+  const plane = new ControlPlane({
+    store,
+    cache,
+    bus,
+    lock: (key, fn) => withLock(cluster.lock, `main:${key}`, () => fn(), { ttlMs: 30_000, waitMs: config.apps.command.ackTimeoutMs + config.apps.command.timeoutMs }),
+    ackTimeoutMs: config.apps.command.ackTimeoutMs,
+    timeoutMs: config.apps.command.timeoutMs,
+    graceMs: config.apps.graceMs,
+    localEnvironment: local
+      ? () => ({ name: LOCAL_ENVIRONMENT, version, url: `http://127.0.0.1:${gatewayPort() ?? config.http.port}`, proxyUrl: null, lastHeartbeat: Date.now(), heartbeatMs: config.apps.heartbeatMs })
+      : null,
+    schemaOf: (app) => state.schemaOf(app),
+    log,
+  });
+
+  let host: AppHost | null = null;
+  let stopServing: (() => Promise<void>) | null = null;
+  if (local) {
+    const h = new AppHost(state, LOCAL_ENVIRONMENT, log);
+    host = h;
+    state.setAppGuard(h.guard);
+    plane.onApps((apps) => h.setKnown(apps));
+    stopServing = await bus.serve(LOCAL_ENVIRONMENT, async (command) => {
+      const current = await plane.app(command.app).catch(() => null);
+      await h.execute(command, current);
+    });
+  }
+  await plane.publishAll();
+  if (host) {
+    for (const app of await plane.apps()) {
+      if (app.desired === 'running') await host.start(app.name, app.database.schema).catch((err: Error) => log.error(`app ${app.name}: resuming failed: ${err.message}`));
+    }
+  }
+  const timer = setInterval(() => void plane.refresh().catch((err: Error) => log.warn(`registry refresh failed: ${err.message}`)), refreshMs);
+  timer.unref();
+  log.info(`supervisor control plane ready (${local ? 'shared-memory mode: apps run in this process' : 'apps run on worker environments'})`);
+  return {
+    plane,
+    host,
+    async close() {
+      clearInterval(timer);
+      await stopServing?.();
+      await host?.stopAll();
+      state.setAppGuard(null);
+      await bus.close();
+      await cache.close();
+    },
+  };
+}

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
+import { bearerToken } from '../auth/index.js';
+import { cbError } from '../errors/index.js';
+import { appAuth, authorize, nodeState, type DataCtx as Ctx, type DataLog as Log } from '../runtime/index.js';
+import { columnTitle, parseColumns } from './columns.js';
+import { countExportRows, exportQuery, writeExport } from './export.js';
+import { importColumns } from './import.js';
+import { isFinished, PROGRESS_CHANNEL, progressOf, publishProgress, STOP_EVENT } from './progress.js';
+import { checkHeader } from './reader.js';
+import { absolute, removeQuietly, safeFileName, stageUpload, type StagedUpload } from './storage.js';
+import { TaskStore } from './task-store.js';
+import { taskChannel } from './processor.js';
+import { xlsxTemplate } from './template.js';
+import type { ExportParams, ImportParams, ProgressEvent, TaskMessage, TaskRow } from './types.js';
+import { CONTENT_TYPES } from './writers.js';
+
+/**
+ * The requests-role side of tasks: `<collection>:export|importXlsx|importCsv|downloadXlsxTemplate`
+ * and `asyncTasks:list|get|stop|fetchFile|progress`. Files and streams are answered through
+ * `ctx.meta.$responseType` / `$responseHeaders` / `$statusCode` (the gateway pipes them).
+ */
+
+type Meta = { $statusCode?: number; $responseType?: string; $responseHeaders?: Record<string, string>; $upload?: UploadMeta };
+interface UploadMeta {
+  readonly field: string;
+  readonly fileName: string;
+  readonly mimeType: string;
+  readonly params: Record<string, unknown>;
+}
+
+const meta = (ctx: Ctx) => ctx.meta as Ctx['meta'] & Meta;
+const app = (ctx: Ctx) => ctx.meta.app ?? 'main';
+const store = (ctx: Ctx) => new TaskStore(nodeState(ctx.broker).schemaOf(app(ctx)));
+const tasksConfig = (ctx: Ctx) => nodeState(ctx.broker).config.tasks;
+
+function attachment(ctx: Ctx, fileName: string, type: string): void {
+  meta(ctx).$responseType = type;
+  meta(ctx).$responseHeaders = { 'content-disposition': `attachment; filename="${encodeURIComponent(fileName)}"; filename*=UTF-8''${encodeURIComponent(fileName)}` };
+}
+
+/** The signed-in caller; admins and root see every task, others their own. */
+async function caller(ctx: Ctx, log: Log) {
+  const auth = await appAuth(nodeState(ctx.broker), app(ctx), log);
+  const { user, roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
+  return { userId: user.id, all: roles.includes('root') || roles.includes('admin') };
+}
+
+/** The task when the caller may see it; others' tasks look missing (404), as NocoBase scopes them. */
+async function visibleTask(ctx: Ctx, log: Log): Promise<TaskRow | undefined> {
+  const id = ctx.params.filterByTk;
+  if (id === undefined || id === '') throw cbError('CB_ERR_TASK_ID_REQUIRED', 'Task id is required');
+  const who = await caller(ctx, log);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(String(id))) return undefined;
+  const task = await store(ctx).get(ctx.locals.em, String(id));
+  if (!task || (!who.all && String(task.createdById) !== String(who.userId))) return undefined;
+  return task;
+}
+
+/** A task as the API shows it (NocoBase's fields; the cluster bookkeeping stays inside). */
+export function taskToJson(t: TaskRow) {
+  const fileName = (t.result as { fileName?: string } | null)?.fileName;
+  return {
+    id: t.id, origin: t.origin, type: t.type, title: t.title, params: t.params, status: t.status, result: t.result,
+    createdById: t.createdById === null ? null : Number(t.createdById), cancelable: t.cancelable && (t.status === null || t.status === 0),
+    progressTotal: t.progressTotal, progressCurrent: t.progressCurrent, createdAt: t.createdAt, startedAt: t.startedAt, doneAt: t.doneAt,
+    ...(fileName && t.filePath ? { fileName } : {}),
+  };
+}
+
+export async function listTasks(ctx: Ctx, log: Log) {
+  const who = await caller(ctx, log);
+  const pageSize = Math.min(1000, Math.max(1, Number(ctx.params.pageSize ?? 20) || 20));
+  const page = Math.max(1, Number(ctx.params.page ?? 1) || 1);
+  const { rows, count } = await store(ctx).list(ctx.locals.em, who.all ? null : who.userId, pageSize, (page - 1) * pageSize);
+  return { data: rows.map(taskToJson), meta: { count, page, pageSize, totalPage: Math.ceil(count / pageSize) } };
+}
+
+export async function getTask(ctx: Ctx, log: Log) {
+  const task = await visibleTask(ctx, log);
+  return { data: task ? taskToJson(task) : null };
+}
+
+/** `asyncTasks:stop`: 202; the node running it stops after its current batch and reports what it committed. */
+export async function stopTask(ctx: Ctx, log: Log) {
+  const task = await visibleTask(ctx, log);
+  if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
+  if (!task.cancelable || isFinished(task.status)) throw cbError('CB_ERR_TASK_NOT_CANCELABLE', 'Task cannot be canceled');
+  const changed = await store(ctx).requestStop(ctx.locals.em, task.id);
+  await ctx.broker.broadcast(STOP_EVENT, { app: app(ctx), taskId: task.id });
+  if (changed && isFinished(changed.status)) await publishProgress(nodeState(ctx.broker).cluster().sync, app(ctx), progressOf(changed));
+  meta(ctx).$statusCode = 202;
+  return { data: changed ? taskToJson(changed) : taskToJson(task) };
+}
+
+export async function fetchFile(ctx: Ctx, log: Log): Promise<Readable> {
+  const task = await visibleTask(ctx, log);
+  if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
+  if (task.status !== 1 || !task.filePath) throw cbError('CB_ERR_TASK_NO_FILE');
+  const fileName = (task.result as { fileName?: string }).fileName ?? 'export';
+  attachment(ctx, fileName, 'application/octet-stream');
+  return createReadStream(absolute(nodeState(ctx.broker).config.storagePath, task.filePath));
+}
+
+/**
+ * `asyncTasks:progress?filterByTk=`: Server-Sent Events. One `progress` event with the current state,
+ * then one per batch, ending after the event that reports the task finished. A closed connection
+ * unsubscribes (the stream's close). A comment line every 15 s keeps proxies from timing out.
+ */
+export async function progressStream(ctx: Ctx, log: Log): Promise<Readable> {
+  const task = await visibleTask(ctx, log);
+  if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
+  const out = new PassThrough();
+  const send = (event: ProgressEvent) => {
+    if (out.writableEnded || out.destroyed) return;
+    out.write(`event: progress\ndata: ${JSON.stringify(event)}\n\n`);
+    if (isFinished(event.status)) out.end();
+  };
+  meta(ctx).$responseType = 'text/event-stream; charset=utf-8';
+  meta(ctx).$responseHeaders = { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+  const sync = nodeState(ctx.broker).cluster().sync.forApp(app(ctx));
+  const unsubscribe = await sync.subscribe<ProgressEvent>(PROGRESS_CHANNEL, (event) => {
+    if (event?.id === task.id) send(event);
+  });
+  const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), 15_000);
+  keepAlive.unref();
+  out.once('close', () => {
+    clearInterval(keepAlive);
+    void unsubscribe();
+  });
+  // Read again after subscribing: an end that happened in between is not missed.
+  const now = await store(ctx).get(nodeState(ctx.broker).database!.fork(nodeState(ctx.broker).schemaOf(app(ctx))), task.id);
+  send(progressOf(now ?? task));
+  return out;
+}
+
+async function queueTask(ctx: Ctx, task: TaskRow) {
+  const message: TaskMessage = { app: app(ctx), taskId: task.id };
+  await nodeState(ctx.broker).cluster().queue.publish(taskChannel(app(ctx)), message, { jobId: task.id, attempts: 3 });
+  meta(ctx).$statusCode = 202;
+  return { data: taskToJson(task) };
+}
+
+const truthy = (v: unknown) => v === true || v === 'true' || v === '1' || v === 1;
+
+/** Body fields (JSON or multipart) win over the query string, as NocoBase reads `values.columns` first. */
+function param(ctx: Ctx, name: string): unknown {
+  const values = (ctx.params.values ?? {}) as Record<string, unknown>;
+  return values[name] ?? ctx.params[name];
+}
+
+/**
+ * `<collection>:export`: validates columns, filter and sort, then answers the file at once when at
+ * most EXPORT_INLINE_MAX_ROWS rows match (and `async` is not true), else 202 with the queued task.
+ */
+export async function exportAction(ctx: Ctx, log: Log) {
+  const name = String(ctx.params.resourceName);
+  const data = await authorize(ctx, log, name, 'list');
+  const collection = data.collections.require(name);
+  const format = String(param(ctx, 'format') ?? 'xlsx');
+  if (format !== 'xlsx' && format !== 'csv') throw cbError('CB_ERR_VALIDATION', 'format must be xlsx or csv');
+  const title = String(param(ctx, 'title') ?? collection.title ?? name);
+  const input = { meta: collection, lookup: (n: string) => data.collections.get(n), columns: param(ctx, 'columns'), filter: param(ctx, 'filter'), sort: param(ctx, 'sort') };
+  exportQuery(input); // 400s before anything is queued
+  const columns = parseColumns(input.columns, collection);
+  const cfg = tasksConfig(ctx);
+  if (!truthy(param(ctx, 'async')) && (await countExportRows(ctx.locals.em, input)) <= cfg.exportInlineMaxRows) {
+    const out = new PassThrough();
+    const em = ctx.locals.em.fork();
+    const aesKey = nodeState(ctx.broker).secrets?.aesKey;
+    writeExport(em, { ...input, format, aesKey, batchSize: cfg.batchSize }, out).catch((err) => {
+      log.error(`inline export of ${name} failed: ${(err as Error).message}`);
+      out.destroy(err as Error);
+    });
+    attachment(ctx, safeFileName(title, format), format === 'csv' ? CONTENT_TYPES.csv : 'application/octet-stream');
+    return out;
+  }
+  const who = await caller(ctx, log);
+  const params: ExportParams = { collection: name, format, title, columns, filter: input.filter, sort: input.sort };
+  const task = await store(ctx).insert(ctx.locals.em, { id: randomUUID(), origin: name, type: 'export', title: `Export ${title}`, params: params as never, createdById: who.userId });
+  return queueTask(ctx, task);
+}
+
+/** First step of a multipart import: the gateway hands each file over as a stream; it is staged under STORAGE_PATH. */
+export async function stageImportFile(ctx: Ctx, log: Log): Promise<StagedUpload> {
+  const upload = meta(ctx).$upload!;
+  const name = String(upload.params.resourceName);
+  await authorize({ ...ctx, params: upload.params } as Ctx, log, name, 'create');
+  const state = nodeState(ctx.broker);
+  return stageUpload(state.config.storagePath, ctx.params as unknown as Readable, upload.fileName, state.config.tasks.importMaxFileSize);
+}
+
+/**
+ * `<collection>:importXlsx` / `:importCsv` (multipart: `file`, `columns`, optional `mode`,
+ * `uniqueField`, `allOrNothing`, `triggerWorkflows`): checks columns and the header row, queues the
+ * task and answers 202 with it; its result lists every rejected row.
+ */
+export async function importAction(ctx: Ctx, log: Log, format: 'xlsx' | 'csv') {
+  if (meta(ctx).$upload) return stageImportFile(ctx, log);
+  const name = String(ctx.params.resourceName);
+  const mode = String(param(ctx, 'mode') ?? 'insert');
+  const data = await authorize(ctx, log, name, 'create');
+  if (mode === 'upsert') await authorize(ctx, log, name, 'update');
+  const file = ((ctx.params as { files?: Record<string, StagedUpload> }).files ?? {}).file;
+  if (!file) throw cbError('CB_ERR_VALIDATION', 'A multipart field "file" with the file to import is required');
+  const storage = nodeState(ctx.broker).config.storagePath;
+  try {
+    if (mode !== 'insert' && mode !== 'upsert') throw cbError('CB_ERR_VALIDATION', 'mode must be insert or upsert');
+    const collection = data.collections.require(name);
+    const columns = parseColumns(param(ctx, 'columns'), collection);
+    importColumns(collection, columns);
+    await checkHeader(absolute(storage, file.path), format, columns.map(columnTitle));
+    const who = await caller(ctx, log);
+    const params: ImportParams = {
+      collection: name, format, columns, mode, uniqueField: param(ctx, 'uniqueField') as string | undefined,
+      allOrNothing: truthy(param(ctx, 'allOrNothing')), triggerWorkflows: truthy(param(ctx, 'triggerWorkflows')), fileName: file.fileName,
+    };
+    if (mode === 'upsert' && !collection.fields.get(params.uniqueField ?? '')) throw cbError('CB_ERR_VALIDATION', `upsert needs uniqueField naming a field of "${name}"`);
+    const task = await store(ctx).insert(ctx.locals.em, { id: randomUUID(), origin: name, type: 'import', title: `Import ${file.fileName}`, params: params as never, createdById: who.userId, inputPath: file.path });
+    return await queueTask(ctx, task);
+  } catch (err) {
+    await removeQuietly(storage, file.path);
+    throw err;
+  }
+}
+
+/** `<collection>:downloadXlsxTemplate`: explain row, one description row per described column, the header row. */
+export async function templateAction(ctx: Ctx, log: Log) {
+  const name = String(ctx.params.resourceName);
+  const data = await authorize(ctx, log, name, 'create');
+  const collection = data.collections.require(name);
+  const columns = parseColumns(param(ctx, 'columns'), collection);
+  importColumns(collection, columns);
+  const explain = param(ctx, 'explain');
+  attachment(ctx, `${name}-import-template.xlsx`, CONTENT_TYPES.xlsx);
+  return xlsxTemplate(columns, typeof explain === 'string' ? explain : undefined);
+}
+

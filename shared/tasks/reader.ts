@@ -1,0 +1,98 @@
+import { createReadStream } from 'node:fs';
+import ExcelJS from 'exceljs';
+import { parse } from 'csv-parse';
+import { cbError } from '../errors/index.js';
+
+/** A row of an import file: its number in the file (1-based) and its cells (0-based). */
+export interface FileRow {
+  readonly line: number;
+  readonly cells: readonly unknown[];
+}
+
+/** Rows scanned for the header row before giving up (explain rows above it are fine, as NocoBase). */
+export const HEADER_SCAN_ROWS = 50;
+
+/** Every row of the first sheet (xlsx, exceljs streaming reader) or of the CSV file, streamed. */
+export async function* fileRows(path: string, format: 'xlsx' | 'csv'): AsyncGenerator<FileRow> {
+  if (format === 'csv') {
+    const parser = createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false }));
+    let line = 0;
+    try {
+      for await (const record of parser as AsyncIterable<string[]>) yield { line: ++line, cells: record };
+    } catch (err) {
+      throw cbError('CB_ERR_TASK_BAD_FILE', `The file is not valid CSV: ${(err as Error).message}`);
+    }
+    return;
+  }
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit', entries: 'emit' });
+  try {
+    for await (const sheet of reader) {
+      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
+        // exceljs rows are 1-based with a hole at 0.
+        const values = Array.isArray(row.values) ? (row.values as unknown[]).slice(1) : [];
+        yield { line: row.number, cells: values };
+      }
+      break; // the first sheet only
+    }
+  } catch (err) {
+    if ((err as { type?: string }).type) throw err;
+    throw cbError('CB_ERR_TASK_BAD_FILE', `The file is not a readable xlsx workbook: ${(err as Error).message}`);
+  }
+}
+
+function text(cell: unknown): string {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'object' && Array.isArray((cell as { richText?: unknown }).richText)) {
+    return (cell as { richText: Array<{ text: string }> }).richText.map((r) => r.text).join('').trim();
+  }
+  return String(cell).trim();
+}
+
+/**
+ * The header row: the first row (within HEADER_SCAN_ROWS) holding every expected title. Answers
+ * its line and, per expected title, the cell index. None found: 400 naming the expected headers.
+ */
+export function findHeader(rows: readonly FileRow[], titles: readonly string[]): { line: number; index: number[] } | null {
+  for (const row of rows) {
+    const cells = row.cells.map(text);
+    const index = titles.map((t) => cells.indexOf(t));
+    if (index.every((i) => i >= 0)) return { line: row.line, index };
+  }
+  return null;
+}
+
+export function headersNotFound(titles: readonly string[]) {
+  return cbError('CB_ERR_TASK_HEADERS_NOT_FOUND', `Headers not found. Expected headers: ${titles.join(', ')}`);
+}
+
+/** Reads just enough of a file to find its header row (the API checks this before queueing a task). */
+export async function checkHeader(path: string, format: 'xlsx' | 'csv', titles: readonly string[]): Promise<void> {
+  const rows: FileRow[] = [];
+  for await (const row of fileRows(path, format)) {
+    rows.push(row);
+    if (findHeader([row], titles)) return;
+    if (rows.length >= HEADER_SCAN_ROWS) break;
+  }
+  throw headersNotFound(titles);
+}
+
+/**
+ * The data rows after the header row, as `{ row, cells }` with `row` = 1 for the first data row
+ * (NocoBase's numbering) and cells ordered as `titles`. Blank rows are skipped (they keep their number).
+ */
+export async function* dataRows(path: string, format: 'xlsx' | 'csv', titles: readonly string[]): AsyncGenerator<{ row: number; cells: unknown[] }> {
+  let header: { line: number; index: number[] } | null = null;
+  const scanned: FileRow[] = [];
+  for await (const fileRow of fileRows(path, format)) {
+    if (!header) {
+      scanned.push(fileRow);
+      header = findHeader([fileRow], titles);
+      if (!header && scanned.length >= HEADER_SCAN_ROWS) throw headersNotFound(titles);
+      continue;
+    }
+    const cells = header.index.map((i) => fileRow.cells[i]);
+    if (cells.every((c) => c === null || c === undefined || (typeof c === 'string' && c.trim() === ''))) continue;
+    yield { row: fileRow.line - header.line, cells };
+  }
+  if (!header) throw headersNotFound(titles);
+}

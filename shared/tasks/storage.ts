@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { cbError } from '../errors/index.js';
+
+/**
+ * Task files live under STORAGE_PATH, which every node of a cluster shares: an export written by one
+ * node is fetched through any other, and a staged upload is read by whichever node runs the import.
+ * Paths stored in `asyncTasks` are relative to STORAGE_PATH.
+ */
+
+/** A title as a file name: no path separators or control characters, at most 120 characters. */
+export function safeFileName(title: string, ext: string): string {
+  const base = title.replace(/[\u0000-\u001f/\\:*?"<>|]+/g, '_').replace(/^\.+/, '').trim().slice(0, 120) || 'export';
+  return `${base}.${ext}`;
+}
+
+export function taskFilePath(app: string, taskId: string, fileName: string): string {
+  return join('tasks', app, taskId, fileName);
+}
+
+/** The absolute path of a stored relative path, refusing anything that would leave STORAGE_PATH. */
+export function absolute(storagePath: string, stored: string): string {
+  const full = resolve(storagePath, stored);
+  if (relative(storagePath, full).startsWith('..') || !full.startsWith(resolve(storagePath) + sep)) throw new Error(`path ${stored} leaves STORAGE_PATH`);
+  return full;
+}
+
+export async function ensureDir(file: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+}
+
+/** Removes a task's file and its folder (retention, a restarted export). Missing files are fine. */
+export async function removeTaskFile(storagePath: string, stored: string): Promise<void> {
+  const full = absolute(storagePath, stored);
+  await rm(dirname(full), { recursive: true, force: true });
+}
+
+export async function removeQuietly(storagePath: string, stored: string | null | undefined): Promise<void> {
+  if (!stored) return;
+  await unlink(absolute(storagePath, stored)).catch(() => undefined);
+}
+
+/** Readiness of a node that writes task files: STORAGE_PATH/tmp must take a write and a delete. */
+export async function checkWritable(storagePath: string): Promise<void> {
+  const probe = join(storagePath, 'tmp', `.probe-${process.pid}-${randomUUID()}`);
+  try {
+    await mkdir(dirname(probe), { recursive: true });
+    await writeFile(probe, 'ok');
+    await unlink(probe);
+  } catch (err) {
+    throw new Error(`STORAGE_PATH ${storagePath} is not writable: ${(err as Error).message}`);
+  }
+}
+
+export interface StagedUpload {
+  /** Relative to STORAGE_PATH. */
+  readonly path: string;
+  readonly fileName: string;
+  readonly size: number;
+}
+
+/**
+ * Writes an uploaded file (a stream the gateway hands over) to STORAGE_PATH/tmp/uploads, counting
+ * bytes: past `maxBytes` the write stops, the partial file is removed and the answer is a 413 that
+ * names the limit.
+ */
+export async function stageUpload(storagePath: string, stream: Readable, fileName: string, maxBytes: number): Promise<StagedUpload> {
+  const stored = join('tmp', 'uploads', `${randomUUID()}-${basename(fileName).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80)}`);
+  const full = absolute(storagePath, stored);
+  await ensureDir(full);
+  let size = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(cbError('CB_ERR_TASK_FILE_TOO_LARGE', `The uploaded file is larger than IMPORT_MAX_FILE_SIZE (${maxBytes} bytes)`));
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(stream, limit, createWriteStream(full));
+  } catch (err) {
+    stream.resume();
+    await unlink(full).catch(() => undefined);
+    throw err;
+  }
+  return { path: stored, fileName, size };
+}

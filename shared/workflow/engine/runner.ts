@@ -1,0 +1,189 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
+import { instructionOf } from '../instructions/registry.js';
+import type { BranchRunner, NodeContext, Outcome } from '../instructions/types.js';
+import type { WorkflowStore } from '../store.js';
+import type { ExecutionRow, FlowDefinition, JobRow, NodeRow, RecordsPort } from '../types.js';
+import { StaleLeaseError } from './lease.js';
+
+/** The execution waits (delay) until `resumeAt` (epoch ms); the step that parked it has committed. */
+export class Parked extends Error {
+  constructor(readonly resumeAt: number) {
+    super('execution parked');
+  }
+}
+
+/** An `end` node finished the execution with this status. */
+class Ended extends Error {
+  constructor(readonly status: number) {
+    super('execution ended');
+  }
+}
+
+export interface RunnerOptions {
+  readonly definition: FlowDefinition;
+  readonly execution: ExecutionRow;
+  /** Jobs already committed, in journal order: replayed, never run again. */
+  readonly journal: readonly JobRow[];
+  readonly store: WorkflowStore;
+  readonly data: RecordsPort;
+  readonly aesKey?: Buffer;
+  readonly signal: AbortSignal;
+  readonly sync: boolean;
+  /**
+   * Runs one step in its own transaction, fenced (async) or inside the request's transaction (sync),
+   * and runs the work handed to `after` once it has committed.
+   */
+  step<T>(fn: (tx: EntityManager, after: (fn: () => Promise<void>) => void) => Promise<T>): Promise<T>;
+  /** Parks the execution until `resumeAt` inside the step's transaction (async only). */
+  park(tx: EntityManager, resumeAt: number): Promise<void>;
+}
+
+export type RunEnd = { readonly status: number } | { readonly parkedUntil: number };
+
+/**
+ * Walks a workflow's node graph for one execution. Every node's job is committed by `step` together
+ * with the node's effect. A resumed execution replays its journal: the walk is deterministic given
+ * the committed results (branch choices, loop lengths), so each committed job is matched to the node
+ * the walk reaches, in order, and only the nodes after the last committed job run for real.
+ */
+export class ExecutionRunner implements BranchRunner {
+  private cursor = 0;
+  private seq: number;
+  private readonly jobsMap: Record<string, unknown> = {};
+  private scopes: Record<string, unknown> = {};
+  private readonly byId: Map<number, NodeRow>;
+
+  constructor(private readonly o: RunnerOptions) {
+    this.byId = new Map(o.definition.nodes.map((n) => [n.id, n]));
+    this.seq = o.journal.reduce((max, j) => Math.max(max, j.seq + 1), 0);
+  }
+
+  async run(): Promise<RunEnd> {
+    const head = this.o.definition.nodes.find((n) => n.upstreamId === null);
+    try {
+      return { status: head ? await this.runChain(head) : EXECUTION_STATUS.RESOLVED };
+    } catch (err) {
+      if (err instanceof Ended) return { status: err.status };
+      if (err instanceof Parked) return { parkedUntil: err.resumeAt };
+      throw err;
+    }
+  }
+
+  branchStarts(node: NodeRow): NodeRow[] {
+    return this.o.definition.nodes.filter((n) => n.upstreamId === node.id && n.branchIndex !== null).sort((a, b) => a.branchIndex! - b.branchIndex!);
+  }
+
+  async runBranch(start: NodeRow, scopes: Record<string, unknown> = {}): Promise<number> {
+    const saved = this.scopes;
+    this.scopes = { ...saved, ...scopes };
+    try {
+      return await this.runChain(start);
+    } finally {
+      this.scopes = saved;
+    }
+  }
+
+  private async runChain(start: NodeRow): Promise<number> {
+    let node: NodeRow | undefined = start;
+    while (node) {
+      const status = await this.runNode(node);
+      if (status !== JOB_STATUS.RESOLVED) return status;
+      node = node.downstreamId !== null ? this.byId.get(node.downstreamId) : undefined;
+    }
+    return JOB_STATUS.RESOLVED;
+  }
+
+  private context(node: NodeRow, tx: EntityManager, after: (fn: () => Promise<void>) => void): NodeContext {
+    return {
+      node,
+      execution: this.o.execution,
+      scope: this.scope(),
+      tx,
+      data: this.o.data,
+      ...(this.o.aesKey ? { aesKey: this.o.aesKey } : {}),
+      signal: this.o.signal,
+      idempotencyKey: `${this.o.execution.id}:${node.id}:${this.seq}`,
+      sync: this.o.sync,
+      deferAfterCommit: after,
+    };
+  }
+
+  private scope(): Record<string, unknown> {
+    return {
+      $context: this.o.execution.context ?? {},
+      $jobsMapByNodeKey: this.jobsMap,
+      $scopes: this.scopes,
+      $system: { now: new Date().toISOString() },
+      $env: {},
+    };
+  }
+
+  private replayed(node: NodeRow): JobRow | undefined {
+    const next = this.o.journal[this.cursor];
+    if (next && next.nodeId === node.id) {
+      this.cursor += 1;
+      return next;
+    }
+    if (next) throw new Error(`execution ${this.o.execution.id}: journal job ${next.id} (node ${next.nodeId}) does not match node ${node.id}; the definition changed under a running execution`);
+    return undefined;
+  }
+
+  private async runNode(node: NodeRow): Promise<number> {
+    if (this.o.signal.aborted) throw this.o.signal.reason ?? new StaleLeaseError(this.o.execution.id);
+    const instruction = instructionOf(node.type);
+    let job = this.replayed(node);
+    if (!job) job = await this.commitNew(node, (ctx) => (instruction ? instruction.run(ctx) : Promise.reject(new Error(`Node type "${node.type}" is not registered`))));
+    if (job.status === JOB_STATUS.PENDING && instruction && !instruction.branches) {
+      const pending: JobRow = job;
+      const outcome = await this.o.step(async (tx, after) => {
+        const out = instruction.resume ? await instruction.resume(this.context(node, tx, after), pending) : ({ status: JOB_STATUS.RESOLVED } as Outcome);
+        if ('wait' in out) {
+          await this.o.park(tx, out.wait);
+          return out;
+        }
+        await this.o.store.updateJob(tx, pending.id, out.status, out.result);
+        return out;
+      });
+      if ('wait' in outcome) throw new Parked(outcome.wait);
+      job = { ...pending, status: outcome.status, result: outcome.result === undefined ? pending.result : outcome.result };
+    }
+    this.jobsMap[node.key] = job.result;
+    let status = job.status;
+    if (instruction?.branches) {
+      const out = await instruction.branches(this.context(node, undefined as never, () => undefined), job, this);
+      const result = out.result === undefined ? job.result : out.result;
+      if (out.status !== job.status || JSON.stringify(result) !== JSON.stringify(job.result)) {
+        const id = job.id;
+        await this.o.step((tx) => this.o.store.updateJob(tx, id, out.status, result));
+      }
+      this.jobsMap[node.key] = result;
+      status = out.status;
+    }
+    if (node.type === 'end') throw new Ended(status);
+    return status;
+  }
+
+  /** Runs a node for the first time: effect and job row in one step; an error becomes an ERROR job (its effect rolled back). */
+  private async commitNew(node: NodeRow, run: (ctx: NodeContext) => Promise<Outcome>): Promise<JobRow> {
+    const seq = this.seq++;
+    const upstreamId = node.upstreamId;
+    const insert = (tx: EntityManager, out: Outcome) =>
+      this.o.store.insertJob(tx, { executionId: this.o.execution.id, node, upstreamId, status: out.status, result: out.result ?? null, meta: out.meta, seq });
+    try {
+      const job = await this.o.step(async (tx, after) => {
+        const out = await run(this.context(node, tx, after));
+        const row = await insert(tx, out);
+        const resumeAt = out.meta?.resumeAt;
+        if (out.status === JOB_STATUS.PENDING && typeof resumeAt === 'number' && !instructionOf(node.type)?.branches) await this.o.park(tx, resumeAt);
+        return row;
+      });
+      if (job.status === JOB_STATUS.PENDING && typeof job.meta?.resumeAt === 'number' && !instructionOf(node.type)?.branches) throw new Parked(job.meta.resumeAt as number);
+      return job;
+    } catch (err) {
+      if (err instanceof Parked || err instanceof StaleLeaseError || this.o.signal.aborted || this.o.sync) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      return this.o.step((tx) => insert(tx, { status: JOB_STATUS.ERROR, result: { message } }));
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export type { CalculationConfig, CalculationGroup, CalculationItem, Calculator, ConditionConfig, ExpressionEngine } from './types.js';
+export { evaluate } from './engines.js';
+export { calculate, evaluateCondition } from './condition.js';
+export { MAX_ELEMENTS, MAX_EXPRESSION_LENGTH, MAX_TEXT_LENGTH } from './limits.js';

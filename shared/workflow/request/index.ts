@@ -1,0 +1,3 @@
+export type { NameValue, RequestConfig, RequestJobOutcome, RequestOptions, RequestResult } from './types.js';
+export { performRequest, runRequestNode } from './perform-request.js';
+export { buildRequest } from './build-request.js';

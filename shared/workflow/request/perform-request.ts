@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cbError } from '../../errors/index.js';
+import { buildRequest } from './build-request.js';
+import type { RequestConfig, RequestJobOutcome, RequestOptions, RequestResult } from './types.js';
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const MAX_RETRY_WAIT_MS = 30_000;
+
+class Retryable extends Error {
+  constructor(readonly failure: Record<string, unknown>, readonly waitMs?: number) {
+    super(String(failure.message ?? 'request failed'));
+  }
+}
+
+function headerObject(headers: Headers): Record<string, string> {
+  return Object.fromEntries(headers.entries());
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return null;
+  if ((response.headers.get('content-type') ?? '').includes('json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function retryAfterMs(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, MAX_RETRY_WAIT_MS) : undefined;
+}
+
+async function attempt(config: RequestConfig, options: RequestOptions): Promise<RequestResult> {
+  const { url, init } = buildRequest(config, options.idempotencyKey);
+  const timeoutMs = options.timeoutMs ?? (config.timeout && config.timeout > 0 ? config.timeout : DEFAULT_TIMEOUT_MS);
+  const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.any(signals) });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    const name = (error as Error).name;
+    const message = name === 'TimeoutError' ? `The request timed out after ${timeoutMs} ms` : `${(error as Error).message}${(error as { cause?: Error }).cause ? `: ${(error as { cause: Error }).cause.message}` : ''}`;
+    throw new Retryable({ message, code: name === 'TimeoutError' ? 'ETIMEDOUT' : ((error as { cause?: { code?: string } }).cause?.code ?? name) });
+  }
+  const result: RequestResult = { status: response.status, headers: headerObject(response.headers), data: await readBody(response) };
+  if (response.ok) return result;
+  const failure = { message: `Request failed with status code ${response.status}`, ...result };
+  if (response.status >= 500 || response.status === 429) throw new Retryable(failure, retryAfterMs(response));
+  throw cbError('CB_ERR_WORKFLOW_REQUEST_FAILED', failure.message, failure);
+}
+
+/**
+ * Performs the request node's HTTP call with Node's fetch. Each attempt has its own timeout; network
+ * errors, timeouts, 5xx and 429 are retried `config.retries` times with exponential backoff (honouring
+ * Retry-After), always with the same Idempotency-Key so the receiver can apply the call once. Resolves
+ * with `{status, headers, data}` (JSON parsed) for a 2xx; otherwise throws
+ * CB_ERR_WORKFLOW_REQUEST_FAILED whose `data` is `{message, status?, headers?, data?, code?}`.
+ * A caller abort (signal) rejects with the abort reason at once, without retrying.
+ */
+export async function performRequest(config: RequestConfig, options: RequestOptions): Promise<RequestResult> {
+  const retries = Math.max(0, Math.floor(config.retries ?? 0));
+  const baseDelay = config.retryDelay ?? 200;
+  for (let tryIndex = 0; ; tryIndex += 1) {
+    try {
+      return await attempt(config, options);
+    } catch (error) {
+      if (!(error instanceof Retryable)) throw error;
+      if (tryIndex >= retries) {
+        throw cbError('CB_ERR_WORKFLOW_REQUEST_FAILED', error.message, { ...error.failure, attempts: tryIndex + 1 });
+      }
+      const backoff = baseDelay * 2 ** tryIndex * (0.5 + Math.random() / 2);
+      await sleep(Math.min(error.waitMs ?? backoff, MAX_RETRY_WAIT_MS), undefined, { signal: options.signal });
+    }
+  }
+}
+
+/**
+ * The request node's job outcome, as NocoBase records it: resolved with the response (or only its
+ * body with `onlyData`), failed with the failure details — resolved anyway when `ignoreFail` is set.
+ * A bad config (non-http URL) fails the job too; a caller abort is re-thrown.
+ */
+export async function runRequestNode(config: RequestConfig, options: RequestOptions): Promise<RequestJobOutcome> {
+  try {
+    const response = await performRequest(config, options);
+    return { status: 'resolved', result: config.onlyData ? response.data : response };
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    const details = (error as { data?: unknown }).data;
+    const result = details && typeof details === 'object' ? details : { message: (error as Error).message };
+    return { status: config.ignoreFail ? 'resolved' : 'failed', result };
+  }
+}

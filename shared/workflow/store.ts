@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { runSql, tableRef } from '../data/index.js';
+import { executionRow, jobRow, nodeRow, workflowRow } from './rows.js';
+import type { Em, ExecutionRow, FlowDefinition, JobRow, NodeRow, WorkflowRow } from './types.js';
+
+/** A jsonb parameter (`?::jsonb`): undefined and null both store JSON null. */
+export const jsonb = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
+
+/** NocoBase's random 11-character keys for workflows and nodes. */
+export function randomKey(): string {
+  return BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).slice(0, 11).padStart(11, '0');
+}
+
+/**
+ * SQL of the four workflow tables of one app schema. Every value is a bound parameter; callers pass
+ * the EntityManager (inside their transaction when they have one).
+ */
+export class WorkflowStore {
+  readonly workflows: string;
+  readonly nodes: string;
+  readonly executions: string;
+  readonly jobs: string;
+
+  constructor(readonly schema: string, private readonly ids: { next(): number }) {
+    this.workflows = tableRef(schema, 'workflows');
+    this.nodes = tableRef(schema, 'flow_nodes');
+    this.executions = tableRef(schema, 'executions');
+    this.jobs = tableRef(schema, 'jobs');
+  }
+
+  nextId(): number {
+    return this.ids.next();
+  }
+
+  async workflow(em: Em, id: unknown): Promise<WorkflowRow | null> {
+    const { rows } = await runSql<Record<string, unknown>>(em, `select * from ${this.workflows} where "id" = ?`, [idParam(id)]);
+    return rows[0] ? workflowRow(rows[0]) : null;
+  }
+
+  async insertWorkflow(em: Em, w: Omit<WorkflowRow, 'createdAt' | 'updatedAt'>): Promise<WorkflowRow> {
+    const sql = `insert into ${this.workflows} ("id","key","title","enabled","description","type","triggerTitle","config","invalid","executed","allExecuted","current","sync","options","createdById","updatedById")
+      values (?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?::jsonb,?,?) returning *`;
+    const params = [w.id, w.key, w.title, w.enabled, w.description, w.type, w.triggerTitle, jsonb(w.config), w.invalid, w.executed, w.allExecuted, w.current, w.sync, jsonb(w.options), w.createdById, w.updatedById];
+    return workflowRow((await runSql<Record<string, unknown>>(em, sql, params)).rows[0]!);
+  }
+
+  async updateWorkflow(em: Em, id: number, values: Partial<WorkflowRow>): Promise<WorkflowRow | null> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const [k, v] of Object.entries(values)) {
+      const isJson = k === 'config' || k === 'options';
+      sets.push(`"${k}" = ?${isJson ? '::jsonb' : ''}`);
+      params.push(isJson ? jsonb(v) : v);
+    }
+    sets.push('"updatedAt" = now()');
+    const { rows } = await runSql<Record<string, unknown>>(em, `update ${this.workflows} set ${sets.join(', ')} where "id" = ? returning *`, [...params, id]);
+    return rows[0] ? workflowRow(rows[0]) : null;
+  }
+
+  async nodesOf(em: Em, workflowId: number): Promise<NodeRow[]> {
+    const { rows } = await runSql<Record<string, unknown>>(em, `select * from ${this.nodes} where "workflowId" = ? order by "id"`, [workflowId]);
+    return rows.map(nodeRow);
+  }
+
+  async node(em: Em, id: unknown): Promise<NodeRow | null> {
+    const { rows } = await runSql<Record<string, unknown>>(em, `select * from ${this.nodes} where "id" = ?`, [idParam(id)]);
+    return rows[0] ? nodeRow(rows[0]) : null;
+  }
+
+  async insertNode(em: Em, n: Omit<NodeRow, 'createdAt' | 'updatedAt'>): Promise<NodeRow> {
+    const sql = `insert into ${this.nodes} ("id","key","title","upstreamId","branchIndex","downstreamId","type","config","workflowId") values (?,?,?,?,?,?,?,?::jsonb,?) returning *`;
+    const params = [n.id, n.key, n.title, n.upstreamId, n.branchIndex, n.downstreamId, n.type, jsonb(n.config), n.workflowId];
+    return nodeRow((await runSql<Record<string, unknown>>(em, sql, params)).rows[0]!);
+  }
+
+  async updateNode(em: Em, id: number, values: Partial<NodeRow>): Promise<NodeRow | null> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const [k, v] of Object.entries(values)) {
+      sets.push(`"${k}" = ?${k === 'config' ? '::jsonb' : ''}`);
+      params.push(k === 'config' ? jsonb(v) : v);
+    }
+    sets.push('"updatedAt" = now()');
+    const { rows } = await runSql<Record<string, unknown>>(em, `update ${this.nodes} set ${sets.join(', ')} where "id" = ? returning *`, [...params, id]);
+    return rows[0] ? nodeRow(rows[0]) : null;
+  }
+
+  async deleteNode(em: Em, id: number): Promise<void> {
+    await runSql(em, `delete from ${this.nodes} where "id" = ?`, [id]);
+  }
+
+  async definition(em: Em, workflowId: number): Promise<FlowDefinition | null> {
+    const workflow = await this.workflow(em, workflowId);
+    return workflow ? { workflow, nodes: await this.nodesOf(em, workflowId) } : null;
+  }
+
+  /** Enabled workflows of a trigger type (current or not: an enabled older version still fires, as NocoBase). */
+  async enabled(em: Em): Promise<WorkflowRow[]> {
+    const { rows } = await runSql<Record<string, unknown>>(em, `select * from ${this.workflows} where "enabled" order by "id"`, []);
+    return rows.map(workflowRow);
+  }
+
+  async insertExecution(em: Em, e: { id: number; workflow: WorkflowRow; eventKey: string; context: unknown; manually?: boolean; status?: number | null }): Promise<ExecutionRow> {
+    const sql = `insert into ${this.executions} ("id","workflowId","key","eventKey","context","status","manually") values (?,?,?,?,?::jsonb,?,?) returning *`;
+    const row = (await runSql<Record<string, unknown>>(em, sql, [e.id, e.workflow.id, e.workflow.key, e.eventKey, jsonb(e.context), e.status ?? null, e.manually ?? null])).rows[0]!;
+    await this.markExecuted(em, e.workflow);
+    return executionRow(row);
+  }
+
+  /** Inserts unless the eventKey exists (a schedule tick fired by two nodes): the new row, or null. */
+  async insertExecutionOnce(em: Em, e: { id: number; workflow: WorkflowRow; eventKey: string; context: unknown }): Promise<ExecutionRow | null> {
+    const sql = `insert into ${this.executions} ("id","workflowId","key","eventKey","context") values (?,?,?,?,?::jsonb) on conflict ("eventKey") do nothing returning *`;
+    const { rows } = await runSql<Record<string, unknown>>(em, sql, [e.id, e.workflow.id, e.workflow.key, e.eventKey, jsonb(e.context)]);
+    if (!rows[0]) return null;
+    await this.markExecuted(em, e.workflow);
+    return executionRow(rows[0]);
+  }
+
+  /**
+   * The first execution makes the workflow immutable (`executed` > 0). Only that first one writes the
+   * workflow row: incrementing it per execution would make every triggering write of the cluster wait
+   * on one hot row lock. The counts the API shows are counted from `executions` (see `withCounts`).
+   */
+  private async markExecuted(em: Em, workflow: WorkflowRow): Promise<void> {
+    if (workflow.executed > 0) return;
+    await runSql(em, `update ${this.workflows} set "executed" = 1, "allExecuted" = greatest("allExecuted", 1) where "id" = ? and "executed" = 0`, [workflow.id]);
+  }
+
+  /** `executed` (this version) and `allExecuted` (every version of the key), counted from executions. */
+  async withCounts(em: Em, rows: WorkflowRow[]): Promise<WorkflowRow[]> {
+    if (rows.length === 0) return rows;
+    const sql = `select w."id", (select count(*) from ${this.executions} e where e."workflowId" = w."id") as "executed",
+      (select count(*) from ${this.executions} e where e."key" = w."key") as "allExecuted" from ${this.workflows} w where w."id" = any(?)`;
+    const { rows: counts } = await runSql<{ id: string; executed: string; allExecuted: string }>(em, sql, [rows.map((r) => r.id)]);
+    const byId = new Map(counts.map((c) => [Number(c.id), c]));
+    return rows.map((r) => {
+      const c = byId.get(r.id);
+      return c ? { ...r, executed: Number(c.executed), allExecuted: Number(c.allExecuted) } : r;
+    });
+  }
+
+  async execution(em: Em, id: unknown): Promise<ExecutionRow | null> {
+    const { rows } = await runSql<Record<string, unknown>>(em, `select * from ${this.executions} where "id" = ?`, [idParam(id)]);
+    return rows[0] ? executionRow(rows[0]) : null;
+  }
+
+  async jobsOf(em: Em, executionId: number): Promise<JobRow[]> {
+    const { rows } = await runSql<Record<string, unknown>>(em, `select * from ${this.jobs} where "executionId" = ? order by "cb_seq"`, [executionId]);
+    return rows.map(jobRow);
+  }
+
+  async job(em: Em, id: unknown): Promise<JobRow | null> {
+    const { rows } = await runSql<Record<string, unknown>>(em, `select * from ${this.jobs} where "id" = ?`, [idParam(id)]);
+    return rows[0] ? jobRow(rows[0]) : null;
+  }
+
+  async insertJob(em: Em, j: { executionId: number; node: NodeRow; upstreamId: number | null; status: number; result: unknown; meta?: unknown; seq: number }): Promise<JobRow> {
+    const sql = `insert into ${this.jobs} ("id","executionId","nodeId","nodeKey","upstreamId","status","meta","result","startedAt","cb_seq") values (?,?,?,?,?,?,?::jsonb,?::jsonb,now(),?) returning *`;
+    const params = [this.ids.next(), j.executionId, j.node.id, j.node.key, j.upstreamId, j.status, j.meta === undefined ? null : jsonb(j.meta), jsonb(j.result), j.seq];
+    return jobRow((await runSql<Record<string, unknown>>(em, sql, params)).rows[0]!);
+  }
+
+  async updateJob(em: Em, id: number, status: number, result?: unknown): Promise<void> {
+    if (result === undefined) await runSql(em, `update ${this.jobs} set "status" = ?, "updatedAt" = now() where "id" = ?`, [status, id]);
+    else await runSql(em, `update ${this.jobs} set "status" = ?, "result" = ?::jsonb, "updatedAt" = now() where "id" = ?`, [status, jsonb(result), id]);
+  }
+}
+
+/** filterByTk → a bigint parameter; anything not an integer matches nothing. */
+export function idParam(id: unknown): string {
+  const s = String(id ?? '').trim();
+  return /^\d{1,19}$/.test(s) ? s : '-1';
+}

@@ -1,0 +1,106 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export type Json = unknown;
+
+export interface WorkflowRow {
+  id: number;
+  key: string;
+  title: string | null;
+  enabled: boolean;
+  description: string | null;
+  type: string;
+  triggerTitle: string | null;
+  config: Record<string, unknown>;
+  invalid: boolean;
+  executed: number;
+  allExecuted: number;
+  current: boolean;
+  sync: boolean;
+  options: Record<string, unknown>;
+  createdById: number | null;
+  updatedById: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NodeRow {
+  id: number;
+  key: string;
+  title: string | null;
+  upstreamId: number | null;
+  branchIndex: number | null;
+  downstreamId: number | null;
+  type: string;
+  config: Record<string, unknown>;
+  workflowId: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ExecutionRow {
+  id: number;
+  workflowId: number;
+  key: string | null;
+  eventKey: string;
+  context: Record<string, unknown> | null;
+  status: number | null;
+  reason: string | null;
+  dispatched: boolean;
+  parentExecutionId: number | null;
+  stack: unknown;
+  output: unknown;
+  manually: boolean | null;
+  startedAt: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JobRow {
+  id: number;
+  executionId: number;
+  nodeId: number | null;
+  nodeKey: string | null;
+  upstreamId: number | null;
+  status: number;
+  meta: Record<string, unknown> | null;
+  result: unknown;
+  log: unknown;
+  startedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Position in the execution's journal (not returned by the API). */
+  seq: number;
+}
+
+/** A workflow with its nodes, as an execution runs it (the version it started with). */
+export interface FlowDefinition {
+  readonly workflow: WorkflowRow;
+  readonly nodes: readonly NodeRow[];
+}
+
+/** Where the engine gets records and collections of an app (AppData fits). */
+export interface RecordsPort {
+  readonly collections: {
+    get(name: string): import('../data/index.js').CollectionMeta | undefined;
+    require(name: string): import('../data/index.js').CollectionMeta;
+  };
+  readonly records: import('../data/index.js').RecordRepository;
+}
+
+export interface WorkflowSettings {
+  /** How long a claimed execution stays this worker's without a step commit or heartbeat. */
+  readonly leaseMs: number;
+  /** How often stuck QUEUEING and lease-expired executions are re-enqueued. */
+  readonly sweepMs: number;
+  /** How often schedules are looked at. */
+  readonly scheduleTickMs: number;
+  /** Upper bound of a sync (in-request) execution. */
+  readonly syncTimeoutMs: number;
+  /** Executions one workflow:process node runs at once. */
+  readonly concurrency: number;
+  /** Age after which a QUEUEING execution is considered lost by the sweep. */
+  readonly queueingGraceMs: number;
+}
+
+export type Em = EntityManager;

@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
+import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
+import { requireServices, SERVICES } from '../../support/services';
+
+type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
+
+/**
+ * Real processes over NATS, Redis (queue, lock, sync, worker IDs) and PostgreSQL: one request node
+ * (`WORKER_MODE=!`) and workflow:process nodes. Exactly-once effects under load and under kill -9,
+ * a delay surviving a restart of every node, cancel of a waiting execution, cron once per tick.
+ */
+describe('workflows across a cluster', () => {
+  const schema = uniqueSchema('wfc');
+  const namespace = `w${randomBytes(4).toString('hex')}`;
+  const storage = tempStorage();
+  const env = {
+    DATABASE_URL: testDatabaseUrl(),
+    DB_SCHEMA: schema,
+    TRANSPORTER: SERVICES.nats.url,
+    NAMESPACE: namespace,
+    HEARTBEAT_INTERVAL: '1',
+    STORAGE_PATH: storage,
+    APP_KEY: 'workflow-cluster-shared-app-key',
+    APP_AES_SECRET_KEY: 'ef'.repeat(32),
+    REDIS_URL: SERVICES.redis.url,
+    CACHE_DEFAULT_STORE: 'redis',
+    PUBSUB_ADAPTER: 'redis',
+    QUEUE_ADAPTER: 'redis',
+    LOCK_ADAPTER_DEFAULT: 'redis',
+    WORKER_ID_ADAPTER: 'redis',
+    WORKFLOW_LEASE: '2',
+    WORKFLOW_SWEEP_INTERVAL: '0.5',
+    WORKFLOW_QUEUEING_GRACE: '3',
+    WORKFLOW_SCHEDULE_TICK: '0.2',
+    LOG_LEVEL: 'warn',
+  };
+  let requests: NodeProcess;
+  const workers: NodeProcess[] = [];
+  let seq = 0;
+  const startWorker = async () => {
+    const node = await spawnNode({ env: { ...env, WORKER_MODE: 'workflow:process', NODE_ID: `${namespace}-w${seq++}` } });
+    await node.waitForReady();
+    workers.push(node);
+    return node;
+  };
+  const startRequests = async () => {
+    requests = await spawnNode({ env: { ...env, WORKER_MODE: '!', NODE_ID: `${namespace}-r${seq++}` } });
+    await requests.waitForReady();
+  };
+  let token: string;
+
+  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Body }> => {
+    const res = await fetch(`http://127.0.0.1:${requests.appPort}/api/${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Body) : {} };
+  };
+  const until = async <T>(check: () => Promise<T | undefined | null | false>): Promise<T> => {
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const count = async (path: string) => (await call('GET', `${path}${path.includes('?') ? '&' : '?'}pageSize=1`)).body.meta.count as number;
+  const createProducts = async (n: number, from: number, onProgress?: (done: number) => void) => {
+    let next = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < n) {
+          const i = next++;
+          const res = await call('POST', 'products:create', { title: `p${from + i}`, price: 2.5, qty: 4 });
+          expect(res.status).toBe(200);
+          onProgress?.(++done);
+        }
+      }),
+    );
+  };
+  let workflowId: number;
+
+  beforeAll(async () => {
+    await requireServices('postgres', 'redis', 'nats');
+    await startRequests();
+    token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
+    await Promise.all([startWorker(), startWorker()]);
+    for (const c of [
+      { name: 'products', fields: [{ name: 'title', type: 'string' }, { name: 'price', type: 'double' }, { name: 'qty', type: 'integer' }] },
+      { name: 'audit', fields: [{ name: 'productId', type: 'bigInt' }, { name: 'note', type: 'string' }] },
+    ]) {
+      expect((await call('POST', 'collections:create', c)).status).toBe(200);
+    }
+    workflowId = (await call('POST', 'workflows:create', { title: 'audit', type: 'collection', config: { mode: 1, collection: 'products' } })).body.data.id;
+    const add = async (body: Record<string, unknown>) => (await call('POST', `workflows/${workflowId}/nodes:create`, body)).body.data;
+    const cond = await add({ type: 'condition', upstreamId: null, config: { rejectOnFalse: true, calculation: { group: { type: 'and', calculations: [{ calculator: 'gte', operands: ['{{$context.data.price}}', 0] }] } } } });
+    const create = await add({ type: 'create', upstreamId: cond.id, config: { collection: 'audit', params: { values: { productId: '{{$context.data.id}}', note: 'created' } } } });
+    const calc = await add({ type: 'calculation', upstreamId: create.id, config: { engine: 'math.js', expression: '{{$context.data.price}} * {{$context.data.qty}}' } });
+    await add({ type: 'update', upstreamId: calc.id, config: { collection: 'audit', params: { filter: { id: { $eq: `{{$jobsMapByNodeKey.${create.key}.id}}` } }, values: { note: `total={{$jobsMapByNodeKey.${calc.key}}}` } } } });
+    expect((await call('POST', `workflows:update?filterByTk=${workflowId}`, { enabled: true })).status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await Promise.all([requests?.stop(), ...workers.map((w) => w.stop())]);
+    await dropSchemas(schema);
+  });
+
+  const resolvedAndEffects = async (n: number) => {
+    await until(async () => (await count(`executions:list?filter[workflowId]=${workflowId}&filter[status]=1`)) >= n);
+    expect(await count(`executions:list?filter[workflowId]=${workflowId}`)).toBe(n);
+    expect(await count(`executions:list?filter[workflowId]=${workflowId}&filter[status]=1`)).toBe(n);
+    expect(await count('audit:list')).toBe(n);
+    expect(await count('audit:list?filter[note]=total=10')).toBe(n);
+  };
+
+  test('500 creations → exactly 500 RESOLVED executions and 500 effect rows, on the two workflow nodes', async () => {
+    await createProducts(500, 0);
+    await resolvedAndEffects(500);
+  });
+
+  test('kill -9 of a workflow node halfway: still exactly one execution and one effect per record', async () => {
+    const victim = workers[0]!;
+    let killed = false;
+    await createProducts(500, 500, (done) => {
+      if (done === 250 && !killed) {
+        killed = true;
+        victim.signal('SIGKILL');
+      }
+    });
+    await victim.exited;
+    workers.splice(workers.indexOf(victim), 1);
+    await resolvedAndEffects(1000);
+    await startWorker();
+  });
+
+  test('cancel stops a waiting (delay) execution: it stays ABORTED and its next node never runs', async () => {
+    const wf = (await call('POST', 'workflows:create', { title: 'long', type: 'schedule', config: { mode: 0 } })).body.data;
+    const wait = (await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'delay', upstreamId: null, config: { duration: 1, unit: 1000, endStatus: 1 } })).body.data;
+    await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'create', upstreamId: wait.id, config: { collection: 'audit', params: { values: { note: 'after cancelled delay' } } } });
+    const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, {})).body.data.execution.id;
+    await until(async () => (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data.jobs.length === 1);
+    expect((await call('POST', `executions:cancel?filterByTk=${id}`)).body.data).toMatchObject({ status: -3, reason: 'manual_cancel' });
+    // Past the delay and several sweeps: the parked message and the sweep find it ABORTED.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const after = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data;
+    expect(after.status).toBe(-3);
+    expect(after.jobs.map((j: any) => j.status)).toEqual([-3]);
+    expect(await count('audit:list?filter[note]=after cancelled delay')).toBe(0);
+  });
+
+  test('a delay survives a restart of every node', async () => {
+    const wf = (await call('POST', 'workflows:create', { title: 'durable', type: 'schedule', config: { mode: 0 } })).body.data;
+    const wait = (await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'delay', upstreamId: null, config: { duration: 3, unit: 1000, endStatus: 1 } })).body.data;
+    await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'create', upstreamId: wait.id, config: { collection: 'audit', params: { values: { note: 'after restart' } } } });
+    const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, {})).body.data.execution.id;
+    await until(async () => (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data.jobs.length === 1);
+    await Promise.all([requests.stop(), ...workers.splice(0).map((w) => w.stop())]);
+    await startRequests();
+    await Promise.all([startWorker(), startWorker()]);
+    const done = await until(async () => {
+      const e = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data;
+      return e.status === 1 ? e : undefined;
+    });
+    expect(done.jobs.map((j: any) => j.status)).toEqual([1, 1]);
+    expect(await count('audit:list?filter[note]=after restart')).toBe(1);
+  });
+
+  test('a cron schedule on three workflow nodes fires once per tick, for several ticks', async () => {
+    while (workers.length < 3) await startWorker();
+    const wf = (await call('POST', 'workflows:create', { title: 'every second', type: 'schedule', config: { mode: 0, startsOn: new Date(Date.now() - 60_000).toISOString(), repeat: '* * * * * *' } })).body.data;
+    await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'create', upstreamId: null, config: { collection: 'audit', params: { values: { note: 'tick {{$context.date}}' } } } });
+    expect((await call('POST', `workflows:update?filterByTk=${wf.id}`, { enabled: true })).status).toBe(200);
+    await until(async () => (await count(`executions:list?filter[workflowId]=${wf.id}&filter[status]=1`)) >= 5);
+    await call('POST', `workflows:update?filterByTk=${wf.id}`, { enabled: false });
+    const executions = await until(async () => {
+      const list = (await call('GET', `executions:list?filter[workflowId]=${wf.id}&paginate=false&sort=id`)).body.data as any[];
+      return list.every((e) => e.status === 1) ? list : undefined;
+    });
+    const ticks = executions.map((e) => Date.parse(e.eventKey.split('@')[1])).sort((x, y) => x - y);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    for (let i = 1; i < ticks.length; i += 1) expect(ticks[i]! - ticks[i - 1]!).toBe(1000);
+    expect(executions.every((e) => e.eventKey === `${wf.id}@${new Date(Date.parse(e.eventKey.split('@')[1])).toISOString()}`)).toBe(true);
+    expect(await count(`audit:list?filter[note.$startsWith]=tick`)).toBe(executions.length);
+  });
+});
