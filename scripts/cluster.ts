@@ -1,5 +1,5 @@
 /**
- * `npm run cluster [-- --port 13080] [--rolling-restart]`: a real multi-node clusterbase from this
+ * `npm run cluster [-- --port 13080] [--rolling-restart] [--quiet] [--skip-build] [--database d] [--schema s] [--namespace n]`: a real multi-node clusterbase from this
  * checkout (see docs/cluster.md). Backing services come from DATABASE_URL, REDIS_URL and TRANSPORTER
  * (defaults: the machine's PostgreSQL, Redis and NATS on their usual ports). Ctrl-C stops everything.
  */
@@ -11,7 +11,10 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '13080' },
     'rolling-restart': { type: 'boolean', default: false },
     database: { type: 'string', default: 'clusterbase_cluster' },
+    schema: { type: 'string', default: 'public' },
+    namespace: { type: 'string', default: 'cblocal' },
     quiet: { type: 'boolean', default: false },
+    'skip-build': { type: 'boolean', default: false },
   },
 });
 
@@ -28,9 +31,10 @@ const cluster = new LocalCluster({
   databaseUrl,
   redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   natsUrl: env.TRANSPORTER ?? 'nats://127.0.0.1:4222',
-  schema: 'public',
-  namespace: 'cblocal',
+  schema: args.schema,
+  namespace: args.namespace,
   httpPort: Number(args.port),
+  autoBuild: !args['skip-build'],
   storagePath: undefined,
   env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', ...(env.APP_KEY ? { APP_KEY: env.APP_KEY } : { APP_KEY: 'local-cluster-app-key-not-for-production' }), APP_AES_SECRET_KEY: env.APP_AES_SECRET_KEY ?? 'ab'.repeat(32) },
   onLine: (source, line) => {
@@ -62,9 +66,9 @@ process.on('SIGUSR2', () => {
 });
 
 async function main(): Promise<void> {
-  say(`starting ${databaseUrl.replace(/\/\/[^@/]*@/, '//')} schema public, namespace cblocal…`);
+  say(`starting on ${databaseUrl.replace(/\/\/[^@/]*@/, '//')} schema ${args.schema}, namespace ${args.namespace}…`);
   await cluster.start();
-  say(`nginx: ${cluster.url}  (API ${cluster.url}/api/…, sign in as nocobase / admin123 unless INIT_ROOT_* were set)`);
+  say(`nginx: ${cluster.url}  (API ${cluster.url}/api/…, sign in as nocobase / admin123 unless INIT_ROOT_* were set; config ${cluster.nginxConfPath})`);
   for (const n of cluster.nodes) {
     say(`${n.spec.name.padEnd(12)} WORKER_MODE=${n.spec.workerMode.padEnd(18)} api :${n.appPort}  health http://127.0.0.1:${n.healthPort}/readyz  metrics /metrics`);
   }
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err) => {
+  if (stopping) return; // Ctrl-C during the start: the stop in progress ends the process
   if (err instanceof ClusterPrerequisiteError) process.stderr.write(`[cluster] cannot start:\n${err.message}\n`);
   else process.stderr.write(`[cluster] failed: ${(err as Error).stack ?? String(err)}\n`);
   await cluster.stop();

@@ -6,6 +6,14 @@
 export const MAX_EXPRESSION_LENGTH = 10_000;
 export const MAX_ELEMENTS = 100_000;
 export const MAX_TEXT_LENGTH = 1_000_000;
+/** Most iterations a combinatorics function may run (about 50 ms). */
+export const MAX_LOOP = 1_000_000;
+
+/** Element count of an array or matrix argument. */
+function sizeOf(value: unknown): number {
+  const inner = value && typeof value === 'object' && 'valueOf' in value ? (value as { valueOf(): unknown }).valueOf() : value;
+  return Array.isArray(inner) ? inner.flat(Infinity).length : 1;
+}
 
 function sizeProduct(args: readonly unknown[]): number {
   const dims: number[] = [];
@@ -51,6 +59,15 @@ export function cappedMathFunctions(math: Record<string, unknown>): Record<strin
   }
   out.pickRandom = capped('pickRandom', pick('pickRandom'), (args) => (typeof args[1] === 'number' ? args[1] : 1));
   out.range = capped('range', pick('range'), rangeCount);
+  // Combinatorics loop over their arguments: bound the work, not just the memory.
+  const num = (value: unknown) => Math.abs(Number(value ?? 0)) || 0;
+  for (const name of ['combinations', 'combinationsWithRep', 'permutations']) {
+    out[name] = capped(name, pick(name), (args) => num(args[1]), MAX_LOOP);
+  }
+  out.catalan = capped('catalan', pick('catalan'), (args) => num(args[0]), MAX_LOOP);
+  out.stirlingS2 = capped('stirlingS2', pick('stirlingS2'), (args) => num(args[0]) * num(args[1]), MAX_LOOP);
+  out.bellNumbers = capped('bellNumbers', pick('bellNumbers'), (args) => num(args[0]) ** 2, MAX_LOOP);
+  out.setPowerset = capped('setPowerset', pick('setPowerset'), (args) => 2 ** sizeProduct([sizeOf(args[0])]));
   return out;
 }
 

@@ -16,8 +16,32 @@ function headerObject(headers: Headers): Record<string, string> {
   return Object.fromEntries(headers.entries());
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
+/** Largest response body kept (default 10 MiB): a bigger one fails the call instead of filling memory. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+async function readText(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge(maxBytes);
+  }
+  if (!response.body) return '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(maxBytes: number) {
+  return cbError('CB_ERR_WORKFLOW_REQUEST_FAILED', `The response is larger than ${maxBytes} bytes`, { message: `The response is larger than ${maxBytes} bytes`, code: 'ERESPONSETOOLARGE' });
+}
+
+async function readBody(response: Response, maxBytes: number): Promise<unknown> {
+  const text = await readText(response, maxBytes);
   if (text === '') return null;
   if ((response.headers.get('content-type') ?? '').includes('json')) {
     try {
@@ -42,15 +66,18 @@ async function attempt(config: RequestConfig, options: RequestOptions): Promise<
   const timeoutMs = options.timeoutMs ?? (config.timeout && config.timeout > 0 ? config.timeout : DEFAULT_TIMEOUT_MS);
   const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
   let response: Response;
+  let data: unknown;
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.any(signals) });
+    // The same signal covers the body: a server that sends headers and then stalls times out too.
+    data = await readBody(response, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   } catch (error) {
-    if (options.signal?.aborted) throw error;
+    if (options.signal?.aborted || (error as { type?: string }).type) throw error;
     const name = (error as Error).name;
     const message = name === 'TimeoutError' ? `The request timed out after ${timeoutMs} ms` : `${(error as Error).message}${(error as { cause?: Error }).cause ? `: ${(error as { cause: Error }).cause.message}` : ''}`;
     throw new Retryable({ message, code: name === 'TimeoutError' ? 'ETIMEDOUT' : ((error as { cause?: { code?: string } }).cause?.code ?? name) });
   }
-  const result: RequestResult = { status: response.status, headers: headerObject(response.headers), data: await readBody(response) };
+  const result: RequestResult = { status: response.status, headers: headerObject(response.headers), data };
   if (response.ok) return result;
   const failure = { message: `Request failed with status code ${response.status}`, ...result };
   if (response.status >= 500 || response.status === 429) throw new Retryable(failure, retryAfterMs(response));

@@ -21,6 +21,8 @@ export interface RequestConfig {
   onlyData?: boolean;
   /** Extra attempts after a network error, a timeout, a 5xx or a 429. Default 0. */
   retries?: number;
+  /** Largest response body accepted, in bytes (default 10 MiB). */
+  maxResponseBytes?: number;
   /** First backoff delay in ms, doubled per retry (with jitter). Default 200. */
   retryDelay?: number;
 }

@@ -53,7 +53,7 @@ export class ScheduleTicker {
       schedules = await this.options.listSchedules();
     } catch (error) {
       // The window stays open: the next check covers these ticks too.
-      this.options.logger.error({ msg: 'schedule ticker could not list schedules', error: String(error) });
+      this.options.logger.error(`schedule ticker could not list schedules (the window stays open): ${String(error)}`);
       return;
     }
     this.lastCheck = now;
@@ -68,7 +68,8 @@ export class ScheduleTicker {
     const { maxCatchUp, logger } = this.options;
     let ticks = dueTicks(config, from, now, workflow.executed ?? 0);
     if (ticks.length > maxCatchUp) {
-      logger.warn({ msg: 'schedule missed ticks; firing only the last', workflowId: workflow.id, missed: ticks.length - 1, missedAtLeast: ticks.length >= MAX_LISTED_TICKS, firing: ticks.at(-1)?.toISOString() });
+      const missed = `${ticks.length >= MAX_LISTED_TICKS ? 'at least ' : ''}${ticks.length - 1}`;
+      logger.warn(`schedule of workflow ${workflow.id} missed ${missed} ticks; firing only the last (${ticks.at(-1)?.toISOString()})`);
       ticks = ticks.slice(-1);
     }
     const retry = [...this.retries.values()].filter((entry) => entry.workflowId === workflow.id).map((entry) => entry.tick);
@@ -80,10 +81,10 @@ export class ScheduleTicker {
       } catch (error) {
         if (this.retries.has(eventKey)) {
           this.retries.delete(eventKey);
-          logger.error({ msg: 'schedule tick could not be fired; giving up', workflowId: workflow.id, eventKey, error: String(error) });
+          logger.error(`schedule tick ${eventKey} could not be fired; giving up: ${String(error)}`);
         } else {
           this.retries.set(eventKey, { workflowId: workflow.id, tick });
-          logger.warn({ msg: 'schedule tick could not be fired; retrying at the next check', workflowId: workflow.id, eventKey, error: String(error) });
+          logger.warn(`schedule tick ${eventKey} could not be fired; retrying at the next check: ${String(error)}`);
         }
       }
     }

@@ -6,7 +6,6 @@ import { getPath } from './path.js';
  * it is.
  */
 const TEMPLATE = /{{([\w:\s\-+.,@/()?=*$[\]]+)}}/g;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface Placeholder {
   readonly key: string;
@@ -61,8 +60,8 @@ function renderValue(value: unknown, scope: Record<string, unknown>): unknown {
   const out: Record<string, unknown> = {};
   for (const [rawKey, child] of Object.entries(value)) {
     const key = asText(renderString(rawKey, scope));
-    // A rendered key never touches the prototype chain of the result.
-    if (FORBIDDEN_KEYS.has(key)) continue;
+    // A `__proto__` key (literal or rendered) is dropped: assigning it would replace the result's prototype.
+    if (key === '__proto__') continue;
     out[key] = renderValue(child, scope);
   }
   return out;

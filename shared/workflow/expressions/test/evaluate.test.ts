@@ -22,6 +22,8 @@ describe('evaluate', () => {
     expect(evaluate('math.js', 'size(resize([1], [3]))')).toEqual([3]);
     expect(typeof evaluate('math.js', 'randomInt(1, 1e9)')).toBe('number');
     expect(evaluate('math.js', 'size(pickRandom(range(0, 5000), 3))')).toEqual([3]);
+    expect(evaluate('math.js', 'combinations(7, 5)')).toBe(21);
+    expect(evaluate('math.js', 'setPowerset([1, 2])')).toEqual([[], [1], [2], [1, 2]]);
   });
 
   it('computes formula.js expressions with its functions and namespaces', () => {
@@ -103,6 +105,12 @@ describe('evaluate cannot escape the sandbox', () => {
     ['math.js', 'range("1:1e10")'],
     ['math.js', 'identity(1e6)'],
     ['math.js', 'random([1e5, 1e5])'],
+    ['math.js', 'setPowerset(1:30)'],
+    ['math.js', 'combinations(1e9, 5e8)'],
+    ['math.js', 'permutations(1e9, 5e8)'],
+    ['math.js', 'stirlingS2(20000, 10000)'],
+    ['math.js', 'bellNumbers(5000)'],
+    ['math.js', 'catalan(1e8)'],
     ['math.js', 'resize([1], [1e9])'],
     ['math.js', 'pickRandom([1, 2], 1e9)'],
     ['math.js', 'fraction(3)^1e9'],

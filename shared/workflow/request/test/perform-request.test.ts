@@ -18,6 +18,13 @@ beforeAll(async () => {
   server = Fastify({ logger: false });
   server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   server.all('/echo', async (request) => ({ method: request.method, query: request.query, body: request.body ?? null, headers: request.headers }));
+  server.get('/stall', (_request, reply) => {
+    // Headers now, body never: the attempt's timeout must cover reading the body.
+    reply.raw.writeHead(200, { 'content-type': 'application/json' });
+    reply.raw.write('{"partial":');
+    held.push(() => reply.raw.end('1}'));
+  });
+  server.get('/big', async (_request, reply) => reply.type('text/plain').send('x'.repeat(100_000)));
   server.get('/text', async (_request, reply) => reply.type('text/plain').send('plain text'));
   server.get('/slow', async () => {
     // Held until the test ends (never answered in time), released in afterAll so nothing outlives the suite.
@@ -70,10 +77,25 @@ describe('performRequest', () => {
     expect(text.data).toBe('plain text');
   });
 
+  it('refuses a response larger than maxResponseBytes', async () => {
+    await expect(performRequest({ method: 'GET', url: `${base}/big`, maxResponseBytes: 1000, retries: 2 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
+      data: { code: 'ERESPONSETOOLARGE' },
+    });
+    await expect(performRequest({ method: 'GET', url: `${base}/big` }, { idempotencyKey: 'k' })).resolves.toMatchObject({ status: 200 });
+  });
+
   it('times out an attempt', async () => {
     await expect(performRequest({ method: 'GET', url: `${base}/slow`, timeout: 100 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
       type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
       data: { code: 'ETIMEDOUT', attempts: 1 },
+    });
+  });
+
+  it('times out a body that stalls after the headers', async () => {
+    await expect(performRequest({ method: 'GET', url: `${base}/stall`, timeout: 200 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
+      data: { code: 'ETIMEDOUT' },
     });
   });
 
