@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { assertCan, bearerToken } from '../shared/auth/index.js';
 import { restAction } from '../shared/gateway/index.js';
-import { appWorkflows, authorize, nodeState, requestsService, type DataCtx as Ctx, type DataLog as Log } from '../shared/runtime/index.js';
+import { appAuth, appWorkflows, nodeState, requestsService, type DataCtx as Ctx, type DataLog as Log } from '../shared/runtime/index.js';
 import * as api from '../shared/workflow/index.js';
 
 type Run = (wf: api.WorkflowApp, em: EntityManager, params: api.WorkflowParams) => Promise<unknown>;
@@ -8,8 +9,11 @@ type Run = (wf: api.WorkflowApp, em: EntityManager, params: api.WorkflowParams) 
 const action = (resource: string, name: string, write: boolean, run: Run) =>
   restAction({ resource, action: name, write }, {
     async handler(this: { logger: Log }, ctx: Ctx) {
-      await authorize(ctx, this.logger, resource, name);
-      const wf = await appWorkflows(nodeState(ctx.broker), ctx.meta.app ?? 'main', this.logger);
+      const state = nodeState(ctx.broker);
+      const app = ctx.meta.app ?? 'main';
+      const { roles } = await (await appAuth(state, app, this.logger)).check(ctx.locals.em, bearerToken(ctx.meta.authorization));
+      assertCan(roles, resource, name, api.WORKFLOW_RULES);
+      const wf = await appWorkflows(state, app, this.logger);
       return run(wf, ctx.locals.em, ctx.params as api.WorkflowParams);
     },
   });

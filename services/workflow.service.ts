@@ -2,8 +2,6 @@ import type { ServiceBroker } from 'moleculer';
 import { appWorkflows, nodeState, processorService } from '../shared/runtime/index.js';
 import type { WorkflowApp } from '../shared/workflow/index.js';
 
-type Self = { broker: ServiceBroker; logger: { info(m: string): void; warn(m: string): void; error(m: string): void } };
-
 const consuming = new WeakMap<ServiceBroker, WorkflowApp>();
 
 /**
@@ -13,16 +11,16 @@ const consuming = new WeakMap<ServiceBroker, WorkflowApp>();
  */
 const WorkflowService = processorService('workflow:process', {
   name: 'workflow',
-  async started(this: Self) {
+  async started() {
     // Sub-applications get their processors when the supervisor hosts them (issue 7); `main` here.
     const wf = await appWorkflows(nodeState(this.broker), 'main', this.logger);
     await wf.consume();
     consuming.set(this.broker, wf);
     this.logger.info(`workflow processor consuming ${wf.channel}`);
   },
-  async stopped(this: Self) {
+  async stopped() {
     await consuming.get(this.broker)?.stopConsuming();
   },
-} as never);
+});
 
 export = WorkflowService;

@@ -180,7 +180,8 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       if (req.isMultipart()) {
         if (!route.upload) return reply.code(415).send(errorBody(`${target.resource}:${target.action} does not take multipart/form-data`, 'CB_ERR_HTTP_UNSUPPORTED_MEDIA'));
         const { values, files } = await readMultipart(req, (stream, part) =>
-          broker.call(route.actionName, stream, { meta: { ...meta, $upload: { ...part, params: { ...params } } } }),
+          // No request timeout: staging lasts as long as the client takes to send the file.
+          broker.call(route.actionName, { ...params }, { stream, timeout: 0, meta: { ...meta, $upload: part } }),
         );
         params.values = values;
         params.files = files;

@@ -12,9 +12,10 @@ export interface RestDeclaration {
    */
   readonly write: boolean;
   /**
-   * Accepts multipart/form-data: each file part is first handed to the action as a stream (params =
-   * the stream, `ctx.meta.$upload` = {field, fileName, mimeType, params}); what it answers (e.g. where
-   * it staged the file) arrives in the real call as `params.files[<field>]`, the other parts as `values`.
+   * Accepts multipart/form-data: each file part is first handed to the action as a stream (Moleculer
+   * 0.15 carries it across nodes as `ctx.stream`; params = the request's query params, `ctx.meta.$upload`
+   * = {field, fileName, mimeType}); what it answers (e.g. where it staged the file) arrives in the real
+   * call as `params.files[<field>]`, the other parts as `values`.
    */
   readonly upload?: boolean;
 }

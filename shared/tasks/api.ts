@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { bearerToken } from '../auth/index.js';
 import { cbError } from '../errors/index.js';
@@ -27,7 +28,6 @@ interface UploadMeta {
   readonly field: string;
   readonly fileName: string;
   readonly mimeType: string;
-  readonly params: Record<string, unknown>;
 }
 
 const meta = (ctx: Ctx) => ctx.meta as Ctx['meta'] & Meta;
@@ -74,7 +74,8 @@ export async function listTasks(ctx: Ctx, log: Log) {
   const pageSize = Math.min(1000, Math.max(1, Number(ctx.params.pageSize ?? 20) || 20));
   const page = Math.max(1, Number(ctx.params.page ?? 1) || 1);
   const { rows, count } = await store(ctx).list(ctx.locals.em, who.all ? null : who.userId, pageSize, (page - 1) * pageSize);
-  return { data: rows.map(taskToJson), meta: { count, page, pageSize, totalPage: Math.ceil(count / pageSize) } };
+  // As NocoBase's list, without `params` (they can be large: filters, column lists); `get` has them.
+  return { data: rows.map((t) => ({ ...taskToJson(t), params: undefined })), meta: { count, page, pageSize, totalPage: Math.ceil(count / pageSize) } };
 }
 
 export async function getTask(ctx: Ctx, log: Log) {
@@ -99,8 +100,12 @@ export async function fetchFile(ctx: Ctx, log: Log): Promise<Readable> {
   if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
   if (task.status !== 1 || !task.filePath) throw cbError('CB_ERR_TASK_NO_FILE');
   const fileName = (task.result as { fileName?: string }).fileName ?? 'export';
+  const path = absolute(nodeState(ctx.broker).config.storagePath, task.filePath);
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) throw cbError('CB_ERR_TASK_NO_FILE', `The file of task ${task.id} is missing from STORAGE_PATH`);
   attachment(ctx, fileName, 'application/octet-stream');
-  return createReadStream(absolute(nodeState(ctx.broker).config.storagePath, task.filePath));
+  meta(ctx).$responseHeaders!['content-length'] = String(info.size);
+  return createReadStream(path);
 }
 
 /**
@@ -182,13 +187,19 @@ export async function exportAction(ctx: Ctx, log: Log) {
   return queueTask(ctx, task);
 }
 
-/** First step of a multipart import: the gateway hands each file over as a stream; it is staged under STORAGE_PATH. */
+/** First step of a multipart import: the gateway hands each file over as `ctx.stream`; it is staged under STORAGE_PATH. */
 export async function stageImportFile(ctx: Ctx, log: Log): Promise<StagedUpload> {
   const upload = meta(ctx).$upload!;
-  const name = String(upload.params.resourceName);
-  await authorize({ ...ctx, params: upload.params } as Ctx, log, name, 'create');
+  const stream = (ctx as Ctx & { stream?: Readable }).stream;
+  if (!stream) throw cbError('CB_ERR_VALIDATION', `the multipart field "${upload.field}" carried no file`);
+  try {
+    await authorize(ctx, log, String(ctx.params.resourceName), 'create');
+  } catch (err) {
+    stream.resume();
+    throw err;
+  }
   const state = nodeState(ctx.broker);
-  return stageUpload(state.config.storagePath, ctx.params as unknown as Readable, upload.fileName, state.config.tasks.importMaxFileSize);
+  return stageUpload(state.config.storagePath, stream, upload.fileName, state.config.tasks.importMaxFileSize);
 }
 
 /**

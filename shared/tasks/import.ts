@@ -156,6 +156,7 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
   let batch: Row[] = [];
   let pendingRejected: RejectedRow[] = [];
   let lastRow = input.start.offset;
+  let committedRow = input.start.offset;
   let batchNo = input.start.batch;
   let rows = 0;
   let stopped = false;
@@ -177,6 +178,7 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
     const next = (local as ImportCounts & { committed: ImportCounts }).committed;
     Object.assign(counts, next);
     batchNo++;
+    committedRow = lastRow;
     batch = [];
     pendingRejected = [];
     await runAfterCommit();
@@ -197,7 +199,7 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
       }
     }
   }
-  if (!stopped && (batch.length > 0 || pendingRejected.length > 0 || lastRow > input.start.offset)) await flush();
+  if (!stopped && (batch.length > 0 || pendingRejected.length > 0 || lastRow > committedRow)) await flush();
   return { counts, stopped, committed: true, rows: lastRow };
 }
 

@@ -3,8 +3,8 @@ import type { AppData } from '../data-api/index.js';
 import type { MessageQueue, Unsubscribe } from '../queue/index.js';
 import type { SyncSignal } from '../sync/index.js';
 import { publishProgress, progressOf } from './progress.js';
-import { runExportTask, runImportTask, type RunOutcome } from './run-task.js';
-import { removeQuietly, removeTaskFile } from './storage.js';
+import { runExportTask, runImportTask, StopRequested, type RunOutcome } from './run-task.js';
+import { removeQuietly, removeStaleUploads, removeTaskFile } from './storage.js';
 import { StaleFence, TaskStore } from './task-store.js';
 import type { TaskMessage, TaskRow, TasksConfig } from './types.js';
 
@@ -40,10 +40,14 @@ export class TaskProcessor {
   readonly #running = new Map<string, AbortController>();
   readonly #subscriptions: Unsubscribe[] = [];
   #sweepTimer: NodeJS.Timeout | null = null;
+  /** Free task slots on this node, shared by every app's channel (ASYNC_TASK_MAX_CONCURRENCY). */
+  #slots: number;
+  readonly #waiting: Array<() => void> = [];
   #apps: string[] = [];
 
   constructor(options: ProcessorOptions) {
     this.#o = options;
+    this.#slots = options.config.maxConcurrency;
   }
 
   get runningCount(): number {
@@ -51,31 +55,52 @@ export class TaskProcessor {
   }
 
   async start(apps: readonly string[]): Promise<void> {
-    this.#apps = [...apps];
-    for (const app of apps) {
-      this.#subscriptions.push(
-        await this.#o.queue.subscribe<TaskMessage>(taskChannel(app), (msg, delivery) => this.handle(msg, delivery.signal), { concurrency: this.#o.config.maxConcurrency }),
-      );
-    }
+    for (const app of apps) await this.serveApp(app);
     this.#sweepTimer = setInterval(() => void this.sweep().catch((err) => this.#o.log.warn(`task sweep failed: ${(err as Error).message}`)), this.#o.config.sweepMs);
     this.#sweepTimer.unref();
     void this.sweep().catch(() => undefined);
   }
 
+  /**
+   * Stops consuming. Running tasks are not waited for (an export can take minutes): they are aborted
+   * and released, and another node takes them over at its next sweep.
+   */
   async stop(): Promise<void> {
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     this.#sweepTimer = null;
+    for (const run of this.#running.values()) run.abort(new Abandoned());
     await Promise.allSettled(this.#subscriptions.splice(0).map((u) => u()));
+  }
+
+  /** Consumes one more app's channel (the supervisor opens sub-applications after start) and sweeps it. */
+  async serveApp(app: string): Promise<void> {
+    if (this.#apps.includes(app)) return;
+    this.#apps.push(app);
+    this.#subscriptions.push(
+      await this.#o.queue.subscribe<TaskMessage>(taskChannel(app), (msg, delivery) => this.handle(msg, delivery.signal), { concurrency: this.#o.config.maxConcurrency }),
+    );
   }
 
   /** A stop broadcast: aborts the run on this node, if it runs here (it ends after the current batch). */
   stopLocal(taskId: string): boolean {
     const run = this.#running.get(taskId);
-    run?.abort(new Error('stop requested'));
+    run?.abort(new StopRequested());
     return !!run;
   }
 
   async handle(msg: TaskMessage, delivery?: AbortSignal): Promise<void> {
+    if (this.#slots > 0) this.#slots--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      await this.#handle(msg, delivery);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#slots++;
+    }
+  }
+
+  async #handle(msg: TaskMessage, delivery?: AbortSignal): Promise<void> {
     const { app, taskId } = msg;
     const store = new TaskStore(this.#o.schemaOf(app));
     const em = () => this.#o.fork(this.#o.schemaOf(app));
@@ -85,13 +110,13 @@ export class TaskProcessor {
     const log = this.#o.log;
     log.info(`task ${taskId} (${task.type}, app ${app}) claimed by ${this.#o.nodeId}, fence ${fence}${task.attempts > 1 ? `, takeover from offset ${task.committedOffset}` : ''}`);
     const controller = new AbortController();
-    delivery?.addEventListener('abort', () => controller.abort(new Error('delivery abandoned')));
+    delivery?.addEventListener('abort', () => controller.abort(new Abandoned()));
     this.#running.set(taskId, controller);
     const renew = setInterval(async () => {
       try {
         const { owned, stopRequested } = await store.renew(em(), taskId, fence, this.#o.config.leaseMs);
         if (!owned) controller.abort(new StaleFence(taskId, fence));
-        else if (stopRequested) controller.abort(new Error('stop requested'));
+        else if (stopRequested) controller.abort(new StopRequested());
       } catch (err) {
         log.warn(`task ${taskId}: lease renewal failed: ${(err as Error).message}`);
       }
@@ -108,6 +133,12 @@ export class TaskProcessor {
         log.warn(`task ${taskId}: taken over by another node; this run's uncommitted work is discarded`);
         return;
       }
+      if (controller.signal.reason instanceof Abandoned) {
+        // This node stops: the lease ends now and another node takes the task over (imports resume).
+        log.warn(`task ${taskId}: abandoned (this node is stopping); released for takeover`);
+        await store.release(em(), taskId, fence).catch(() => undefined);
+        return;
+      }
       log.error(`task ${taskId} failed`, err);
       outcome = { status: -1, result: { message: (err as Error).message, code: (err as { type?: string }).type ?? 'CB_ERR_INTERNAL', ...committedSoFar(await store.get(em(), taskId)) } };
     } finally {
@@ -116,8 +147,8 @@ export class TaskProcessor {
     }
     const done = await store.finish(em(), taskId, fence, outcome.status, outcome.result, outcome.filePath);
     if (!done) {
+      // The file path is the task's, shared with the runner that took over: it is left alone.
       log.warn(`task ${taskId}: finished, but the task was taken over meanwhile; result discarded`);
-      if (outcome.filePath) await removeTaskFile(this.#o.storagePath, outcome.filePath).catch(() => undefined);
       return;
     }
     if (task.type === 'import') await removeQuietly(this.#o.storagePath, task.inputPath);
@@ -143,6 +174,15 @@ export class TaskProcessor {
         await removeTaskFile(this.#o.storagePath, file).catch(() => undefined);
       }
     }
+    await removeStaleUploads(this.#o.storagePath, this.#o.config.retentionMs);
+  }
+}
+
+/** The run was given up without an outcome (its node stops, or its delivery was abandoned). */
+class Abandoned extends Error {
+  constructor() {
+    super('the run was abandoned');
+    this.name = 'Abandoned';
   }
 }
 

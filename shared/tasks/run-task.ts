@@ -30,8 +30,8 @@ export interface RunOutcome {
 
 /**
  * An export run. It restarts from the first row on a takeover (a partial file is worthless): it
- * writes `<file>.partial` under the task's folder and renames it when complete, so a fetched file is
- * never cut short.
+ * writes `<file>.<fence>.partial` under the task's folder and renames it when complete, so a fetched
+ * file is never cut short.
  */
 export async function runExportTask(task: TaskRow, fence: number, ctx: RunContext): Promise<RunOutcome> {
   const params = task.params as unknown as ExportParams;
@@ -39,7 +39,8 @@ export async function runExportTask(task: TaskRow, fence: number, ctx: RunContex
   const stored = taskFilePath(ctx.app, task.id, safeFileName(params.title, params.format));
   const full = absolute(ctx.storagePath, stored);
   await ensureDir(full);
-  const partial = `${full}.partial`;
+  // One partial file per claim: a paused runner that lost the task never touches the new runner's file.
+  const partial = `${full}.${fence}.partial`;
   const out = createWriteStream(partial);
   let total = 0;
   try {
@@ -69,8 +70,8 @@ export async function runExportTask(task: TaskRow, fence: number, ctx: RunContex
   } catch (err) {
     out.destroy();
     await rm(partial, { force: true });
-    if (err instanceof StopRequested || ctx.signal.aborted) return { status: -2, result: { canceled: true, rows: 0, total } };
-    throw err;
+    if (err instanceof StopRequested || ctx.signal.reason instanceof StopRequested) return { status: -2, result: { canceled: true, rows: 0, total } };
+    throw ctx.signal.aborted ? ctx.signal.reason : err;
   }
 }
 
@@ -98,6 +99,9 @@ export async function runImportTask(task: TaskRow, fence: number, ctx: RunContex
     },
     onProgress: async (rows) => ctx.progress(rows, null),
   });
+  // Aborted for another reason than a stop (lease lost, node shutting down): the task is left to a
+  // takeover, which resumes after the last committed batch.
+  if (outcome.stopped && ctx.signal.aborted && !(ctx.signal.reason instanceof StopRequested)) throw ctx.signal.reason;
   const c = outcome.counts;
   const result = {
     successCount: c.inserted + c.updated,

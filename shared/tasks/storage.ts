@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -88,4 +88,23 @@ export async function stageUpload(storagePath: string, stream: Readable, fileNam
     throw err;
   }
   return { path: stored, fileName, size };
+}
+
+/**
+ * Staged uploads older than `maxAgeMs` (an import whose task was never created, e.g. the request failed
+ * after staging): removed by the sweep. Answers how many went.
+ */
+export async function removeStaleUploads(storagePath: string, maxAgeMs: number): Promise<number> {
+  const dir = join(storagePath, 'tmp', 'uploads');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const file = join(dir, name);
+    const info = await stat(file).catch(() => null);
+    if (info && Date.now() - info.mtimeMs > maxAgeMs) {
+      await unlink(file).catch(() => undefined);
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -91,6 +91,11 @@ export class TaskStore {
     return { stopRequested: row.stopRequested };
   }
 
+  /** Gives a running task up (this node stops): its lease ends now, so a sweep hands it to another node. */
+  async release(em: EntityManager, id: string, fence: number): Promise<void> {
+    await runSql(em, `update ${this.#table} set "leaseUntil" = now() where "id" = ? and "fence" = ? and "status" = 0`, [id, fence]);
+  }
+
   /** Ends a run (SUCCEEDED, FAILED, CANCELED), fenced; false when the task was not this runner's any more. */
   async finish(em: EntityManager, id: string, fence: number, status: Exclude<TaskStatus, null | 0>, result: Record<string, unknown>, filePath?: string | null): Promise<TaskRow | undefined> {
     const sql =

@@ -39,3 +39,8 @@ export function workflowChannel(app: string): string {
 export const SYNC_CHANNEL = 'workflows';
 /** Sync-signal channel telling the node running an execution to stop it. */
 export const CANCEL_CHANNEL = 'workflow-cancel';
+
+/** Workflow resources are administration: only root and admin (members and anonymous get nothing). */
+export const WORKFLOW_RULES: Record<string, Record<string, string[]>> = Object.fromEntries(
+  ['workflows', 'workflows.nodes', 'flow_nodes', 'executions', 'jobs'].map((r) => [r, { member: [], anonymous: [] }]),
+);

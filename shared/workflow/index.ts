@@ -1,4 +1,4 @@
-export { EXECUTION_STATUS, JOB_STATUS, EXECUTION_REASON, COLLECTION_MODE, BRANCH_INDEX, workflowChannel } from './constants.js';
+export { EXECUTION_STATUS, JOB_STATUS, EXECUTION_REASON, COLLECTION_MODE, BRANCH_INDEX, WORKFLOW_RULES, workflowChannel } from './constants.js';
 export type { WorkflowRow, NodeRow, ExecutionRow, JobRow, FlowDefinition, RecordsPort, WorkflowSettings } from './types.js';
 export { WorkflowApp, type WorkflowAppOptions } from './engine/workflow-app.js';
 export { StaleLeaseError } from './engine/lease.js';

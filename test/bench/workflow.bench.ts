@@ -4,7 +4,8 @@
  * with the CPU count. Setup: a request node (`WORKER_MODE=!`) over NATS/Redis/PostgreSQL creates
  * BATCH products while no workflow node runs, so BATCH executions wait in the queue; then the workflow
  * nodes start and the figure is the resolved executions over the time from the first to the last one
- * resolved (polled in PostgreSQL every 50 ms), excluding start-up. Each side gets its own batch.
+ * resolved (polled in PostgreSQL every 50 ms), excluding start-up. Each side gets its own batch;
+ * the sides alternate for BENCH_WORKFLOW_ROUNDS rounds (default 3) and the medians count.
  * "ours" = two processes, "reference" = one process, so the ratio is the scaling factor.
  * Needs `npm run build`, PostgreSQL (database `clusterbase_bench`), Redis and NATS.
  * Run: `npx tsx test/bench/workflow.bench.ts` (BENCH_WORKFLOW_BATCH=1000 by default).
@@ -20,6 +21,13 @@ import { runStandalone } from './support/standalone';
 export type { BenchResult } from './support/bench-result.js';
 
 const BATCH = Number(process.env.BENCH_WORKFLOW_BATCH ?? 1000);
+const ROUNDS = Number(process.env.BENCH_WORKFLOW_ROUNDS ?? 3);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 function databaseUrl(): string {
   const url = new URL(SERVICES.postgres.url);
@@ -110,8 +118,16 @@ export async function run(): Promise<BenchResult[]> {
       if (!first || last.at === first.at) return NaN;
       return ((last.count - first.count) * 1000) / (last.at - first.at);
     };
-    const one = await measure(1);
-    const two = await measure(2);
+    // Alternating rounds (1, 2, 2, 1, 1, 2…) and the median of each side: the machine is shared.
+    const ones: number[] = [];
+    const twos: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const order = round % 2 === 0 ? [1, 2] : [2, 1];
+      for (const workers of order) (workers === 1 ? ones : twos).push(await measure(workers));
+    }
+    const one = median(ones);
+    const two = median(twos);
+    console.log(`rounds: 1 process ${ones.map((v) => v.toFixed(0)).join(', ')}; 2 processes ${twos.map((v) => v.toFixed(0)).join(', ')}`);
     const cpuCount = cpus().length;
     console.log(`workflow executions/s (four-node example, batch ${BATCH}): 1 process ${one.toFixed(0)}, 2 processes ${two.toFixed(0)}, CPUs ${cpuCount}`);
     return [{ name: `workflow executions/s, 2 vs 1 workflow:process (${cpuCount} CPUs)`, ours: two, reference: one, unit: 'exec/s' }];

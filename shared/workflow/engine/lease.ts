@@ -65,11 +65,16 @@ export class Leases {
   }
 
   /** Executions a sweep should enqueue again: QUEUEING for longer than `graceMs`, or STARTED with a lease (or delay) that ran out. */
-  async stuck(em: Em, graceMs: number, limit = 500): Promise<number[]> {
-    const sql = `select "id" from ${this.store.executions}
+  /**
+   * `fresh`: QUEUEING for less than three grace periods (likely still waiting in a long queue, or its
+   * publish was lost); the others waited longer (their message may sit with a dead consumer) or lost
+   * their lease.
+   */
+  async stuck(em: Em, graceMs: number, limit = 500): Promise<Array<{ id: number; fresh: boolean }>> {
+    const sql = `select "id", ("status" is null and "createdAt" >= now() - make_interval(secs => ?)) as "fresh" from ${this.store.executions}
       where ("status" is null and "createdAt" < now() - make_interval(secs => ?)) or ("status" = 0 and "cb_lease_expires_at" <= now())
       order by "id" limit ?`;
-    const { rows } = await runSql<{ id: string }>(em, sql, [graceMs / 1000, limit]);
-    return rows.map((r) => Number(r.id));
+    const { rows } = await runSql<{ id: string; fresh: boolean }>(em, sql, [(3 * graceMs) / 1000, graceMs / 1000, limit]);
+    return rows.map((r) => ({ id: Number(r.id), fresh: r.fresh }));
   }
 }

@@ -94,7 +94,8 @@ export class ExecutionRunner implements BranchRunner {
     return JOB_STATUS.RESOLVED;
   }
 
-  private context(node: NodeRow, tx: EntityManager, after: (fn: () => Promise<void>) => void): NodeContext {
+  /** `seq`: the journal position of the node's job (part of the request node's Idempotency-Key). */
+  private context(node: NodeRow, tx: EntityManager, after: (fn: () => Promise<void>) => void, seq = -1): NodeContext {
     return {
       node,
       execution: this.o.execution,
@@ -103,7 +104,7 @@ export class ExecutionRunner implements BranchRunner {
       data: this.o.data,
       ...(this.o.aesKey ? { aesKey: this.o.aesKey } : {}),
       signal: this.o.signal,
-      idempotencyKey: `${this.o.execution.id}:${node.id}:${this.seq}`,
+      idempotencyKey: `${this.o.execution.id}:${node.id}:${seq}`,
       sync: this.o.sync,
       deferAfterCommit: after,
     };
@@ -137,7 +138,7 @@ export class ExecutionRunner implements BranchRunner {
     if (job.status === JOB_STATUS.PENDING && instruction && !instruction.branches) {
       const pending: JobRow = job;
       const outcome = await this.o.step(async (tx, after) => {
-        const out = instruction.resume ? await instruction.resume(this.context(node, tx, after), pending) : ({ status: JOB_STATUS.RESOLVED } as Outcome);
+        const out = instruction.resume ? await instruction.resume(this.context(node, tx, after, pending.seq), pending) : ({ status: JOB_STATUS.RESOLVED } as Outcome);
         if ('wait' in out) {
           await this.o.park(tx, out.wait);
           return out;
@@ -172,7 +173,7 @@ export class ExecutionRunner implements BranchRunner {
       this.o.store.insertJob(tx, { executionId: this.o.execution.id, node, upstreamId, status: out.status, result: out.result ?? null, meta: out.meta, seq });
     try {
       const job = await this.o.step(async (tx, after) => {
-        const out = await run(this.context(node, tx, after));
+        const out = await run(this.context(node, tx, after, seq));
         const row = await insert(tx, out);
         const resumeAt = out.meta?.resumeAt;
         if (out.status === JOB_STATUS.PENDING && typeof resumeAt === 'number' && !instructionOf(node.type)?.branches) await this.o.park(tx, resumeAt);

@@ -11,8 +11,10 @@ import { WorkflowStore } from '../store.js';
 import { contextsFor, firesOn } from '../triggers/collection.js';
 import type { Em, ExecutionRow, FlowDefinition, RecordsPort, WorkflowRow, WorkflowSettings } from '../types.js';
 import { ScheduleTicker, type ScheduleFireContext, type ScheduledWorkflow } from '../schedule/index.js';
+import { DateFieldSchedules } from './date-field-schedules.js';
 import { Leases, StaleLeaseError } from './lease.js';
-import { ExecutionRunner, type RunEnd } from './runner.js';
+import { processExecution } from './process-execution.js';
+import { runSync } from './run-sync.js';
 
 export interface WorkflowAppOptions {
   readonly app: string;
@@ -47,7 +49,8 @@ export class WorkflowApp {
   private generation = 0;
   /** Definitions of workflows that have run are immutable: cached by id. */
   private readonly definitions = new Map<number, FlowDefinition>();
-  private readonly running = new Map<number, AbortController>();
+  /** Executions this node runs now, to abort on cancel. */
+  readonly running = new Map<number, AbortController>();
   private readonly stops: Array<() => Promise<void> | void> = [];
   private readonly consumerStops: Array<() => Promise<void> | void> = [];
   readonly channel: string;
@@ -146,7 +149,7 @@ export class WorkflowApp {
       ...(options.manually ? { manually: true } : {}),
     });
     if (workflow.sync) {
-      const status = await this.runSync(tx, execution, options.after);
+      const status = await runSync(this, tx, execution, options.after);
       if (status !== EXECUTION_STATUS.RESOLVED && options.rejectOnFailure !== false) {
         throw cbError('CB_ERR_WORKFLOW_REJECTED', `Workflow "${workflow.title ?? workflow.key}" rejected the request (execution status ${status})`, { executionId: execution.id, status });
       }
@@ -162,45 +165,6 @@ export class WorkflowApp {
     await this.o.queue.publish(this.channel, message, { attempts: 3, jobId, ...(delayMs > 0 ? { delayMs: Math.ceil(delayMs) } : {}) });
   }
 
-  private async runSync(tx: EntityManager, execution: ExecutionRow, afterCommit: (fn: () => Promise<void>) => void): Promise<number> {
-    await runSql(tx, `update ${this.store.executions} set "status" = 0, "startedAt" = now() where "id" = ?`, [execution.id]);
-    const definition = await this.definition(tx, execution.workflowId);
-    const controller = new AbortController();
-    const runner = new ExecutionRunner({
-      definition,
-      execution,
-      journal: [],
-      store: this.store,
-      data: this.o.data,
-      ...(this.o.aesKey ? { aesKey: this.o.aesKey } : {}),
-      signal: controller.signal,
-      sync: true,
-      // Inside the caller's transaction: after-commit work waits for the caller's commit.
-      step: (fn) => fn(tx, afterCommit),
-      park: () => Promise.reject(new Error('a synchronous workflow cannot wait')),
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort(new Error('sync timeout'));
-        reject(cbError('CB_ERR_WORKFLOW_SYNC_TIMEOUT'));
-      }, this.o.settings.syncTimeoutMs);
-    });
-    try {
-      const end = (await Promise.race([
-        runner.run().catch((err: unknown) => {
-          if (controller.signal.aborted) throw err;
-          throw cbError('CB_ERR_WORKFLOW_REJECTED', `Workflow execution ${execution.id} failed: ${(err as Error).message}`);
-        }),
-        timeout,
-      ])) as RunEnd;
-      const status = 'status' in end ? end.status : EXECUTION_STATUS.ERROR;
-      await runSql(tx, `update ${this.store.executions} set "status" = ?, "updatedAt" = now() where "id" = ?`, [status, execution.id]);
-      return status;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 
   /** Starts consuming the app's queue (workflow:process nodes) and the periodic sweep. */
   async consume(): Promise<void> {
@@ -214,6 +178,10 @@ export class WorkflowApp {
     });
     ticker.start();
     this.consumerStops.push(() => ticker.stop());
+    const dateFields = new DateFieldSchedules(this);
+    const dateTimer = setInterval(() => void dateFields.check().catch((err) => this.o.log.warn(`date-field schedules of app ${this.o.app}: ${(err as Error).message}`)), this.o.settings.scheduleTickMs);
+    dateTimer.unref();
+    this.consumerStops.push(() => clearInterval(dateTimer));
     const timer = setInterval(() => void this.sweep().catch((err) => this.o.log.warn(`workflow sweep of app ${this.o.app} failed: ${(err as Error).message}`)), this.o.settings.sweepMs);
     timer.unref();
     this.consumerStops.push(() => clearInterval(timer));
@@ -230,11 +198,19 @@ export class WorkflowApp {
    * One schedule tick: every workflow:process node may fire it; the execution's unique eventKey
    * (`<workflowId>@<tick ISO>`) lets exactly one insert win, and only the winner publishes.
    */
-  async fireSchedule(workflow: WorkflowRow, context: ScheduleFireContext): Promise<void> {
-    const execution = await this.o.fork().transactional((tx) =>
-      this.store.insertExecutionOnce(tx, { id: this.o.ids.next(), workflow, eventKey: context.eventKey, context: { date: context.date.toISOString() } }),
-    );
+  fireSchedule(workflow: WorkflowRow, context: ScheduleFireContext): Promise<void> {
+    return this.fireOnce(workflow, context.eventKey, { date: context.date.toISOString() });
+  }
+
+  /** Starts an execution unless one with `eventKey` exists (another node fired the same tick first). */
+  async fireOnce(workflow: WorkflowRow, eventKey: string, context: unknown): Promise<void> {
+    const execution = await this.o.fork().transactional((tx) => this.store.insertExecutionOnce(tx, { id: this.o.ids.next(), workflow, eventKey, context }));
     if (execution) await this.publish(execution.id);
+  }
+
+  /** A queue delivery: claim, replay the journal, run the rest under the lease, finish or park. */
+  process(executionId: number, signal?: AbortSignal): Promise<void> {
+    return processExecution(this, executionId, signal);
   }
 
   /** Re-enqueues stuck executions; one node at a time (a busy lock means another node sweeps now). */
@@ -243,7 +219,10 @@ export class WorkflowApp {
       return await withLock(this.o.lock, `${this.o.app}:workflow-sweep`, async () => {
         const ids = await this.leases.stuck(this.o.fork(), this.o.settings.queueingGraceMs);
         const bucket = Math.floor(Date.now() / Math.max(1, this.o.settings.sweepMs));
-        for (const id of ids) await this.publish(id, 0, `s${bucket}`);
+        // A recently QUEUEING execution goes out under its first jobId: a no-op while that message still
+        // waits in a long queue, a new message when the publish after commit was lost. Older ones and
+        // expired leases get a new message (theirs may be held by a consumer that died).
+        for (const { id, fresh } of ids) await this.publish(id, 0, fresh ? 'q' : `s${bucket}`);
         if (ids.length > 0) this.o.log.info(`workflow sweep of app ${this.o.app}: re-enqueued ${ids.length} execution(s)`);
         return ids.length;
       }, { ttlMs: Math.max(5_000, this.o.settings.sweepMs * 2) });
@@ -253,61 +232,6 @@ export class WorkflowApp {
     }
   }
 
-  /** A queue delivery: claim, replay the journal, run the rest under the lease, finish or park. */
-  async process(executionId: number, signal?: AbortSignal): Promise<void> {
-    const em = this.o.fork();
-    const claim = await this.leases.claim(em, executionId);
-    if (!claim) {
-      const due = await this.leases.dueIn(em, executionId);
-      if (due > 0) await this.publish(executionId, due, `d${Date.now() + due}`);
-      return;
-    }
-    const { execution, fence } = claim;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    this.running.set(executionId, controller);
-    const heartbeat = setInterval(() => {
-      void this.leases.guard(this.o.fork(), executionId, fence).catch((err) => controller.abort(err));
-    }, Math.max(50, Math.floor(this.o.settings.leaseMs / 3)));
-    const step = async <T>(fn: (tx: EntityManager, after: (f: () => Promise<void>) => void) => Promise<T>): Promise<T> => {
-      const after: Array<() => Promise<void>> = [];
-      const out = await this.o.fork().transactional(async (tx) => {
-        await this.leases.guard(tx, executionId, fence);
-        return fn(tx, (f) => after.push(f));
-      });
-      for (const f of after) await f().catch((err) => this.o.log.warn(`after-commit work of execution ${executionId} failed: ${(err as Error).message}`));
-      return out;
-    };
-    try {
-      const runner = new ExecutionRunner({
-        definition: await this.definition(em, execution.workflowId),
-        execution,
-        journal: await this.store.jobsOf(em, executionId),
-        store: this.store,
-        data: this.o.data,
-        ...(this.o.aesKey ? { aesKey: this.o.aesKey } : {}),
-        signal: controller.signal,
-        sync: false,
-        step,
-        park: (tx, at) => this.leases.park(tx, executionId, at),
-      });
-      const end = await runner.run();
-      if ('parkedUntil' in end) await this.publish(executionId, end.parkedUntil - Date.now(), `d${end.parkedUntil}`);
-      else await step((tx) => this.leases.finish(tx, executionId, end.status));
-    } catch (err) {
-      if (err instanceof StaleLeaseError || controller.signal.aborted) {
-        this.o.log.info(`execution ${executionId} of app ${this.o.app} stopped on this node: ${(err as Error).message}`);
-        return;
-      }
-      this.o.log.error(`execution ${executionId} of app ${this.o.app} failed: ${(err as Error).message}`);
-      await step((tx) => this.leases.finish(tx, executionId, EXECUTION_STATUS.ERROR, { message: (err as Error).message })).catch(() => undefined);
-    } finally {
-      clearInterval(heartbeat);
-      signal?.removeEventListener('abort', onAbort);
-      this.running.delete(executionId);
-    }
-  }
 
   /** `executions:cancel`: ABORTED with reason manual_cancel; the running node stops at its next step. */
   async cancel(em: Em, id: number): Promise<ExecutionRow | null> {

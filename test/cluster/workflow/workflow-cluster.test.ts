@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { requireServices, SERVICES } from '../../support/services';
@@ -38,8 +39,11 @@ describe('workflows across a cluster', () => {
   let requests: NodeProcess;
   const workers: NodeProcess[] = [];
   let seq = 0;
+  const nodeIds = new Map<NodeProcess, string>();
   const startWorker = async () => {
-    const node = await spawnNode({ env: { ...env, WORKER_MODE: 'workflow:process', NODE_ID: `${namespace}-w${seq++}` } });
+    const nodeId = `${namespace}-w${seq++}`;
+    const node = await spawnNode({ env: { ...env, WORKER_MODE: 'workflow:process', NODE_ID: nodeId } });
+    nodeIds.set(node, nodeId);
     await node.waitForReady();
     workers.push(node);
     return node;
@@ -134,6 +138,40 @@ describe('workflows across a cluster', () => {
     workers.splice(workers.indexOf(victim), 1);
     await resolvedAndEffects(1000);
     await startWorker();
+  });
+
+  test('a worker paused mid-execution loses it: another resumes from the last committed job, the paused one cannot commit after waking', async () => {
+    const wf = (await call('POST', 'workflows:create', { title: 'long loop', type: 'schedule', config: { mode: 0 } })).body.data;
+    const loop = (await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'loop', upstreamId: null, config: { target: 300 } })).body.data;
+    await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'create', upstreamId: loop.id, branchIndex: 0, config: { collection: 'audit', params: { values: { note: `loop {{$scopes.${loop.key}.item}}` } } } });
+    const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, {})).body.data.execution.id;
+    const db = new pg.Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
+    try {
+      const owner = await until(async () => {
+        const row = (await db.query(`select "cb_lease_owner" as o, (select count(*) from "${schema}"."jobs" where "executionId" = $1)::int as n from "${schema}"."executions" where "id" = $1`, [id])).rows[0];
+        return row?.o && row.n > 20 ? (row.o as string) : undefined;
+      });
+      const victim = workers.find((w) => nodeIds.get(w) === owner)!;
+      expect(victim).toBeDefined();
+      victim.signal('SIGSTOP');
+      const takenOver = await until(async () => {
+        const row = (await db.query(`select "cb_lease_owner" as o, "status" as s from "${schema}"."executions" where "id" = $1`, [id])).rows[0];
+        return (row.o && row.o !== owner) || row.s === 1 ? row : undefined;
+      });
+      victim.signal('SIGCONT');
+      const done = await until(async () => {
+        const e = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data;
+        return e.status === 1 ? e : undefined;
+      });
+      expect(takenOver).toBeTruthy();
+      expect(done.jobs).toHaveLength(301);
+      expect(await count('audit:list?filter[note.$startsWith]=loop ')).toBe(300);
+      const distinct = (await db.query(`select count(distinct "note")::int as n from "${schema}"."audit" where "note" like 'loop %'`)).rows[0].n;
+      expect(distinct).toBe(300);
+    } finally {
+      await db.end();
+    }
   });
 
   test('cancel stops a waiting (delay) execution: it stays ABORTED and its next node never runs', async () => {

@@ -11,7 +11,9 @@ import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices, SERVICES } from '../../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { WebSocketServer } = require('ws') as { WebSocketServer: new (o: { server: Server }) => { on(e: 'connection', f: (socket: any, req: IncomingMessage) => void): void; close(): void } };
+const { WebSocketServer } = require('ws') as {
+  WebSocketServer: new (o: { server: Server }) => { on(e: 'connection', f: (socket: any, req: IncomingMessage) => void): void; close(): void; clients: Set<{ terminate(): void }> };
+};
 
 type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
@@ -29,6 +31,7 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
   let cache: RedisRegistryCache;
   let bus: RedisCommandBus;
   let beating: NodeJS.Timeout | undefined;
+  let wss: { close(): void; clients: Set<{ terminate(): void }> } | undefined;
 
   const call = async (method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Body }> => {
     const res = await fetch(`${origin}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, body });
@@ -46,7 +49,8 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
         res.end(JSON.stringify({ data: { method: req.method, url: req.url, app: req.headers['x-app'], contentType: req.headers['content-type'] ?? null, body: Buffer.concat(chunks).toString() } }));
       });
     });
-    new WebSocketServer({ server: upstream }).on('connection', (socket, req) => {
+    wss = new WebSocketServer({ server: upstream });
+    wss.on('connection', (socket, req) => {
       socket.on('message', (m: Buffer) => socket.send(`${req.headers['x-app']} ${req.url} ${m.toString()}`));
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -88,6 +92,9 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
     await bus?.close();
     await cache?.close();
     await broker?.stop();
+    for (const client of wss?.clients ?? []) client.terminate();
+    wss?.close();
+    upstream?.closeAllConnections();
     upstream?.close();
     await dropSchemas(schema);
   });
@@ -109,7 +116,10 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
       socket.onmessage = (m) => resolve(String(m.data));
       socket.onerror = () => reject(new Error('websocket failed'));
     });
-    socket.close();
+    await new Promise((resolve) => {
+      socket.onclose = resolve;
+      socket.close();
+    });
     expect(answer).toBe(`${app} /ws/live?x=1 hello`);
   });
 

@@ -31,6 +31,7 @@ describe('import, export and tasks through the gateway (one node)', () => {
       ASYNC_TASK_BATCH_SIZE: '20',
       IMPORT_MAX_FILE_SIZE: '200kb',
       ASYNC_TASK_SWEEP_INTERVAL: '0.5',
+      ASYNC_TASK_MAX_CONCURRENCY: '2',
     });
     broker = node.broker;
     api = client(node.api);
@@ -183,6 +184,15 @@ describe('import, export and tasks through the gateway (one node)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toContain('products-import-template.xlsx');
     expect(await readXlsx(res.bytes)).toEqual([['One per row'], [''], ['Price：number'], ['Title', 'Price']]);
+  });
+
+  test('a node runs at most ASYNC_TASK_MAX_CONCURRENCY tasks at once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await api.call('POST', 'products:export?async=true&format=csv', { columns: COLUMNS }, token)).body.data.id);
+    for (const id of ids) expect((await waitForTask(api, id, token)).status).toBe(1);
+    const runs = await sql<{ s: Date; e: Date }>(`select "startedAt" as s, "doneAt" as e from "${schema}"."asyncTasks" where id = any($1)`, [ids]);
+    const overlapping = runs.map((r) => runs.filter((o) => o.s <= r.s && r.s < o.e).length);
+    expect(Math.max(...overlapping)).toBeLessThanOrEqual(2);
   });
 
   test('progress over Server-Sent Events ends with the finished task', async () => {

@@ -4,9 +4,13 @@ import AuthService = require('../../../services/auth.service');
 import DataService = require('../../../services/data.service');
 import WorkflowApiService = require('../../../services/workflow-api.service');
 import WorkflowService = require('../../../services/workflow.service');
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { hashPassword } from '../../../shared/auth';
 import { appWorkflows, nodeState } from '../../../shared/runtime';
 import { Leases, StaleLeaseError } from '../../../shared/workflow/engine/lease';
-import { dropSchemas, uniqueSchema } from '../../support/database';
+import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
 
@@ -52,6 +56,7 @@ describe('workflows API (NocoBase samples)', () => {
     process.env.WORKFLOW_SWEEP_INTERVAL = '60'; // the fencing test claims by hand: no sweep in between
     process.env.WORKFLOW_QUEUEING_GRACE = '1';
     process.env.WORKFLOW_SYNC_TIMEOUT = '5';
+    process.env.WORKFLOW_SCHEDULE_TICK = '0.2';
     const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, WorkflowApiService, WorkflowService], { APP_AES_SECRET_KEY: 'ab'.repeat(32) });
     broker = node.broker;
     base = node.api;
@@ -213,6 +218,15 @@ describe('workflows API (NocoBase samples)', () => {
     expect(accepted.status).toBe(200);
     expect((await call('GET', `executions:list?filter[workflowId]=${wf.id}`)).body.data).toEqual([expect.objectContaining({ status: 1 })]);
     await call('POST', `workflows:update?filterByTk=${wf.id}`, { enabled: false });
+
+    // A sync workflow cannot wait: a delay node in it rejects the request instead of hanging it.
+    const waits = (await call('POST', 'workflows:create', { title: 'sync wait', type: 'collection', sync: true, config: { mode: 1, collection: 'audit' } })).body.data;
+    await call('POST', `workflows/${waits.id}/nodes:create`, { type: 'delay', upstreamId: null, config: { duration: 1, unit: 1000 } });
+    await call('POST', `workflows:update?filterByTk=${waits.id}`, { enabled: true });
+    const rejected = await call('POST', 'audit:create', { note: 'sync-wait' });
+    expect(rejected).toMatchObject({ status: 400, body: { errors: [{ code: 'CB_ERR_WORKFLOW_REJECTED' }] } });
+    expect((await call('GET', 'audit:count?filter[note]=sync-wait')).body.data).toBe(0);
+    await call('POST', `workflows:update?filterByTk=${waits.id}`, { enabled: false });
   });
 
   test('loop, multi-conditions and end run with $scopes and branch results', async () => {
@@ -259,6 +273,71 @@ describe('workflows API (NocoBase samples)', () => {
     expect(done.jobs[1].result).toMatchObject({ note: 'rerun-marker' });
     expect((await call('GET', 'audit:count?filter[note]=rerun-step-1')).body.data).toBe(1);
     expect((await call('POST', `executions:rerun?filterByTk=${id}`)).status).toBe(400);
+  });
+
+  test('a date-field schedule (mode 1) fires once for a record when its date comes', async () => {
+    expect((await call('POST', 'collections:create', { name: 'reminders', fields: [{ name: 'title', type: 'string' }, { name: 'dueAt', type: 'datetime' }] })).status).toBe(200);
+    const wf = (await call('POST', 'workflows:create', { title: 'reminder', type: 'schedule', enabled: true, config: { mode: 1, collection: 'reminders', startsOn: { field: 'dueAt', offset: 0 } } })).body.data;
+    await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'calculation', upstreamId: null, config: { engine: 'math.js', expression: '1 + 1' } });
+    const due = new Date(Date.now() + 1_000).toISOString();
+    const reminder = (await call('POST', 'reminders:create', { title: 'call back', dueAt: due })).body.data;
+    const [execution] = await until(async () => {
+      const list = (await call('GET', `executions:list?filter[workflowId]=${wf.id}`)).body.data;
+      return list.length > 0 && list[0].status === 1 ? list : undefined;
+    });
+    expect(execution).toMatchObject({ eventKey: `${wf.id}:${reminder.id}@${due}`, context: { data: { id: reminder.id, title: 'call back' }, date: due } });
+    await call('POST', `workflows:update?filterByTk=${wf.id}`, { enabled: false });
+    expect((await call('GET', `executions:list?filter[workflowId]=${wf.id}`)).body.data).toHaveLength(1);
+  });
+
+  test('a request node calls HTTP with an Idempotency-Key; its response feeds later nodes; a 500 fails the job', async () => {
+    const seen: Array<{ key: string | undefined; body: string }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push({ key: req.headers['idempotency-key'] as string | undefined, body });
+        if (req.url === '/fail') {
+          res.writeHead(500).end('no');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ doubled: JSON.parse(body).n * 2 }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const wf = (await call('POST', 'workflows:create', { title: 'http', type: 'schedule', config: { mode: 0 } })).body.data;
+      const req = (await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'request', upstreamId: null, config: { method: 'POST', url: `${url}/double`, data: { n: '{{$context.n}}' }, onlyData: true } })).body.data;
+      const calc = (await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'calculation', upstreamId: req.id, config: { engine: 'math.js', expression: `{{$jobsMapByNodeKey.${req.key}.doubled}} + 1` } })).body.data;
+      const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, { n: 20 })).body.data.execution.id;
+      const done = await finished(id);
+      expect(done.status).toBe(1);
+      expect(done.jobs.map((j: any) => [j.nodeId, j.result])).toEqual([[req.id, { doubled: 40 }], [calc.id, 41]]);
+      expect(seen[0]).toEqual({ key: `${id}:${req.id}:0`, body: JSON.stringify({ n: 20 }) });
+
+      const bad = (await call('POST', 'workflows:create', { title: 'http fail', type: 'schedule', config: { mode: 0 } })).body.data;
+      await call('POST', `workflows/${bad.id}/nodes:create`, { type: 'request', upstreamId: null, config: { method: 'GET', url: `${url}/fail` } });
+      const failed = await finished((await call('POST', `workflows:execute?filterByTk=${bad.id}`, {})).body.data.execution.id);
+      expect(failed).toMatchObject({ status: -1, jobs: [{ status: -1, result: expect.objectContaining({ status: 500 }) }] });
+    } finally {
+      server.close();
+    }
+  });
+
+  test('workflow resources are for admins: a member gets 403, no token 401', async () => {
+    const db = new pg.Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
+    await db.query(`insert into "${schema}"."users" ("id", "username", "password", "roles") values ($1, 'wf-member', $2, '{member}')`, [Date.now(), await hashPassword('member-pass-1')]);
+    await db.end();
+    const member = (await call('POST', 'auth:signIn', { account: 'wf-member', password: 'member-pass-1' }, false)).body.data.token;
+    for (const path of ['workflows:list', 'executions:list', `jobs:get?filterByTk=1`]) {
+      const res = await fetch(`${base}/${path}`, { headers: { authorization: `Bearer ${member}` } });
+      expect(res.status).toBe(403);
+    }
+    const created = await fetch(`${base}/workflows:create`, { method: 'POST', headers: { authorization: `Bearer ${member}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'schedule', config: { mode: 0 } }) });
+    expect(created.status).toBe(403);
+    expect((await call('GET', 'workflows:list', undefined, false)).status).toBe(401);
   });
 
   test('fencing: a worker whose lease ran out and was taken over cannot commit a step', async () => {
