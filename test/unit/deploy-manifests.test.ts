@@ -233,6 +233,46 @@ describe('deploy/compose.yml and cluster.env', () => {
   });
 });
 
+describe('deploy/compose.supervisor.yml and supervisor.env', () => {
+  const compose = parse(readFileSync(join(DEPLOY, 'compose.supervisor.yml'), 'utf8'), { merge: true });
+  const env = parseEnvFile(readFileSync(join(DEPLOY, 'supervisor.env'), 'utf8'));
+  const nodes = Object.entries(compose.services as Record<string, Any>).filter(([, s]) => s.environment?.APP_MODE !== undefined);
+  const workers = nodes.filter(([, s]) => s.environment.APP_MODE === 'worker');
+
+  it('runs one supervisor and two worker environments with their own names and databases', () => {
+    expect(nodes.map(([, s]) => String(s.environment.APP_MODE)).sort()).toEqual(['supervisor', 'worker', 'worker']);
+    expect(workers.map(([, s]) => s.environment.ENVIRONMENT_NAME).sort()).toEqual(['env_a', 'env_b']);
+    const databases = nodes.map(([, s]) => s.environment.DB_DATABASE);
+    expect(new Set(databases).size).toBe(3);
+  });
+
+  it('sets the reference adapters: remote discovery, remote processes on the supervisor, local on workers, Redis commands', () => {
+    const supervisor = nodes.find(([, s]) => s.environment.APP_MODE === 'supervisor')![1].environment;
+    expect(supervisor).toMatchObject({ APP_DISCOVERY_ADAPTER: 'remote', APP_PROCESS_ADAPTER: 'remote' });
+    for (const [, worker] of workers) {
+      expect(worker.environment).toMatchObject({ APP_DISCOVERY_ADAPTER: 'remote', APP_PROCESS_ADAPTER: 'local' });
+      expect(worker.environment.ENVIRONMENT_URL).toMatch(/^http:\/\//);
+      expect(worker.environment.ENVIRONMENT_PROXY_URL).toMatch(/^http:\/\//);
+    }
+    expect(env.get('APP_COMMAND_ADAPTER')).toBe('redis');
+    expect(env.get('APP_SUPERVISOR_REDIS_URL')).toMatch(/^redis:\/\//);
+    expect(env.get('APP_COMMAND_REDIS_URL')).toMatch(/^redis:\/\//);
+  });
+
+  it('gives every node the shared env file and a /readyz healthcheck, with only documented variables the parsers accept', () => {
+    for (const [name, service] of nodes) {
+      expect({ name, env_file: service.env_file }).toEqual({ name, env_file: 'supervisor.env' });
+      expect(service.healthcheck.test.join(' ')).toContain('/readyz');
+    }
+    const values = new Map([...env, ...nodes.flatMap(([, s]) => Object.entries(s.environment as Record<string, string>))]);
+    expect([...values.keys()].filter((n) => !documented.has(n))).toEqual([]);
+    for (const [name, value] of values) {
+      const spec = (variables as Record<string, { parse: (raw: string) => unknown }>)[name];
+      if (spec !== undefined) expect(() => spec.parse(String(value))).not.toThrow();
+    }
+  });
+});
+
 describe('deploy/Dockerfile', () => {
   const dockerfile = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
   const instructions = dockerfile
