@@ -161,6 +161,10 @@ export class TaskProcessor {
     for (const app of this.#apps) {
       const store = new TaskStore(this.#o.schemaOf(app));
       const em = this.#o.fork(this.#o.schemaOf(app));
+      for (const canceled of await store.cancelOrphanedStops(em)) {
+        await removeQuietly(this.#o.storagePath, canceled.inputPath);
+        await publishProgress(this.#o.sync, app, progressOf(canceled)).catch(() => undefined);
+      }
       // jobIds keep repeated sweeps (on every node) from queueing one takeover many times.
       for (const { id, fence } of await store.orphaned(em, 100)) {
         if (this.#running.has(id)) continue;

@@ -116,6 +116,18 @@ export class TaskStore {
     return (await runSql<TaskRow>(em, running, [id])).rows[0];
   }
 
+  /**
+   * Running tasks asked to stop whose node died before it could: CANCELED now (a takeover would only
+   * stop them), with what their committed batches wrote. Answers them, to announce the end.
+   */
+  async cancelOrphanedStops(em: EntityManager): Promise<TaskRow[]> {
+    const sql =
+      `update ${this.#table} set "status" = -2, "doneAt" = now(), "leaseUntil" = null, "cancelable" = false, ` +
+      `"result" = jsonb_build_object('canceled', true, 'committed', "checkpoint"->'counts') ` +
+      `where "status" = 0 and "stopRequested" and "leaseUntil" < now() returning ${COLUMNS}`;
+    return (await runSql<TaskRow>(em, sql)).rows;
+  }
+
   /** Running tasks whose lease expired (their node died or hangs): candidates for a takeover. */
   async orphaned(em: EntityManager, limit: number): Promise<Array<{ id: string; fence: string }>> {
     const sql = `select "id", "fence" from ${this.#table} where "status" = 0 and "leaseUntil" < now() order by "leaseUntil" limit ${limit}`;

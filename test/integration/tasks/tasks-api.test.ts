@@ -109,6 +109,14 @@ describe('import, export and tasks through the gateway (one node)', () => {
     expect((await api.call('GET', `asyncTasks:get?filterByTk=${id}`, undefined, other)).body.data).toBeNull();
     expect((await api.call('GET', 'asyncTasks:list', undefined, other)).body.data).toEqual([]);
     expect((await api.call('GET', `asyncTasks:fetchFile?filterByTk=${id}`)).status).toBe(401);
+
+    // A member's own task: theirs to fetch; the root user (an admin) sees it in the list too.
+    const own = await api.call('POST', 'products:export?async=true&format=csv&title=mine', { columns: COLUMNS }, other);
+    expect(own.status).toBe(202);
+    expect((await waitForTask(api, own.body.data.id, other)).status).toBe(1);
+    expect((await api.raw('GET', `asyncTasks:fetchFile?filterByTk=${own.body.data.id}`, undefined, other)).status).toBe(200);
+    expect((await api.call('GET', 'asyncTasks:list?pageSize=100', undefined, token)).body.data.map((t: { id: string }) => t.id)).toContain(own.body.data.id);
+    expect((await api.call('GET', 'asyncTasks:list', undefined, other)).body.data.map((t: { id: string }) => t.id)).toEqual([own.body.data.id]);
   });
 
   test("NocoBase's asyncTasks answers for missing ids", async () => {

@@ -1,0 +1,153 @@
+/**
+ * Async export and import throughput, next to PostgreSQL's own `psql \copy` of the same rows in the
+ * same run, and the resident memory of the node while it exports.
+ * - export: `POST /api/rows:export?async=true` (csv, then xlsx) of SEED_ROWS rows, timed from the
+ *   request to the task's SUCCEEDED status (polled every 20 ms); reference `\copy (select …) to file csv`.
+ * - import: `POST /api/imported:importCsv` of a SEED_ROWS-row CSV (batches of 1000 rows, each a
+ *   transaction with its checkpoint), timed to SUCCEEDED; reference `\copy imported from file csv`.
+ * - peak RSS during the xlsx export (sampled every 20 ms from /proc), next to the RSS just before it:
+ *   a streaming export keeps the two close whatever the row count.
+ * clusterbase runs from the compiled build (`node dist/scripts/start.js`, one process, every role,
+ * in-process adapters, schema `bench_tasks` of database `clusterbase_bench`, recreated at the start).
+ * Needs `npm run build`, PostgreSQL and `psql`. Run: `npx tsx test/bench/tasks.bench.ts`.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { spawnNode, tempStorage } from '../support/node-process.js';
+import { SERVICES } from '../support/services.js';
+import type { BenchResult } from './support/bench-result.js';
+import { runStandalone } from './support/standalone';
+
+export type { BenchResult } from './support/bench-result.js';
+
+const DATABASE = 'clusterbase_bench';
+const SCHEMA = 'bench_tasks';
+const SEED_ROWS = Number(process.env.BENCH_TASK_ROWS ?? 200_000);
+const FIELDS = [
+  { name: 'title', type: 'string' },
+  { name: 'n', type: 'integer' },
+  { name: 'flag', type: 'boolean' },
+];
+
+function databaseUrl(): string {
+  const url = new URL(SERVICES.postgres.url);
+  url.pathname = `/${DATABASE}`;
+  return url.toString();
+}
+
+async function withDb<T>(url: string, fn: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+function psql(command: string): number {
+  const t0 = performance.now();
+  execFileSync('psql', [databaseUrl(), '-v', 'ON_ERROR_STOP=1', '-q', '-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return (performance.now() - t0) / 1000;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  await withDb(SERVICES.postgres.url, async (db) => {
+    if ((await db.query('select 1 from pg_database where datname = $1', [DATABASE])).rowCount === 0) await db.query(`create database "${DATABASE}"`);
+  });
+  await withDb(databaseUrl(), (db) => db.query(`drop schema if exists "${SCHEMA}" cascade`));
+  const storage = tempStorage();
+  const node = await spawnNode({
+    env: {
+      DATABASE_URL: databaseUrl(),
+      DB_SCHEMA: SCHEMA,
+      STORAGE_PATH: storage,
+      APP_KEY: 'bench-tasks-app-key-of-length',
+      APP_AES_SECRET_KEY: '12'.repeat(32),
+      LOG_LEVEL: 'warn',
+      EXPORT_INLINE_MAX_ROWS: '0',
+      ASYNC_TASK_BATCH_SIZE: '1000',
+      // e.g. `--max-old-space-size=96`: a streaming export must still finish under a small heap.
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+    },
+  });
+  try {
+    await node.waitForReady();
+    const base = `http://127.0.0.1:${node.appPort}/api`;
+    const post = async (path: string, body: unknown, token?: string) =>
+      (await (await fetch(`${base}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json()) as { data: any };
+    const token = (await post('auth:signIn', { account: 'nocobase', password: 'admin123' })).data.token as string;
+    await post('collections:create', { name: 'rows', fields: FIELDS }, token);
+    await post('collections:create', { name: 'imported', fields: FIELDS }, token);
+    await post('collections:create', { name: 'copied', fields: FIELDS }, token);
+    await withDb(databaseUrl(), (db) =>
+      db.query(`insert into "${SCHEMA}".rows (id, title, n, flag, "createdAt", "updatedAt") select g, 'row-' || g, g, g % 2 = 0, now(), now() from generate_series(1, ${SEED_ROWS}) g`),
+    );
+
+    const waitDone = async (id: string, onPoll?: () => void) => {
+      for (;;) {
+        onPoll?.();
+        const task = (await (await fetch(`${base}/asyncTasks:get?filterByTk=${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: any };
+        if (task.data.status !== null && task.data.status !== 0) {
+          if (task.data.status !== 1) throw new Error(`task ${id} ended with ${task.data.status}: ${JSON.stringify(task.data.result)}`);
+          return task.data;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const columns = FIELDS.map((f) => ({ dataIndex: [f.name], defaultTitle: f.name }));
+    const timedExport = async (format: string, onPoll?: () => void) => {
+      const t0 = performance.now();
+      const { data } = await post(`rows:export?async=true&format=${format}&title=bench`, { columns }, token);
+      await waitDone(data.id, onPoll);
+      return (performance.now() - t0) / 1000;
+    };
+
+    const pid = node.child.pid!;
+    const idle = rssBytes(pid);
+    let csvPeak = idle;
+    const csvSeconds = await timedExport('csv', () => (csvPeak = Math.max(csvPeak, rssBytes(pid))));
+    const copyOutSeconds = psql(`\\copy (select title, n, flag from "${SCHEMA}".rows order by id) to '${join(storage, 'copy-out.csv')}' with csv header`);
+
+    const before = rssBytes(pid);
+    let peak = before;
+    const xlsxSeconds = await timedExport('xlsx', () => (peak = Math.max(peak, rssBytes(pid))));
+
+    const lines = ['title,n,flag'];
+    for (let i = 1; i <= SEED_ROWS; i++) lines.push(`imp-${i},${i},${i % 2 === 0}`);
+    const csvFile = join(storage, 'import.csv');
+    writeFileSync(csvFile, lines.join('\n'));
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(csvFile)]), 'import.csv');
+    form.append('columns', JSON.stringify(columns));
+    const t0 = performance.now();
+    const uploaded = (await (await fetch(`${base}/imported:importCsv`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as { data: any };
+    const imported = await waitDone(uploaded.data.id);
+    const importSeconds = (performance.now() - t0) / 1000;
+    if (imported.result.inserted !== SEED_ROWS) throw new Error(`import inserted ${imported.result.inserted} of ${SEED_ROWS}`);
+    const withIds = ['id,title,n,flag,createdAt,updatedAt'];
+    for (let i = 1; i <= SEED_ROWS; i++) withIds.push(`${i},imp-${i},${i},${i % 2 === 0},2026-11-23T00:00:00Z,2026-11-23T00:00:00Z`);
+    writeFileSync(join(storage, 'copy-in.csv'), withIds.join('\n'));
+    const copyInSeconds = psql(`\\copy "${SCHEMA}".copied (id, title, n, flag, "createdAt", "updatedAt") from '${join(storage, 'copy-in.csv')}' with csv header`);
+
+    return [
+      { name: `export csv ${SEED_ROWS} rows (vs psql \\copy to)`, ours: SEED_ROWS / csvSeconds, reference: SEED_ROWS / copyOutSeconds, unit: 'rows/s' },
+      { name: `export xlsx ${SEED_ROWS} rows (vs psql \\copy to)`, ours: SEED_ROWS / xlsxSeconds, reference: SEED_ROWS / copyOutSeconds, unit: 'rows/s' },
+      { name: `import csv ${SEED_ROWS} rows (vs psql \\copy from)`, ours: SEED_ROWS / importSeconds, reference: SEED_ROWS / copyInSeconds, unit: 'rows/s' },
+      { name: `node RSS: peak during csv export of ${SEED_ROWS} rows (vs idle before)`, ours: csvPeak / 2 ** 20, reference: idle / 2 ** 20, unit: 'MiB' },
+      { name: `node RSS: peak during xlsx export of ${SEED_ROWS} rows (vs just before)`, ours: peak / 2 ** 20, reference: before / 2 ** 20, unit: 'MiB' },
+    ];
+  } finally {
+    await node.stop();
+    await withDb(databaseUrl(), (db) => db.query(`drop schema if exists "${SCHEMA}" cascade`)).catch(() => undefined);
+  }
+}
+
+if (require.main === module) runStandalone(run);
