@@ -26,21 +26,40 @@ export interface Claim {
 export class Leases {
   constructor(private readonly store: WorkflowStore, private readonly owner: string, private readonly leaseMs: number) {}
 
+  /**
+   * SKIP LOCKED: a row locked by a step in progress (or by a paused worker's open transaction, until
+   * PostgreSQL ends it, see `guard`) is not claimable now; the claim answers null at once instead of
+   * making this worker's queue slot wait behind that lock.
+   */
   async claim(em: Em, id: number): Promise<Claim | null> {
     const sql = `update ${this.store.executions} set "status" = 0, "dispatched" = true, "cb_lease_owner" = ?,
       "cb_lease_expires_at" = now() + make_interval(secs => ?), "cb_fence" = "cb_fence" + 1,
       "startedAt" = coalesce("startedAt", now()), "updatedAt" = now()
-      where "id" = ? and ("status" is null or ("status" = 0 and ("cb_lease_expires_at" is null or "cb_lease_expires_at" <= now())))
+      where "id" = (select "id" from ${this.store.executions} where "id" = ?
+        and ("status" is null or ("status" = 0 and ("cb_lease_expires_at" is null or "cb_lease_expires_at" <= now())))
+        for update skip locked)
       returning *`;
     const { rows } = await runSql<Record<string, unknown>>(em, sql, [this.owner, this.leaseMs / 1000, id]);
     return rows[0] ? { execution: executionRow(rows[0]), fence: Number(rows[0].cb_fence) } : null;
   }
 
-  /** First statement of every step's transaction: throws StaleLeaseError (rolling the step back) when the lease is gone. */
+  /**
+   * First statements of every step's transaction: throws StaleLeaseError (rolling the step back) when
+   * the lease is gone. The transaction also gets an idle timeout of one lease: if this process stops
+   * mid-step (GC pause, SIGSTOP, a hung event loop), PostgreSQL ends its session, releasing the row lock
+   * so another worker can claim the execution once the lease has run out; this process's later commit
+   * then fails and nothing of the step is kept.
+   */
   async guard(tx: Em, id: number, fence: number): Promise<void> {
+    await runSql(tx, `set local idle_in_transaction_session_timeout = ${Math.max(1000, Math.ceil(this.leaseMs))}`, []);
+    await this.renew(tx, id, fence);
+  }
+
+  /** Extends the lease while it is still ours (the heartbeat between steps); else StaleLeaseError. */
+  async renew(em: Em, id: number, fence: number): Promise<void> {
     const sql = `update ${this.store.executions} set "cb_lease_expires_at" = now() + make_interval(secs => ?), "updatedAt" = now()
       where "id" = ? and "cb_fence" = ? and "status" = 0 and "cb_lease_owner" = ?`;
-    const { affected } = await runSql(tx, sql, [this.leaseMs / 1000, id, fence, this.owner]);
+    const { affected } = await runSql(em, sql, [this.leaseMs / 1000, id, fence, this.owner]);
     if (affected !== 1) throw new StaleLeaseError(id);
   }
 

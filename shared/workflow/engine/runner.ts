@@ -5,6 +5,7 @@ import type { BranchRunner, NodeContext, Outcome } from '../instructions/types.j
 import type { WorkflowStore } from '../store.js';
 import type { ExecutionRow, FlowDefinition, JobRow, NodeRow, RecordsPort } from '../types.js';
 import { StaleLeaseError } from './lease.js';
+import { isTransient } from './transient.js';
 
 /** The execution waits (delay) until `resumeAt` (epoch ms); the step that parked it has committed. */
 export class Parked extends Error {
@@ -172,8 +173,12 @@ export class ExecutionRunner implements BranchRunner {
     const insert = (tx: EntityManager, out: Outcome) =>
       this.o.store.insertJob(tx, { executionId: this.o.execution.id, node, upstreamId, status: out.status, result: out.result ?? null, meta: out.meta, seq });
     try {
+      // Work outside the database (HTTP) runs before the step, so no transaction or row lock is held
+      // during it; only its outcome commits with the job. A crash in between runs it again with the
+      // same idempotency key (same journal position).
+      const early = instructionOf(node.type)?.outsideTransaction && !this.o.sync ? await run(this.context(node, undefined as never, () => undefined, seq)) : undefined;
       const job = await this.o.step(async (tx, after) => {
-        const out = await run(this.context(node, tx, after, seq));
+        const out = early ?? (await run(this.context(node, tx, after, seq)));
         const row = await insert(tx, out);
         const resumeAt = out.meta?.resumeAt;
         if (out.status === JOB_STATUS.PENDING && typeof resumeAt === 'number' && !instructionOf(node.type)?.branches) await this.o.park(tx, resumeAt);
@@ -182,7 +187,7 @@ export class ExecutionRunner implements BranchRunner {
       if (job.status === JOB_STATUS.PENDING && typeof job.meta?.resumeAt === 'number' && !instructionOf(node.type)?.branches) throw new Parked(job.meta.resumeAt as number);
       return job;
     } catch (err) {
-      if (err instanceof Parked || err instanceof StaleLeaseError || this.o.signal.aborted || this.o.sync) throw err;
+      if (err instanceof Parked || err instanceof StaleLeaseError || this.o.signal.aborted || this.o.sync || isTransient(err)) throw err;
       const message = err instanceof Error ? err.message : String(err);
       return this.o.step((tx) => insert(tx, { status: JOB_STATUS.ERROR, result: { message } }));
     }

@@ -8,6 +8,7 @@ import type { Instruction } from './types.js';
  * A failed request fails the job with what is known of the response (resolved with `ignoreFail`).
  */
 export const request: Instruction = {
+  outsideTransaction: true,
   validate(config) {
     if (config.url !== undefined && typeof config.url !== 'string') return '"url" must be a string';
     return undefined;

@@ -39,6 +39,11 @@ export interface BranchRunner {
 export interface Instruction {
   /** A config problem, as NocoBase words it (400 on nodes:create/update), else undefined. */
   validate?(config: Record<string, unknown>): string | undefined;
+  /**
+   * The node's work touches no database (an HTTP call): it runs before its step's transaction opens,
+   * with no `tx`, so a slow call holds no connection or lock. Ignored in sync runs.
+   */
+  readonly outsideTransaction?: boolean;
   /** Does the node's work; for branching nodes, what the node's job holds before its branches run. */
   run(ctx: NodeContext): Promise<Outcome>;
   /** A PENDING job taken up again (delay): its outcome, or 'wait' with the epoch ms it is due. */

@@ -155,11 +155,15 @@ describe('workflows across a cluster', () => {
       const victim = workers.find((w) => nodeIds.get(w) === owner)!;
       expect(victim).toBeDefined();
       victim.signal('SIGSTOP');
-      const takenOver = await until(async () => {
-        const row = (await db.query(`select "cb_lease_owner" as o, "status" as s from "${schema}"."executions" where "id" = $1`, [id])).rows[0];
-        return (row.o && row.o !== owner) || row.s === 1 ? row : undefined;
-      });
-      victim.signal('SIGCONT');
+      let takenOver: { o: string | null; s: number | null };
+      try {
+        takenOver = await until(async () => {
+          const row = (await db.query(`select "cb_lease_owner" as o, "status" as s from "${schema}"."executions" where "id" = $1`, [id])).rows[0];
+          return (row.o && row.o !== owner) || row.s === 1 ? row : undefined;
+        });
+      } finally {
+        victim.signal('SIGCONT');
+      }
       const done = await until(async () => {
         const e = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data;
         return e.status === 1 ? e : undefined;
@@ -187,6 +191,29 @@ describe('workflows across a cluster', () => {
     expect(after.status).toBe(-3);
     expect(after.jobs.map((j: any) => j.status)).toEqual([-3]);
     expect(await count('audit:list?filter[note]=after cancelled delay')).toBe(0);
+  });
+
+  test('cancel reaches the node running a long execution: it stops at the next node, every committed job kept its effect', async () => {
+    const wf = (await call('POST', 'workflows:create', { title: 'cancel me', type: 'schedule', config: { mode: 0 } })).body.data;
+    const loop = (await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'loop', upstreamId: null, config: { target: 2000 } })).body.data;
+    await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'create', upstreamId: loop.id, branchIndex: 0, config: { collection: 'audit', params: { values: { note: 'cancel-loop' } } } });
+    const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, {})).body.data.execution.id;
+    await until(async () => (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data.jobs.length > 20);
+    expect((await call('POST', `executions:cancel?filterByTk=${id}`)).body.data).toMatchObject({ status: -3, reason: 'manual_cancel' });
+    const settled = async () => (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data.jobs.length as number;
+    // Stopped: the journal stops growing (two reads a sweep interval apart agree).
+    let before = await settled();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 600));
+      const now = await settled();
+      if (now === before) break;
+      before = now;
+    }
+    const done = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data;
+    expect(done.status).toBe(-3);
+    const created = done.jobs.filter((j: any) => j.nodeId !== loop.id);
+    expect(created.length).toBeLessThan(2000);
+    expect(await count('audit:list?filter[note]=cancel-loop')).toBe(created.length);
   });
 
   test('a delay survives a restart of every node', async () => {

@@ -155,6 +155,27 @@ describe('workflows API (NocoBase samples)', () => {
     expect((await call('GET', `jobs:get?filterByTk=${done.jobs[2].id}`)).body.data).toMatchObject({ id: done.jobs[2].id, executionId: ok.id, result: 50, status: 1 });
   });
 
+  test('update (mode 2, with a condition) and destroy (mode 4) triggers fire for matching writes only', async () => {
+    const onUpdate = (await call('POST', 'workflows:create', { title: 'big qty', type: 'collection', enabled: true, config: { mode: 2, collection: 'products', condition: { qty: { $gt: 10 } } } })).body.data;
+    const onDestroy = (await call('POST', 'workflows:create', { title: 'gone', type: 'collection', enabled: true, config: { mode: 4, collection: 'products' } })).body.data;
+    const p = (await call('POST', 'products:create', { title: 'triggers', price: 1, qty: 1 })).body.data;
+    await call('POST', `products:update?filterByTk=${p.id}`, { qty: 5 });
+    await call('POST', `products:update?filterByTk=${p.id}`, { qty: 50 });
+    await call('POST', `products:destroy?filterByTk=${p.id}`);
+    const updates = await until(async () => {
+      const l = (await call('GET', `executions:list?filter[workflowId]=${onUpdate.id}`)).body.data;
+      return l.length === 1 && l[0].status === 1 ? l : undefined;
+    });
+    expect(updates[0].context.data).toMatchObject({ id: p.id, qty: 50 });
+    const destroys = await until(async () => {
+      const l = (await call('GET', `executions:list?filter[workflowId]=${onDestroy.id}`)).body.data;
+      return l.length === 1 && l[0].status === 1 ? l : undefined;
+    });
+    expect(destroys[0].context.data).toMatchObject({ id: p.id, title: 'triggers' });
+    expect((await call('GET', `executions:list?filter[workflowId]=${onUpdate.id}`)).body.data).toHaveLength(1);
+    for (const wf of [onUpdate, onDestroy]) await call('POST', `workflows:update?filterByTk=${wf.id}`, { enabled: false });
+  });
+
   test('an executed workflow is immutable; workflows:revision makes a new version with the same key', async () => {
     expect(await call('POST', `workflows:update?filterByTk=${workflowId}`, { config: { mode: 3, collection: 'products' } })).toMatchObject({
       status: 400, body: { errors: [{ message: 'config of executed workflow can not be updated' }] },
