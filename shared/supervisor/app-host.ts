@@ -18,6 +18,8 @@ type Log = { info(m: string): void; warn(m: string): void; error(m: string): voi
 export class AppHost {
   private readonly started = new Set<string>();
   private known = new Map<string, AppRecord>();
+  /** Stopped here while the registry may still say `running` (until the supervisor publishes the stop). */
+  private readonly stopped = new Set<string>();
 
   constructor(
     private readonly state: NodeState,
@@ -30,6 +32,7 @@ export class AppHost {
   /** The node's app guard (NodeState.setAppGuard). */
   readonly guard = (app: string): void | Promise<void> => {
     if (this.started.has(app)) return;
+    if (this.stopped.has(app)) throw cbError('CB_ERR_SUPERVISOR_APP_NOT_RUNNING', `App "${app}" is not running on environment "${this.environment}"`);
     const refusal = this.refusal(this.known.get(app) ?? null, app);
     if (!refusal) return;
     if (!this.lookup) throw refusal;
@@ -53,6 +56,9 @@ export class AppHost {
   /** Replaces the registry view (all apps, from the registry cache). */
   setKnown(apps: readonly AppRecord[]): void {
     this.known = new Map(apps.map((a) => [a.name, a]));
+    for (const app of this.stopped) {
+      if (this.known.get(app)?.statuses[this.environment]?.status !== 'running') this.stopped.delete(app);
+    }
   }
 
   hosted(): string[] {
@@ -86,6 +92,7 @@ export class AppHost {
     const database = this.state.database;
     if (!database) throw new Error('the node is not started');
     this.started.add(app);
+    this.stopped.delete(app);
     try {
       const report = await migrateSchema(database.orm, schema);
       if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
@@ -101,12 +108,17 @@ export class AppHost {
 
   async stop(app: string): Promise<void> {
     this.started.delete(app);
+    this.stopped.add(app);
     await this.forget(app);
     this.log.info(`app ${app} stopped on environment ${this.environment}`);
   }
 
+  /** The node is stopping: closes what it opened (the registry's statuses stay as they are). */
   async stopAll(): Promise<void> {
-    for (const app of [...this.started]) await this.stop(app);
+    for (const app of [...this.started]) {
+      this.started.delete(app);
+      await this.forget(app);
+    }
   }
 
   private async forget(app: string): Promise<void> {

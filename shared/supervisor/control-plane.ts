@@ -49,6 +49,7 @@ export class ControlPlane {
   /** What the proxy reads on every request, refreshed on every change and every tick. */
   private snapshot: { apps: Map<string, AppRecord>; envs: Map<string, EnvironmentView> } = { apps: new Map(), envs: new Map() };
   private readonly listeners: Array<(apps: AppRecord[]) => void> = [];
+  private readonly persisted = new Map<string, number>();
 
   constructor(private readonly o: ControlPlaneOptions) {}
 
@@ -61,7 +62,12 @@ export class ControlPlane {
   async refresh(): Promise<void> {
     const apps = await this.o.store.apps();
     const envs = await this.environments();
-    for (const env of envs) if (!this.o.localEnvironment) await this.o.store.upsertEnvironment(env);
+    for (const env of envs) {
+      // Persisted when a new heartbeat arrived, not on every refresh.
+      if (this.o.localEnvironment || this.persisted.get(env.name) === env.lastHeartbeat || env.heartbeatMs === 0) continue;
+      await this.o.store.upsertEnvironment(env);
+      this.persisted.set(env.name, env.lastHeartbeat);
+    }
     this.snapshot = { apps: new Map(apps.map((a) => [a.name, a])), envs: new Map(envs.map((e) => [e.name, e])) };
     for (const l of this.listeners) l(apps);
   }

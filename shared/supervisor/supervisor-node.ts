@@ -38,6 +38,8 @@ export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: ()
     throw err;
   }
   const local = config.apps.process === 'local';
+  // Shared-memory mode proxies to its own gateway: loopback unless it listens on one address only.
+  const ownHost = ['0.0.0.0', '::', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   const schema = config.db.schema;
   const store = new RegistryStore(() => database.fork(schema), schema);
   const refreshMs = Math.max(100, Math.min(config.apps.heartbeatMs, config.apps.graceMs || config.apps.heartbeatMs, 5000) / 2);
@@ -50,7 +52,7 @@ export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: ()
     timeoutMs: config.apps.command.timeoutMs,
     graceMs: config.apps.graceMs,
     localEnvironment: local
-      ? () => ({ name: LOCAL_ENVIRONMENT, version, url: `http://127.0.0.1:${gatewayPort() ?? config.http.port}`, proxyUrl: null, lastHeartbeat: Date.now(), heartbeatMs: config.apps.heartbeatMs })
+      ? () => ({ name: LOCAL_ENVIRONMENT, version, url: `http://${ownHost}:${gatewayPort() ?? config.http.port}`, proxyUrl: null, lastHeartbeat: Date.now(), heartbeatMs: config.apps.heartbeatMs })
       : null,
     schemaOf: (app) => state.schemaOf(app),
     log,
@@ -68,6 +70,9 @@ export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: ()
       await h.execute(command, current);
     });
   }
+  state.addCheck('apps-registry', async () => {
+    await cache.environments();
+  });
   await plane.publishAll();
   if (host) {
     for (const app of await plane.apps()) {
@@ -82,6 +87,7 @@ export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: ()
     host,
     async close() {
       clearInterval(timer);
+      state.removeCheck('apps-registry');
       await stopServing?.();
       await host?.stopAll();
       state.setAppGuard(null);

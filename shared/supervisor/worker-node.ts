@@ -18,10 +18,14 @@ export async function startWorkerNode(broker: ServiceBroker): Promise<{ host: Ap
   const host = new AppHost(state, environment.name, log, (app) => cache.app(app));
   state.setAppGuard(host.guard);
   const agent = new WorkerAgent({ host, cache, bus, environment, version, heartbeatMs: config.apps.heartbeatMs, log });
+  state.addCheck('apps-registry', async () => {
+    await cache.environments();
+  });
   await agent.start();
   return {
     host,
     async close() {
+      state.removeCheck('apps-registry');
       await agent.stop();
       state.setAppGuard(null);
       await bus.close();

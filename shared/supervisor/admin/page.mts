@@ -24,6 +24,7 @@ const TOKEN = 'cb-supervisor-token';
 const refreshMs = Number(new URLSearchParams(location.search).get('refresh')) || 1000;
 const root = document.getElementById('root')!;
 let busy = false;
+let availability = new Map<string, boolean>();
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -133,7 +134,9 @@ function renderApps(list: App[]): void {
       const b = badge(s?.status ?? 'not_found');
       b.setAttribute('data-status-env', env);
       b.title = s?.error ?? '';
-      return el('span', {}, `${env}: `, b);
+      // The recorded status is the last one the environment reported; say so when it went silent.
+      const down = availability.get(env) === false ? [badge('unavailable')] : [];
+      return el('span', {}, `${env}: `, b, ...down, ' ');
     }));
     const start = el('button', { 'data-action': 'start' }, 'Start');
     const stop = el('button', { 'data-action': 'stop' }, 'Stop');
@@ -148,6 +151,7 @@ async function refresh(): Promise<void> {
   if (!localStorage.getItem(TOKEN) || busy) return;
   try {
     const [envs, apps] = await Promise.all([api<Env[]>('GET', 'environments:list'), api<App[]>('GET', 'applications:list')]);
+    availability = new Map(envs.map((e) => [e.name, e.available]));
     renderEnvironments(envs);
     renderApps(apps);
     document.body.setAttribute('data-refreshed', String(Date.now()));

@@ -1,5 +1,5 @@
 import { BRANCH_INDEX, JOB_STATUS } from '../constants.js';
-import { evaluateCondition } from './leaf.js';
+import { evaluateConditionIsolated } from './leaf.js';
 import type { Instruction } from './types.js';
 
 /**
@@ -13,7 +13,7 @@ export const condition: Instruction = {
     return undefined;
   },
   async run({ node, scope }) {
-    const result = Boolean(evaluateCondition(node.config as never, scope));
+    const result = await evaluateConditionIsolated(node.config as never, scope);
     return { status: result || !node.config.rejectOnFalse ? JOB_STATUS.RESOLVED : JOB_STATUS.FAILED, result };
   },
   async branches({ node }, job, runner) {
@@ -37,7 +37,8 @@ export const multiConditions: Instruction = {
   },
   async run({ node, scope }) {
     const conditions = (node.config.conditions as Record<string, unknown>[] | undefined) ?? [];
-    const at = conditions.findIndex((c) => Boolean(evaluateCondition(c as never, scope)));
+    let at = -1;
+    for (let i = 0; i < conditions.length && at < 0; i++) if (await evaluateConditionIsolated(conditions[i] as never, scope)) at = i;
     const result = at >= 0 ? at + 1 : 0;
     return { status: JOB_STATUS.RESOLVED, result };
   },

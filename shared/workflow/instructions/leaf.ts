@@ -3,5 +3,5 @@
  * and condition evaluation, the HTTP request. One import point, so their signatures are named once.
  */
 export { render } from '../variables/index.js';
-export { calculate, evaluateCondition } from '../expressions/index.js';
+export { calculateIsolated, evaluateConditionIsolated } from '../expressions/index.js';
 export { runRequestNode } from '../request/index.js';

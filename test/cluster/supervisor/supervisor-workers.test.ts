@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { RedisCommandBus } from '../../../shared/supervisor';
 import { freePort } from '../../../shared/db/free-port';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
@@ -132,6 +133,19 @@ describe('supervisor with worker environments env_a and env_b', () => {
     expect((await signInThroughProxy('nosuchapp')).status).toBe(404);
   });
 
+  test('env_b refuses a command for the app of env_a sent straight over Redis, whatever the command claims', async () => {
+    const bus = new RedisCommandBus(SERVICES.redis.url, `cb:${namespace}:apps:`, { warn: () => undefined, error: () => undefined });
+    await bus.connect();
+    try {
+      const config = { name: shop, displayName: 'Shop', database: { kind: 'schema' as const, schema: `app_${shop}` }, environments: ['env_b'] };
+      const outcome = await bus.send('env_b', { id: randomUUID(), type: 'start', app: shop, config, ackBy: Date.now() + 3000 }, { ackTimeoutMs: 3000, timeoutMs: 10_000 });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error).toContain('not assigned to environment "env_b"');
+    } finally {
+      await bus.close();
+    }
+  });
+
   test('an app on both environments starts on env_a, then env_b (no overlap); the proxy needs a pick', async () => {
     const created = await admin('POST', '/api/applications:create', { name: both, environments: ['env_a', 'env_b'] });
     expect(created.body.errors).toBeUndefined();
@@ -149,6 +163,11 @@ describe('supervisor with worker environments env_a and env_b', () => {
 
     const stopped = await admin('POST', `/api/applications:stop?filterByTk=${both}`);
     expect(stopped.body.data.statuses).toMatchObject({ env_a: { status: 'stopped' }, env_b: { status: 'stopped' } });
+    // Each environment refuses it at once, not after its next registry refresh.
+    for (const env of ['env_a', 'env_b'] as const) {
+      const direct = await call(ports[env]!, 'POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' }, { 'x-app': both });
+      expect(direct.status).toBe(503);
+    }
     expect((await signInThroughProxy(both, '?environment=env_a')).status).toBe(503);
   });
 

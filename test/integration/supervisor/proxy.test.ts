@@ -10,10 +10,9 @@ import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices, SERVICES } from '../../support/services';
 
+type EchoServer = { on(e: 'connection', f: (socket: any, req: IncomingMessage) => void): void; close(): void; clients: Set<{ terminate(): void }> };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { WebSocketServer } = require('ws') as {
-  WebSocketServer: new (o: { server: Server }) => { on(e: 'connection', f: (socket: any, req: IncomingMessage) => void): void; close(): void; clients: Set<{ terminate(): void }> };
-};
+const { WebSocketServer } = require('ws') as { WebSocketServer: new (o: { server: Server }) => EchoServer };
 
 type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
@@ -31,7 +30,7 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
   let cache: RedisRegistryCache;
   let bus: RedisCommandBus;
   let beating: NodeJS.Timeout | undefined;
-  let wss: { close(): void; clients: Set<{ terminate(): void }> } | undefined;
+  let wss: EchoServer | undefined;
 
   const call = async (method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Body }> => {
     const res = await fetch(`${origin}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, body });
@@ -49,8 +48,9 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
         res.end(JSON.stringify({ data: { method: req.method, url: req.url, app: req.headers['x-app'], contentType: req.headers['content-type'] ?? null, body: Buffer.concat(chunks).toString() } }));
       });
     });
-    wss = new WebSocketServer({ server: upstream });
-    wss.on('connection', (socket, req) => {
+    const echo = new WebSocketServer({ server: upstream });
+    wss = echo;
+    echo.on('connection', (socket, req) => {
       socket.on('message', (m: Buffer) => socket.send(`${req.headers['x-app']} ${req.url} ${m.toString()}`));
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -61,7 +61,8 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
       APP_DISCOVERY_ADAPTER: 'remote',
       APP_PROCESS_ADAPTER: 'remote',
       APP_COMMAND_ADAPTER: 'redis',
-      REDIS_URL: SERVICES.redis.url,
+      APP_SUPERVISOR_REDIS_URL: SERVICES.redis.url,
+      APP_COMMAND_REDIS_URL: SERVICES.redis.url,
       NAMESPACE: `px${randomBytes(4).toString('hex')}`,
       ENVIRONMENT_HEARTBEAT_INTERVAL: '0.3',
       ENVIRONMENT_HEARTBEAT_GRACE: '0.6',
