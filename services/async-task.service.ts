@@ -40,8 +40,14 @@ const AsyncTaskService = processorService<Record<string, never>, Record<string, 
       aesKey: state.secrets?.aesKey,
       log: this.logger,
     });
-    // Sub-applications (issue 7) add their channels when the supervisor opens them; today only `main`.
     await this.processor.start(['main']);
+    // Sub-applications hosted on this node's environment (supervisor, issue 7) add their channels.
+    const processor = this.processor;
+    state.onHostedApps({
+      started: (app) => processor.serveApp(app),
+      stopped: () => undefined, // a stopped app's queued tasks wait on its channel until it runs again here or elsewhere
+      onError: (err, app) => this.logger.error(`task processor for app ${app} failed`, err),
+    });
   },
 
   async stopped() {

@@ -2,7 +2,7 @@ import type { ServiceBroker } from 'moleculer';
 import { appWorkflows, nodeState, processorService } from '../shared/runtime/index.js';
 import type { WorkflowApp } from '../shared/workflow/index.js';
 
-const consuming = new WeakMap<ServiceBroker, WorkflowApp>();
+const consuming = new WeakMap<ServiceBroker, WorkflowApp[]>();
 
 /**
  * Workflow processor (`workflow:process`): consumes the app's workflow queue (claim, fenced steps,
@@ -12,14 +12,28 @@ const consuming = new WeakMap<ServiceBroker, WorkflowApp>();
 const WorkflowService = processorService('workflow:process', {
   name: 'workflow',
   async started() {
-    // Sub-applications get their processors when the supervisor hosts them (issue 7); `main` here.
-    const wf = await appWorkflows(nodeState(this.broker), 'main', this.logger);
-    await wf.consume();
-    consuming.set(this.broker, wf);
-    this.logger.info(`workflow processor consuming ${wf.channel}`);
+    const state = nodeState(this.broker);
+    const serve = async (app: string) => {
+      const wf = await appWorkflows(state, app, this.logger);
+      await wf.consume();
+      consuming.set(this.broker, [...(consuming.get(this.broker) ?? []), wf]);
+      this.logger.info(`workflow processor consuming ${wf.channel}`);
+    };
+    await serve('main');
+    // Sub-applications hosted on this node's environment (supervisor, issue 7), as they start and stop.
+    state.onHostedApps({
+      started: serve,
+      stopped: async (app) => {
+        const all = consuming.get(this.broker) ?? [];
+        const wf = all.find((w) => w.o.app === app);
+        consuming.set(this.broker, all.filter((w) => w !== wf));
+        await wf?.stopConsuming();
+      },
+      onError: (err, app) => this.logger.error(`workflow processor for app ${app} failed`, err),
+    });
   },
   async stopped() {
-    await consuming.get(this.broker)?.stopConsuming();
+    await Promise.all((consuming.get(this.broker) ?? []).map((wf) => wf.stopConsuming()));
   },
 });
 

@@ -1,5 +1,5 @@
 export type { ReadinessCheck, ServiceMetadata } from './types.js';
-export { NodeState, nodeState } from './node-state.js';
+export { NodeState, nodeState, type HostedAppsListener } from './node-state.js';
 export { createBrokerOptions, nodeConfig, IDEMPOTENT_RETRY, type NodeOptions } from './broker-options.js';
 export { discoverServices, selectServices, declaredKeys, appModeAllows, SERVICES_DIR, type ServiceEntry } from './service-catalogue.js';
 export { requestsService, processorService, everyNodeService, forAppMode, REQUESTS } from './define-service.js';

@@ -12,6 +12,14 @@ import type { ReadinessCheck } from './types.js';
  * What one broker node knows about itself: its config, its database, whether it is draining, and
  * the readiness checks its parts registered. One per broker, reached with `nodeState(broker)`.
  */
+/** A background processor following the sub-applications hosted on its environment. */
+export interface HostedAppsListener {
+  started(app: string): void | Promise<void>;
+  stopped(app: string): void | Promise<void>;
+  /** A listener call failed (logged by the listener's owner). */
+  onError?(err: unknown, app: string): void;
+}
+
 export class NodeState {
   readonly config: Config;
   database: Database | null = null;
@@ -28,6 +36,8 @@ export class NodeState {
   private readonly httpRoutes: Array<(server: FastifyInstance) => void | Promise<void>> = [];
   /** Decides whether this node serves a sub-application (issue 7); unset: only `main` exists. */
   private appGuard: ((app: string) => void | Promise<void>) | null = null;
+  private readonly hosted = new Set<string>();
+  private readonly hostedListeners: HostedAppsListener[] = [];
 
   constructor(config: Config) {
     this.config = config;
@@ -67,6 +77,35 @@ export class NodeState {
 
   async applyHttpRoutes(server: FastifyInstance): Promise<void> {
     for (const register of this.httpRoutes) await register(server);
+  }
+
+  /**
+   * Sub-applications running on this node's environment, for background processors: each listener is
+   * told about every app already running when it registers, then about each start and stop (the app
+   * host reports them: apps it started, and apps the registry says run on its environment).
+   */
+  onHostedApps(listener: HostedAppsListener): void {
+    this.hostedListeners.push(listener);
+    for (const app of this.hosted) void this.notify(listener, 'started', app);
+  }
+
+  markAppStarted(app: string): void {
+    if (this.hosted.has(app)) return;
+    this.hosted.add(app);
+    for (const listener of this.hostedListeners) void this.notify(listener, 'started', app);
+  }
+
+  markAppStopped(app: string): void {
+    if (!this.hosted.delete(app)) return;
+    for (const listener of this.hostedListeners) void this.notify(listener, 'stopped', app);
+  }
+
+  private async notify(listener: HostedAppsListener, event: 'started' | 'stopped', app: string): Promise<void> {
+    try {
+      await listener[event](app);
+    } catch (err) {
+      listener.onError?.(err, app);
+    }
   }
 
   /** Does this node serve `key` (a processor key, or `!` for requests)? */

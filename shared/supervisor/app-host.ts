@@ -59,6 +59,13 @@ export class AppHost {
     for (const app of this.stopped) {
       if (this.known.get(app)?.statuses[this.environment]?.status !== 'running') this.stopped.delete(app);
     }
+    // Background processors on every node of the environment follow the registry: an app another node
+    // started is processed here too; one no longer running here (and not being started here) is dropped.
+    for (const record of apps) {
+      const running = record.environments.includes(this.environment) && record.statuses[this.environment]?.status === 'running';
+      if (running && !this.stopped.has(record.name)) this.state.markAppStarted(record.name);
+      else if (!this.started.has(record.name)) this.state.markAppStopped(record.name);
+    }
   }
 
   hosted(): string[] {
@@ -98,6 +105,7 @@ export class AppHost {
       if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
       await appAuth(this.state, app, this.log);
       await appData(this.state, app, this.log);
+      this.state.markAppStarted(app);
       this.log.info(`app ${app} running on environment ${this.environment}`);
     } catch (err) {
       this.started.delete(app);
@@ -122,6 +130,7 @@ export class AppHost {
   }
 
   private async forget(app: string): Promise<void> {
+    this.state.markAppStopped(app);
     forgetAppAuth(this.state, app);
     await forgetAppData(this.state, app);
   }

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { ServiceBroker } from 'moleculer';
+import ApiService = require('../../../services/api.service');
+import AuthService = require('../../../services/auth.service');
+import DataService = require('../../../services/data.service');
+import SupervisorService = require('../../../services/supervisor.service');
+import WorkflowApiService = require('../../../services/workflow-api.service');
+import WorkflowService = require('../../../services/workflow.service');
+import { dropSchemas, uniqueSchema } from '../../support/database';
+import { startInProcessNode } from '../../support/in-process-node';
+import { requireServices } from '../../support/services';
+
+type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
+
+/**
+ * Background processors follow the sub-applications their environment hosts: a workflow of a sub-app
+ * created and started through the supervisor (shared-memory mode) runs on this node's processor, on
+ * the sub-app's own schema; after a stop and a start it runs again.
+ */
+describe('processors of hosted sub-applications', () => {
+  const schema = uniqueSchema('subproc');
+  const app = `p${randomBytes(4).toString('hex')}`;
+  let broker: ServiceBroker;
+  let origin: string;
+  let adminToken = '';
+
+  const call = async (method: string, path: string, body?: unknown, token = adminToken): Promise<{ status: number; body: Body }> => {
+    const res = await fetch(`${origin}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Body) : {} };
+  };
+  const until = async <T>(check: () => Promise<T | undefined | null | false>): Promise<T> => {
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    await requireServices('postgres');
+    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService, WorkflowApiService, WorkflowService], {
+      APP_MODE: 'supervisor',
+      APP_PROCESS_ADAPTER: 'local',
+      APP_AES_SECRET_KEY: 'ab'.repeat(32),
+    });
+    broker = node.broker;
+    origin = node.api.replace(/\/api$/, '');
+    adminToken = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    await dropSchemas(schema, `app_${app}`);
+  });
+
+  test("a sub-app's collection workflow runs on the node's processor, before and after a restart of the app", async () => {
+    expect((await call('POST', '/api/applications:create', { name: app })).status).toBe(200);
+    const signIn = async () => (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' }, '')).body.data.token as string;
+    let sub = await signIn();
+    const api = `/apps/${app}/api`;
+    expect((await call('POST', `${api}/collections:create`, { name: 'orders', fields: [{ name: 'title', type: 'string' }] }, sub)).status).toBe(200);
+    expect((await call('POST', `${api}/collections:create`, { name: 'audit', fields: [{ name: 'note', type: 'string' }] }, sub)).status).toBe(200);
+    const wf = (await call('POST', `${api}/workflows:create`, { title: 'audit orders', type: 'collection', sync: false, enabled: false, config: { mode: 1, collection: 'orders' } }, sub)).body.data;
+    expect(wf.id).toBeDefined();
+    const node = await call('POST', `${api}/workflows/${wf.id}/nodes:create`, { type: 'create', upstreamId: null, config: { collection: 'audit', params: { values: { note: 'order {{$context.data.title}}' } } } }, sub);
+    expect(node.status).toBe(200);
+    expect((await call('POST', `${api}/workflows:update?filterByTk=${wf.id}`, { enabled: true }, sub)).status).toBe(200);
+
+    const audited = (note: string) =>
+      until(async () => {
+        const rows = (await call('GET', `${api}/audit:list?filter[note]=${encodeURIComponent(note)}`, undefined, sub)).body.data as unknown[] | undefined;
+        return rows && rows.length > 0 ? rows : undefined;
+      });
+
+    expect((await call('POST', `${api}/orders:create`, { title: 'first' }, sub)).status).toBe(200);
+    expect(await audited('order first')).toHaveLength(1);
+
+    expect((await call('POST', `/api/applications:stop?filterByTk=${app}`)).status).toBe(200);
+    expect((await call('POST', `/api/applications:start?filterByTk=${app}`)).status).toBe(200);
+    sub = await signIn();
+    expect((await call('POST', `${api}/orders:create`, { title: 'second' }, sub)).status).toBe(200);
+    expect(await audited('order second')).toHaveLength(1);
+
+    const executions = (await call('GET', `${api}/executions:list?filter[workflowId]=${wf.id}`, undefined, sub)).body.data as Array<{ status: number }>;
+    expect(executions.map((e) => e.status)).toEqual([1, 1]);
+    // The main app has no such workflow: the executions live in the sub-app's schema.
+    expect((await call('GET', `/api/executions:list?filter[workflowId]=${wf.id}`)).body.data).toEqual([]);
+  });
+});
