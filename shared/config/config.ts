@@ -35,6 +35,15 @@ export interface Config {
     readonly exportInlineMaxRows: number;
     readonly importMaxFileSize: number;
   };
+  /** Workflow engine intervals and bounds (shared/workflow), all in milliseconds but `concurrency`. */
+  readonly workflow: {
+    readonly leaseMs: number;
+    readonly sweepMs: number;
+    readonly queueingGraceMs: number;
+    readonly scheduleTickMs: number;
+    readonly syncTimeoutMs: number;
+    readonly concurrency: number;
+  };
   /** IDEMPOTENCY_KEY_TTL: how long a write's Idempotency-Key and answer are kept. */
   readonly idempotencyTtlMs: number;
   /** The cluster middleware: each adapter with its resolved URL (its own variable, else REDIS_URL). */
@@ -219,6 +228,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       retentionMs: v.ASYNC_TASK_RETENTION,
       exportInlineMaxRows: v.EXPORT_INLINE_MAX_ROWS,
       importMaxFileSize: v.IMPORT_MAX_FILE_SIZE,
+    },
+    workflow: {
+      leaseMs: v.WORKFLOW_LEASE,
+      sweepMs: v.WORKFLOW_SWEEP_INTERVAL,
+      queueingGraceMs: v.WORKFLOW_QUEUEING_GRACE,
+      scheduleTickMs: v.WORKFLOW_SCHEDULE_TICK,
+      syncTimeoutMs: v.WORKFLOW_SYNC_TIMEOUT,
+      concurrency: v.WORKFLOW_CONCURRENCY,
     },
     idempotencyTtlMs: v.IDEMPOTENCY_KEY_TTL,
     adapters,

@@ -1,6 +1,6 @@
 import { AppData } from '../data-api/index.js';
 import type { NodeState } from './node-state.js';
-import { WorkflowApp, workflowSettings } from '../workflow/index.js';
+import { WorkflowApp } from '../workflow/index.js';
 
 type Log = { warn(m: string): void; info?(m: string): void; error?(m: string): void };
 
@@ -37,7 +37,7 @@ export function appData(state: NodeState, app: string, log: Log): Promise<AppDat
         // Workflow triggers ride on every write of the app's records, on every node that writes them.
         const wf = await WorkflowApp.open({
           app, schema, ids: cluster.ids, data: opened, aesKey: secrets.aesKey, queue: cluster.queue, sync: cluster.sync.forApp(app),
-          lock: cluster.lock, fork: () => database.fork(schema), settings: workflowSettings(), nodeId: state.config.nodeId,
+          lock: cluster.lock, fork: () => database.fork(schema), settings: state.config.workflow, nodeId: state.config.nodeId,
           log: { info: (m) => log.info?.(m), warn: (m) => log.warn(m), error: (m) => (log.error ?? log.warn)(m) },
         });
         opened.records.addHook(wf.hook);

@@ -53,11 +53,13 @@ describe('workflows API (NocoBase samples)', () => {
 
   beforeAll(async () => {
     await requireServices('postgres');
-    process.env.WORKFLOW_SWEEP_INTERVAL = '60'; // the fencing test claims by hand: no sweep in between
-    process.env.WORKFLOW_QUEUEING_GRACE = '1';
-    process.env.WORKFLOW_SYNC_TIMEOUT = '5';
-    process.env.WORKFLOW_SCHEDULE_TICK = '0.2';
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, WorkflowApiService, WorkflowService], { APP_AES_SECRET_KEY: 'ab'.repeat(32) });
+    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, WorkflowApiService, WorkflowService], {
+      APP_AES_SECRET_KEY: 'ab'.repeat(32),
+      WORKFLOW_SWEEP_INTERVAL: '60', // the fencing test claims by hand: no sweep in between
+      WORKFLOW_QUEUEING_GRACE: '1',
+      WORKFLOW_SYNC_TIMEOUT: '5',
+      WORKFLOW_SCHEDULE_TICK: '0.2',
+    });
     broker = node.broker;
     base = node.api;
     token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' }, false)).body.data.token;
