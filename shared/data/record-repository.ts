@@ -13,6 +13,8 @@ export interface WriteEvent {
   readonly records: readonly RecordValues[];
   /** False when the writer asked that workflows not be triggered (an import without that option). */
   readonly triggerWorkflows: boolean;
+  /** Updates: the fields the write set (named in its values), for "changed fields" conditions. Empty otherwise. */
+  readonly changed: readonly string[];
   /** Registers work to run once the write has committed (never when it rolls back). */
   afterCommit(fn: () => void | Promise<void>): void;
 }
@@ -138,7 +140,7 @@ export class RecordRepository {
       const row = await this.#select(em, meta, key, undefined);
       return row ? [decodeRow(meta, row, this.#codec)] : [];
     }
-    return this.#update(em, meta, columns, { sql: `${ident(meta.primaryKey)} = ?`, params: [key] }, options);
+    return this.#update(em, meta, columns, { sql: `${ident(meta.primaryKey)} = ?`, params: [key] }, options, Object.keys(rest));
   }
 
   /**
@@ -152,7 +154,7 @@ export class RecordRepository {
     if (body[meta.primaryKey] !== undefined) throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
     const columns = await encodeForUpdate(meta, body, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() });
     if (columns.size === 0) throw cbError('CB_ERR_VALIDATION', 'values must name at least one field to update');
-    return this.#update(em, meta, columns, where, options);
+    return this.#update(em, meta, columns, where, options, Object.keys(body));
   }
 
   /** `<collection>:destroy?filter=`: deletes every record `where` matches, in one statement; answers the count. */
@@ -162,10 +164,10 @@ export class RecordRepository {
     return (await this.#write(em, meta, 'destroy', options, true, async (tx) => (await runSql(tx, sql, where.params)).rows)).length;
   }
 
-  #update(em: EntityManager, meta: CollectionMeta, columns: Map<string, unknown>, where: SqlFragment, options: WriteOptions): Promise<RecordValues[]> {
+  #update(em: EntityManager, meta: CollectionMeta, columns: Map<string, unknown>, where: SqlFragment, options: WriteOptions, changed: readonly string[]): Promise<RecordValues[]> {
     const names = [...columns.keys()];
     const sql = `update ${tableRef(meta.schema, meta.table)} set ${names.map((c) => `${ident(c)} = ?`).join(', ')} where ${where.sql} returning *`;
-    return this.#write(em, meta, 'update', options, true, async (tx) => (await runSql(tx, sql, [...columns.values(), ...where.params])).rows);
+    return this.#write(em, meta, 'update', options, true, async (tx) => (await runSql(tx, sql, [...columns.values(), ...where.params])).rows, changed);
   }
 
   /** `<collection>:destroy?filterByTk=`: the number of records deleted (0 or 1). */
@@ -223,6 +225,7 @@ export class RecordRepository {
     /** The statement is one SQL statement: atomic on its own, no transaction needed without hooks. */
     single: boolean,
     statement: (tx: EntityManager) => Promise<Record<string, unknown>[]>,
+    changed: readonly string[] = [],
   ): Promise<RecordValues[]> {
     if (em.isInTransaction() && !options.deferAfterCommit) {
       throw new Error('RecordRepository: em is inside a transaction; pass deferAfterCommit so after-commit work runs after that transaction commits');
@@ -235,7 +238,7 @@ export class RecordRepository {
         const rows = await statement(tx);
         const decoded = rows.map((row) => decodeRow(meta, row, this.#codec));
         if (decoded.length > 0) {
-          event = { type, collection: meta, records: decoded, triggerWorkflows: options.triggerWorkflows !== false, afterCommit: (fn) => void pending.push(fn) };
+          event = { type, collection: meta, records: decoded, triggerWorkflows: options.triggerWorkflows !== false, changed, afterCommit: (fn) => void pending.push(fn) };
           await this.#options.onWrite?.(tx, event);
           for (const hook of this.#hooks) await hook.onWrite?.(tx, event);
         }

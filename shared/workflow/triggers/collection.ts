@@ -24,18 +24,23 @@ export function validateCollectionConfig(config: Record<string, unknown>, data: 
   return problems;
 }
 
-/** Does `workflow` fire for this write (collection and mode)? */
+/**
+ * Does `workflow` fire for this write (collection, mode, and for updates the `changed` fields: at
+ * least one of them must be among the fields the write set; an empty list means any update)?
+ */
 export function firesOn(workflow: WorkflowRow, event: WriteEvent): boolean {
   if (workflow.type !== 'collection') return false;
   if (triggerCollection(workflow.config) !== event.collection.name) return false;
-  return (Number(workflow.config.mode ?? 0) & MODE_OF[event.type]) !== 0;
+  if ((Number(workflow.config.mode ?? 0) & MODE_OF[event.type]) === 0) return false;
+  const changed = workflow.config.changed;
+  if (event.type === 'update' && Array.isArray(changed) && changed.length > 0) return changed.some((field) => event.changed.includes(String(field)));
+  return true;
 }
 
 /**
  * The records of a write the workflow fires for, with its appends, as trigger contexts. `condition`
  * (a filter) is checked in the database inside the write's transaction, so it sees the new row and
- * may use relation paths. `changed` (update mode) needs the names of the written fields, which
- * WriteEvent does not carry yet: until it does, `changed` is not checked (every update matches).
+ * may use relation paths.
  */
 export async function contextsFor(tx: EntityManager, workflow: WorkflowRow, event: WriteEvent, data: RecordsPort, aesKey?: Buffer): Promise<Array<{ data: RecordValues }>> {
   const meta: CollectionMeta = event.collection;

@@ -178,6 +178,22 @@ describe('workflows API (NocoBase samples)', () => {
     for (const wf of [onUpdate, onDestroy]) await call('POST', `workflows:update?filterByTk=${wf.id}`, { enabled: false });
   });
 
+  test('an update trigger with `changed` fires only for writes that set one of those fields', async () => {
+    const onPrice = (await call('POST', 'workflows:create', { title: 'price changed', type: 'collection', enabled: true, config: { mode: 2, collection: 'products', changed: ['price'] } })).body.data;
+    const p = (await call('POST', 'products:create', { title: 'changed', price: 1, qty: 1 })).body.data;
+    await call('POST', `products:update?filterByTk=${p.id}`, { qty: 2 }); // price not set: no execution
+    await call('POST', `products:update?filterByTk=${p.id}`, { price: 3 });
+    await call('POST', 'products:update?filter[title]=changed', { title: 'changed', qty: 4 }); // by filter, price not set
+    const runs = await until(async () => {
+      const l = (await call('GET', `executions:list?filter[workflowId]=${onPrice.id}`)).body.data;
+      return l.length >= 1 && l.every((e: any) => e.status === 1) ? l : undefined;
+    });
+    // The later qty-only update by filter was committed before this read, and its hook runs in its
+    // transaction: had it fired, its execution row would be listed here.
+    expect(runs.map((e: any) => e.context.data.price)).toEqual([3]);
+    await call('POST', `workflows:update?filterByTk=${onPrice.id}`, { enabled: false });
+  });
+
   test('an executed workflow is immutable; workflows:revision makes a new version with the same key', async () => {
     expect(await call('POST', `workflows:update?filterByTk=${workflowId}`, { config: { mode: 3, collection: 'products' } })).toMatchObject({
       status: 400, body: { errors: [{ message: 'config of executed workflow can not be updated' }] },
