@@ -175,6 +175,8 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     if (target.associatedIndex !== undefined) params.associatedIndex = target.associatedIndex;
     if (target.filterByTk !== undefined) params.filterByTk = target.filterByTk;
     params.resourceName = target.resource;
+    // `files` holds what the multipart reader staged; a client never sets it (e.g. `?files[file][path]=`).
+    delete params.files;
 
     try {
       if (req.isMultipart()) {

@@ -13,7 +13,7 @@ export interface UploadPart {
  * its own size limit — and what `stage` answers becomes `files[<field>]`. Text fields become `values`.
  * Staging through the action (rather than in the gateway) keeps the size limit and the storage
  * location with the node that owns them, and files may come before the fields that describe them
- * (NocoBase's client sends `file` first, then `columns`).
+ * (NocoBase's client sends `file` first, then `columns`). The first file part of a name wins.
  */
 export async function readMultipart(
   req: FastifyRequest,
@@ -23,6 +23,12 @@ export async function readMultipart(
   const files: Record<string, unknown> = {};
   for await (const part of req.parts()) {
     if (part.type === 'file') {
+      // A second file part with the same name is drained unread: the first one's staged file is kept
+      // (overwriting it would leave it on disk, referenced by nothing).
+      if (part.fieldname in files) {
+        part.file.resume();
+        continue;
+      }
       try {
         files[part.fieldname] = await stage(part.file, { field: part.fieldname, fileName: part.filename, mimeType: part.mimetype });
       } finally {

@@ -26,11 +26,26 @@ export function xlsxCell(field: FieldMeta, raw: unknown, aesKey?: Buffer): unkno
   }
 }
 
-/** A raw column value as a CSV cell: ISO dates, `true`/`false`, JSON as JSON text. */
+/** Field types whose values are free text a user typed (an export may carry anybody's text). */
+const TEXT_TYPES = new Set<FieldMeta['type']>(['string', 'text', 'encrypted']);
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * CSV injection: a spreadsheet opening a CSV runs a cell starting with `=`, `+`, `-`, `@`, tab or CR
+ * as a formula (`=HYPERLINK(...)`, DDE). Such text cells get a leading `'` (OWASP's advice), which
+ * spreadsheets show as text; imports drop it again (cellToValue). xlsx cells are typed strings and
+ * need nothing.
+ */
+export function neutralizeFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** A raw column value as a CSV cell: ISO dates, `true`/`false`, JSON as JSON text, formula-like text neutralized. */
 export function csvCell(field: FieldMeta, raw: unknown, aesKey?: Buffer): unknown {
   const value = decodeForRead(field, raw, aesKey ? { aesKey } : {});
   if (value === null || value === undefined) return '';
   if (field.type === 'json') return JSON.stringify(value);
+  if (typeof value === 'string' && TEXT_TYPES.has(field.type)) return neutralizeFormula(value);
   return value;
 }
 
@@ -96,7 +111,10 @@ export function cellToValue(field: FieldMeta, cell: unknown): unknown {
       }
     case 'belongsTo':
       return typeof value === 'number' ? value : String(value).trim();
-    default:
-      return value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : String(value);
+    default: {
+      const text = value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : String(value);
+      // An exported CSV's neutralized formula-like text (`'=…`) comes back as it was.
+      return TEXT_TYPES.has(field.type) && text.startsWith("'") && FORMULA_START.test(text.slice(1)) ? text.slice(1) : text;
+    }
   }
 }

@@ -22,6 +22,13 @@ export function importColumns(meta: CollectionMeta, specs: readonly ColumnSpec[]
   });
 }
 
+/**
+ * Rejected rows listed in a result (the first ones by row number); `rejected` still counts every one.
+ * Without a cap a file of a million bad rows would hold them all in memory and rewrite the whole
+ * list into the checkpoint at every batch. The result says `rejectedRowsTruncated: true` past it.
+ */
+export const MAX_REJECTED_ROWS = 1000;
+
 /** Where an import continues from: the last committed data row and the counts committed with it. */
 export interface ImportStart {
   readonly offset: number;
@@ -46,6 +53,8 @@ export interface ImportInput {
   /** Progress outside batch transactions (all-or-nothing validation pass). */
   readonly onProgress?: (rows: number) => Promise<void>;
   readonly signal?: AbortSignal;
+  /** Rejected rows listed at most (default MAX_REJECTED_ROWS). */
+  readonly maxRejectedRows?: number;
 }
 
 export interface ImportOutcome {
@@ -101,6 +110,7 @@ function isRowError(err: unknown): boolean {
 export async function runImport(input: ImportInput): Promise<ImportOutcome> {
   const { params, columns } = input;
   const titles = columns.map((c) => c.title);
+  const cap = input.maxRejectedRows ?? MAX_REJECTED_ROWS;
   const counts: ImportCounts = structuredClone(input.start.counts);
   const after: Array<() => Promise<void>> = [];
   const writeOptions = { deferAfterCommit: (fn: () => Promise<void>) => void after.push(fn), triggerWorkflows: params.triggerWorkflows };
@@ -141,7 +151,7 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
       } catch (err) {
         if (!isRowError(err)) throw err;
         const field = fieldOf(err);
-        local.rejectedRows.push({ row: r.row, ...(field ? { column: columns.find((c) => c.field.name === field)?.title ?? field } : {}), reason: reasonOf(err) });
+        if (local.rejectedRows.length < cap) local.rejectedRows.push({ row: r.row, ...(field ? { column: columns.find((c) => c.field.name === field)?.title ?? field } : {}), reason: reasonOf(err) });
         local.rejected++;
       }
     }
@@ -151,7 +161,7 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
     for (const fn of after.splice(0)) await fn();
   };
 
-  if (params.allOrNothing) return allOrNothing(input, titles, counts, writeBatch, runAfterCommit);
+  if (params.allOrNothing) return allOrNothing(input, titles, counts, writeBatch, runAfterCommit, cap);
 
   let batch: Row[] = [];
   let pendingRejected: RejectedRow[] = [];
@@ -170,7 +180,7 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
         inserted: counts.inserted + local.inserted,
         updated: counts.updated + local.updated,
         rejected: counts.rejected + local.rejected,
-        rejectedRows: [...counts.rejectedRows, ...local.rejectedRows].sort((a, b) => a.row - b.row),
+        rejectedRows: counts.rejectedRows.length >= cap ? counts.rejectedRows : [...counts.rejectedRows, ...local.rejectedRows].sort((a, b) => a.row - b.row).slice(0, cap),
       };
       stop = (await input.commitBatch(tx, { offset: lastRow, batch: batchNo + 1, counts: next })).stopRequested;
       Object.assign(local, { committed: next });
@@ -209,21 +219,23 @@ async function allOrNothing(
   counts: ImportCounts,
   writeBatch: (tx: EntityManager, rows: Row[], local: ImportCounts) => Promise<void>,
   runAfterCommit: () => Promise<void>,
+  cap: number,
 ): Promise<ImportOutcome> {
   const { columns, params } = input;
   const rejected: RejectedRow[] = [];
+  let rejectedCount = 0;
   let total = 0;
   for await (const { row, cells } of dataRows(input.path, params.format, titles)) {
     const r = convert(columns, row, cells);
-    if (r.rejected) rejected.push({ row, column: r.rejected[0]!.column, reason: r.rejected.map((x) => (r.rejected!.length > 1 ? `${x.column}: ${x.reason}` : x.reason)).join('; ') });
+    if (r.rejected && rejectedCount++ < cap) rejected.push({ row, column: r.rejected[0]!.column, reason: r.rejected.map((x) => (r.rejected!.length > 1 ? `${x.column}: ${x.reason}` : x.reason)).join('; ') });
     total = row;
     if (row % input.batchSize === 0) {
       input.signal?.throwIfAborted();
       await input.onProgress?.(row);
     }
   }
-  const none: ImportCounts = { inserted: 0, updated: 0, rejected: rejected.length, rejectedRows: rejected };
-  if (rejected.length > 0) return { counts: none, stopped: false, committed: false, rows: total };
+  const none: ImportCounts = { inserted: 0, updated: 0, rejected: rejectedCount, rejectedRows: rejected };
+  if (rejectedCount > 0) return { counts: none, stopped: false, committed: false, rows: total };
   const local: ImportCounts = { inserted: 0, updated: 0, rejected: 0, rejectedRows: [] };
   let stopped = false;
   const refused = new Error('all-or-nothing: rows refused');
@@ -242,7 +254,7 @@ async function allOrNothing(
         }
       }
       await writeBatch(tx, batch, local);
-      if (local.rejectedRows.length > 0) throw refused;
+      if (local.rejected > 0) throw refused;
       const done = await input.commitBatch(tx, { offset: total, batch: 1, counts: { ...local } });
       if (done.stopRequested) {
         stopped = true;
@@ -252,7 +264,7 @@ async function allOrNothing(
   } catch (err) {
     if (err !== refused) throw err;
     // Rolled back: the after-commit work of its writes never runs.
-    const result = stopped ? { inserted: 0, updated: 0, rejected: 0, rejectedRows: [] } : { ...none, rejected: local.rejectedRows.length, rejectedRows: local.rejectedRows };
+    const result = stopped ? { inserted: 0, updated: 0, rejected: 0, rejectedRows: [] } : { ...none, rejected: local.rejected, rejectedRows: local.rejectedRows.slice(0, cap) };
     return { counts: result, stopped, committed: false, rows: total };
   }
   Object.assign(counts, local);

@@ -140,7 +140,11 @@ export class TaskProcessor {
         return;
       }
       log.error(`task ${taskId} failed`, err);
-      outcome = { status: -1, result: { message: (err as Error).message, code: (err as { type?: string }).type ?? 'CB_ERR_INTERNAL', ...committedSoFar(await store.get(em(), taskId)) } };
+      // The task's owner sees catalogue errors as they are; anything else (file system, database) only
+      // as an internal error: its message may name server paths or SQL. The full error is in the log above.
+      const type = (err as { type?: string }).type;
+      const message = type ? (err as Error).message : 'Internal error while running the task (see the node log)';
+      outcome = { status: -1, result: { message, code: type ?? 'CB_ERR_INTERNAL', ...committedSoFar(await store.get(em(), taskId)) } };
     } finally {
       clearInterval(renew);
       this.#running.delete(taskId);

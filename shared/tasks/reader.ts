@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse';
 import { cbError } from '../errors/index.js';
@@ -9,34 +11,93 @@ export interface FileRow {
   readonly cells: readonly unknown[];
 }
 
+/**
+ * exceljs' streaming reader copies a worksheet that precedes sharedStrings.xml in the zip (exceljs's
+ * own files, Excel's often) to a temp file under os.tmpdir() (the `tmp` package), and removes it only
+ * when the sheet was read to its end. A reader left early (checkHeader, a stopped import) would keep
+ * the whole uncompressed sheet on disk, and its descriptor open, until the process exits. So each read
+ * registers the temp files made on its behalf (AsyncLocalStorage across exceljs's awaits) and
+ * removes them in its `finally`.
+ */
+const tempFiles = new AsyncLocalStorage<Array<() => void>>();
+type TmpFile = (cb: (err: Error | null, path: string, fd: number, cleanup: () => void) => void) => void;
+const tmp = createRequire(require.resolve('exceljs'))('tmp') as { file: TmpFile & { cbTracked?: boolean } };
+if (!tmp.file.cbTracked) {
+  const original = tmp.file;
+  const tracked = ((...args: unknown[]) => {
+    const registry = tempFiles.getStore();
+    const cb = args.at(-1);
+    if (!registry || typeof cb !== 'function') return (original as (...a: unknown[]) => void)(...args);
+    return (original as (...a: unknown[]) => void)(...args.slice(0, -1), (err: Error | null, path: string, fd: number, cleanup: () => void) => {
+      if (!err) registry.push(cleanup);
+      (cb as (...a: unknown[]) => void)(err, path, fd, cleanup);
+    });
+  }) as TmpFile & { cbTracked?: boolean };
+  tracked.cbTracked = true;
+  tmp.file = tracked;
+}
+
 /** Rows scanned for the header row before giving up (explain rows above it are fine, as NocoBase). */
 export const HEADER_SCAN_ROWS = 50;
 
-/** Every row of the first sheet (xlsx, exceljs streaming reader) or of the CSV file, streamed. */
+/**
+ * Every row of the first sheet (xlsx, exceljs streaming reader) or of the CSV file, streamed. The
+ * file is opened here and closed in `finally`, also when the caller stops early (checkHeader stops at
+ * the header row, a stopped import mid-file): `pipe` never closes its source, and an unread
+ * fs.ReadStream would keep its descriptor (and a removed file's disk space) for the node's lifetime.
+ */
 export async function* fileRows(path: string, format: 'xlsx' | 'csv'): AsyncGenerator<FileRow> {
-  if (format === 'csv') {
-    const parser = createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false }));
-    let line = 0;
-    try {
-      for await (const record of parser as AsyncIterable<string[]>) yield { line: ++line, cells: record };
-    } catch (err) {
-      throw cbError('CB_ERR_TASK_BAD_FILE', `The file is not valid CSV: ${(err as Error).message}`);
-    }
-    return;
-  }
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit', entries: 'emit' });
+  const source = createReadStream(path);
   try {
-    for await (const sheet of reader) {
-      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
-        // exceljs rows are 1-based with a hole at 0.
-        const values = Array.isArray(row.values) ? (row.values as unknown[]).slice(1) : [];
-        yield { line: row.number, cells: values };
+    if (format === 'csv') {
+      const parser = source.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: false }));
+      source.once('error', (err) => parser.destroy(err));
+      let line = 0;
+      try {
+        for await (const record of parser as AsyncIterable<string[]>) yield { line: ++line, cells: record };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).syscall) throw err; // the file system's fault, not the file's
+        throw cbError('CB_ERR_TASK_BAD_FILE', `The file is not valid CSV: ${(err as Error).message}`);
+      } finally {
+        parser.destroy();
       }
-      break; // the first sheet only
+      return;
     }
-  } catch (err) {
-    if ((err as { type?: string }).type) throw err;
-    throw cbError('CB_ERR_TASK_BAD_FILE', `The file is not a readable xlsx workbook: ${(err as Error).message}`);
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit', entries: 'emit' });
+    const temps: Array<() => void> = [];
+    const within = <T>(it: AsyncIterator<T>) => tempFiles.run(temps, () => it.next());
+    const sheets = reader[Symbol.asyncIterator]() as AsyncIterator<AsyncIterable<ExcelJS.Row>>;
+    try {
+      const first = await within(sheets);
+      if (!first.done) {
+        const rows = first.value[Symbol.asyncIterator]();
+        try {
+          for (let next = await within(rows); !next.done; next = await within(rows)) {
+            // exceljs rows are 1-based with a hole at 0.
+            const row = next.value;
+            const values = Array.isArray(row.values) ? (row.values as unknown[]).slice(1) : [];
+            yield { line: row.number, cells: values };
+          }
+        } finally {
+          await rows.return?.().catch(() => undefined);
+        }
+      }
+      // the first sheet only
+    } catch (err) {
+      if ((err as { type?: string }).type || (err as NodeJS.ErrnoException).syscall) throw err;
+      throw cbError('CB_ERR_TASK_BAD_FILE', `The file is not a readable xlsx workbook: ${(err as Error).message}`);
+    } finally {
+      await sheets.return?.().catch(() => undefined);
+      for (const cleanup of temps.splice(0)) {
+        try {
+          cleanup();
+        } catch {
+          // already removed
+        }
+      }
+    }
+  } finally {
+    source.destroy();
   }
 }
 

@@ -65,6 +65,9 @@ export async function runExportTask(task: TaskRow, fence: number, ctx: RunContex
       },
       out,
     );
+    // Still this runner's task? A runner paused after its last batch (and taken over meanwhile) must
+    // not put its file in place of the new runner's: a fenced write first (StaleFence otherwise).
+    await ctx.store.checkpoint(ctx.em(), task.id, fence, { current: rows, total: rows });
     await rename(partial, full);
     return { status: 1, result: { rows, fileName: safeFileName(params.title, params.format), format: params.format }, filePath: stored };
   } catch (err) {
@@ -109,6 +112,7 @@ export async function runImportTask(task: TaskRow, fence: number, ctx: RunContex
     updated: c.updated,
     rejected: c.rejected,
     rejectedRows: c.rejectedRows,
+    ...(c.rejected > c.rejectedRows.length ? { rejectedRowsTruncated: true } : {}),
     committed: outcome.committed,
     rows: outcome.rows,
     ...(outcome.stopped ? { canceled: true } : {}),

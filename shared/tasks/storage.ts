@@ -12,10 +12,30 @@ import { cbError } from '../errors/index.js';
  * Paths stored in `asyncTasks` are relative to STORAGE_PATH.
  */
 
-/** A title as a file name: no path separators or control characters, at most 120 characters. */
+/** Bytes a file name's base may take: NAME_MAX is 255 bytes, and `.<fence>.partial` and the extension follow it. */
+export const FILE_NAME_MAX_BYTES = 180;
+
+/**
+ * A title as a file name: no path separators, control or bidi-override characters, no leading dots,
+ * at most FILE_NAME_MAX_BYTES bytes of UTF-8 (cut on a character boundary, never mid surrogate pair).
+ */
 export function safeFileName(title: string, ext: string): string {
-  const base = title.replace(/[\u0000-\u001f/\\:*?"<>|]+/g, '_').replace(/^\.+/, '').trim().slice(0, 120) || 'export';
-  return `${base}.${ext}`;
+  const cleaned = title.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069/\\:*?"<>|]+/g, '_').replace(/^[.\s]+/, '').trim();
+  let base = '';
+  let bytes = 0;
+  for (const ch of cleaned) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > FILE_NAME_MAX_BYTES) break;
+    base += ch;
+  }
+  return `${base.trim() || 'export'}.${ext}`;
+}
+
+const STAGED = /^tmp\/uploads\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[A-Za-z0-9._-]{0,80}$/;
+
+/** Is `stored` a path stageUpload produced (and nothing else under STORAGE_PATH, e.g. another task's file)? */
+export function isStagedUpload(stored: unknown): stored is string {
+  return typeof stored === 'string' && STAGED.test(stored);
 }
 
 export function taskFilePath(app: string, taskId: string, fileName: string): string {

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify';
@@ -47,10 +46,22 @@ export function csvWriter(output: Writable, columns: readonly WriterColumn[], ae
   const done = new Promise<void>((resolve, reject) => {
     output.once('finish', resolve);
     output.once('error', reject);
+    output.once('close', () => reject(new Error('the export output was closed before the end'))); // no-op after finish
     csv.once('error', reject);
   });
+  done.catch(() => undefined); // awaited in finish(); a write that failed first never gets there
+  // Waits on backpressure, but not on an output that went away (a client that left an inline
+  // download): `drain` would never come and the export's cursor transaction would stay open for good.
   const write = async (cells: unknown[]) => {
-    if (!csv.write(cells)) await once(csv, 'drain');
+    if (output.destroyed) throw new Error('the export output was closed before the end');
+    if (csv.write(cells)) return;
+    await new Promise<void>((resolve, reject) => {
+      const drained = () => (cleanup(), resolve());
+      const closed = () => (cleanup(), reject(new Error('the export output was closed before the end')));
+      const cleanup = () => (csv.off('drain', drained), output.off('close', closed));
+      csv.once('drain', drained);
+      output.once('close', closed);
+    });
   };
   let headed = false;
   return {
