@@ -20,8 +20,10 @@ describe('control plane over environments (registry in PostgreSQL, in-process bu
   const log: Array<{ env: string; type: string; app: string; at: number; phase: 'begin' | 'end' }> = [];
   const failOn = new Set<string>();
 
-  const heartbeat = (name: string, ago = 0) =>
-    cache.putEnvironment({ name, version: '0.1.0', url: `http://${name}.internal:1`, proxyUrl: name === 'env_b' ? `http://${name}-proxy:2` : null, lastHeartbeat: Date.now() - ago, heartbeatMs: 1000 });
+  // env_a and env_b must stay available through the whole file however slow the machine is (a long
+  // interval); the grace test uses its own environment with a 1 s interval.
+  const heartbeat = (name: string, ago = 0, heartbeatMs = name === 'env_a' || name === 'env_b' ? 600_000 : 1000) =>
+    cache.putEnvironment({ name, version: '0.1.0', url: `http://${name}.internal:1`, proxyUrl: name === 'env_b' ? `http://${name}-proxy:2` : null, lastHeartbeat: Date.now() - ago, heartbeatMs });
 
   const serve = (env: string) =>
     bus.serve(env, async (c: Command) => {
