@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
+import { dropSchemas, uniqueSchema } from '../../support/database';
+import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
-import { requireServices, SERVICES } from '../../support/services';
+import { requireServices } from '../../support/services';
 
 type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
@@ -15,20 +16,7 @@ describe('two request nodes over NATS stay consistent', () => {
     await requireServices('postgres', 'redis', 'nats');
     const storage = tempStorage();
     const env = {
-      DATABASE_URL: testDatabaseUrl(),
-      DB_SCHEMA: schema,
-      TRANSPORTER: SERVICES.nats.url,
-      NAMESPACE: namespace,
-      HEARTBEAT_INTERVAL: '1',
-      STORAGE_PATH: storage,
-      APP_KEY: 'two-nodes-shared-app-key',
-      APP_AES_SECRET_KEY: 'cd'.repeat(32),
-      REDIS_URL: SERVICES.redis.url,
-      CACHE_DEFAULT_STORE: 'redis',
-      PUBSUB_ADAPTER: 'redis',
-      QUEUE_ADAPTER: 'redis',
-      LOCK_ADAPTER_DEFAULT: 'redis',
-      WORKER_ID_ADAPTER: 'redis',
+      ...clusterEnv({ schema, namespace, storage, appKey: 'two-nodes-shared-app-key', aesKey: 'cd'.repeat(32) }),
       WORKER_MODE: '!',
     };
     a = await spawnNode({ env: { ...env, NODE_ID: `${namespace}-a` } });

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
+import { dropSchemas, uniqueSchema } from '../../support/database';
+import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
-import { requireServices, SERVICES } from '../../support/services';
+import { requireServices } from '../../support/services';
 import { client, readXlsx, sql, waitForTask, type Client } from '../../integration/tasks/support';
 
 const ROWS = 200_000;
@@ -25,20 +26,7 @@ describe('async tasks across processes', () => {
   let token: string;
 
   const env = {
-    DATABASE_URL: testDatabaseUrl(),
-    DB_SCHEMA: schema,
-    TRANSPORTER: SERVICES.nats.url,
-    NAMESPACE: namespace,
-    HEARTBEAT_INTERVAL: '1',
-    STORAGE_PATH: storage,
-    APP_KEY: 'tasks-cluster-shared-app-key',
-    APP_AES_SECRET_KEY: 'ef'.repeat(32),
-    REDIS_URL: SERVICES.redis.url,
-    CACHE_DEFAULT_STORE: 'redis',
-    PUBSUB_ADAPTER: 'redis',
-    QUEUE_ADAPTER: 'redis',
-    LOCK_ADAPTER_DEFAULT: 'redis',
-    WORKER_ID_ADAPTER: 'redis',
+    ...clusterEnv({ schema, namespace, storage, appKey: 'tasks-cluster-shared-app-key', aesKey: 'ef'.repeat(32) }),
     ASYNC_TASK_LEASE: '1.5',
     ASYNC_TASK_SWEEP_INTERVAL: '0.5',
     ASYNC_TASK_BATCH_SIZE: '1000',

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
+import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
-import { requireServices, SERVICES } from '../../support/services';
+import { requireServices } from '../../support/services';
 
 type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
 
@@ -16,20 +17,7 @@ describe('workflows across a cluster', () => {
   const namespace = `w${randomBytes(4).toString('hex')}`;
   const storage = tempStorage();
   const env = {
-    DATABASE_URL: testDatabaseUrl(),
-    DB_SCHEMA: schema,
-    TRANSPORTER: SERVICES.nats.url,
-    NAMESPACE: namespace,
-    HEARTBEAT_INTERVAL: '1',
-    STORAGE_PATH: storage,
-    APP_KEY: 'workflow-cluster-shared-app-key',
-    APP_AES_SECRET_KEY: 'ef'.repeat(32),
-    REDIS_URL: SERVICES.redis.url,
-    CACHE_DEFAULT_STORE: 'redis',
-    PUBSUB_ADAPTER: 'redis',
-    QUEUE_ADAPTER: 'redis',
-    LOCK_ADAPTER_DEFAULT: 'redis',
-    WORKER_ID_ADAPTER: 'redis',
+    ...clusterEnv({ schema, namespace, storage, appKey: 'workflow-cluster-shared-app-key', aesKey: 'ef'.repeat(32) }),
     WORKFLOW_LEASE: '2',
     WORKFLOW_SWEEP_INTERVAL: '0.5',
     WORKFLOW_QUEUEING_GRACE: '3',
