@@ -48,7 +48,14 @@ describe('moleculerCacherOptions with a real broker', () => {
       expect(await broker.call('products.get', { id: 7 })).toEqual({ id: 7, runs: 1 });
       expect(await broker.call('products.get', { id: 7 })).toEqual({ id: 7, runs: 1 });
       expect(runs()).toBe(1);
-      const [, keys] = await raw.scan('0', 'MATCH', `${prefix}-*`, 'COUNT', 1000);
+      // SCAN may need several rounds on a busy Redis: follow the cursor to the end.
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await raw.scan(cursor, 'MATCH', `${prefix}-*`, 'COUNT', 1000);
+        keys.push(...found);
+        cursor = next;
+      } while (cursor !== '0');
       expect(keys).toEqual([`${prefix}-products.get:7`]);
       const ttl = await raw.ttl(keys[0]);
       expect(ttl).toBeGreaterThan(0);
