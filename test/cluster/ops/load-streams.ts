@@ -97,3 +97,115 @@ export function idempotentCreates(base: string, collection: string, token: strin
     },
   };
 }
+
+/** One JSON call through nginx as the signed-in user; anything but a 200 throws with the answer. */
+async function api<T = any>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}/api/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** The workflow a `workflowExecutions` stream watches: which collection it fires on and where its effects go. */
+export interface EffectWorkflow {
+  readonly id: number;
+  readonly source: string;
+  readonly effects: string;
+}
+
+/**
+ * Creates (through the API, as the signed-in admin) and enables a collection-triggered workflow: on
+ * create of a `source` record (which has a string `ref`), a create node writes one row into `effects`
+ * keyed by the source record's id (`sourceId`, `ref`), a calculation node (formula.js) computes the
+ * ref's length, and an update node writes that length into the same effect row. Three committed steps
+ * per execution, so a restart of the workflow node lands between steps of some of them.
+ */
+export async function createEffectWorkflow(base: string, token: string, source: string, effects: string): Promise<EffectWorkflow> {
+  await api(base, token, 'POST', 'collections:create', {
+    name: effects,
+    fields: [
+      { name: 'sourceId', type: 'bigInt' },
+      { name: 'ref', type: 'string' },
+      { name: 'refLength', type: 'integer' },
+    ],
+  });
+  const wf = (await api(base, token, 'POST', 'workflows:create', { title: `${source} effects`, type: 'collection', config: { mode: 1, collection: source } })).data;
+  const add = async (node: Record<string, unknown>) => (await api(base, token, 'POST', `workflows/${wf.id}/nodes:create`, node)).data;
+  const create = await add({ type: 'create', upstreamId: null, config: { collection: effects, params: { values: { sourceId: '{{$context.data.id}}', ref: '{{$context.data.ref}}' } } } });
+  const calc = await add({ type: 'calculation', upstreamId: create.id, config: { engine: 'formula.js', expression: 'LEN({{$context.data.ref}})' } });
+  await add({
+    type: 'update',
+    upstreamId: calc.id,
+    config: { collection: effects, params: { filter: { id: { $eq: `{{$jobsMapByNodeKey.${create.key}.id}}` } }, values: { refLength: `{{$jobsMapByNodeKey.${calc.key}}}` } } },
+  });
+  await api(base, token, 'POST', `workflows:update?filterByTk=${wf.id}`, { enabled: true });
+  return { id: Number(wf.id), source, effects };
+}
+
+export interface ExecutionSeen {
+  readonly id: number;
+  readonly status: number | null;
+  /** The triggering record (the execution's `context.data`). */
+  readonly sourceId: string;
+  readonly ref: string;
+}
+
+export interface EffectSeen {
+  readonly sourceId: string;
+  readonly ref: string;
+  readonly refLength: number | null;
+}
+
+export interface WorkflowReport {
+  /** Every execution of the workflow created since the stream started (ids above the last one before). */
+  readonly executions: ExecutionSeen[];
+  /** Every row of the effects collection (of this and earlier streams on the same workflow). */
+  readonly effects: EffectSeen[];
+  /** executions:list polls until none was QUEUEING (null) or STARTED (0). */
+  readonly polls: number;
+  /** Milliseconds from stop() to the last execution settled. */
+  readonly settleMs: number;
+}
+
+const UNFINISHED = JSON.stringify({ status: { $notIn: [1, -1, -2, -3, -4, -5, -6] } }); // `$notIn` also matches NULL (QUEUEING)
+
+/**
+ * A stream of workflow executions: the records another stream creates in `wf.source` trigger them.
+ * stop() (call it after the creating stream has stopped) polls `executions:list` through nginx until
+ * no execution of the workflow is QUEUEING or STARTED, then reports the executions that started after
+ * the stream did and the effect rows of their records.
+ */
+export async function workflowExecutions(base: string, token: string, wf: EffectWorkflow): Promise<LoadStream<WorkflowReport>> {
+  const list = async (filter: Record<string, unknown> | string, extra = '') =>
+    api<{ data: any[]; meta?: { count: number } }>(base, token, 'GET', `executions:list?filter=${encodeURIComponent(typeof filter === 'string' ? filter : JSON.stringify(filter))}${extra}`);
+  const before = (await list({ workflowId: wf.id }, '&sort=-id&pageSize=1')).data[0];
+  const afterId = before ? Number(before.id) : 0;
+  return {
+    name: `workflow ${wf.id} executions (${wf.source} → ${wf.effects})`,
+    async stop() {
+      const started = Date.now();
+      let polls = 0;
+      for (;;) {
+        polls++;
+        const unfinished = JSON.stringify({ $and: [{ workflowId: wf.id }, { id: { $gt: afterId } }, JSON.parse(UNFINISHED)] });
+        const { meta } = await list(unfinished, '&pageSize=1');
+        if (meta!.count === 0) break;
+        await sleep(250);
+      }
+      const settleMs = Date.now() - started;
+      const rows = (await list({ $and: [{ workflowId: wf.id }, { id: { $gt: afterId } }] }, '&paginate=false&sort=id&fields=id,status,context')).data;
+      const executions = rows.map((e) => ({ id: Number(e.id), status: e.status ?? null, sourceId: String(e.context?.data?.id), ref: String(e.context?.data?.ref) }));
+      // The effects collection is written by this workflow only: all of its rows, matched by ref by the caller.
+      const effects = (await api<{ data: any[] }>(base, token, 'GET', `${wf.effects}:list?paginate=false&sort=id`)).data.map((r) => ({
+        sourceId: String(r.sourceId),
+        ref: String(r.ref),
+        refLength: r.refLength ?? null,
+      }));
+      return { executions, effects, polls, settleMs };
+    },
+  };
+}
