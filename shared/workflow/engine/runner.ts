@@ -54,6 +54,8 @@ export class ExecutionRunner implements BranchRunner {
   private readonly jobsMap: Record<string, unknown> = {};
   private scopes: Record<string, unknown> = {};
   private readonly byId: Map<number, NodeRow>;
+  /** The latest job of each node in this execution: a new job's upstreamId is its upstream node's job. */
+  private readonly lastJob = new Map<number, number>();
 
   constructor(private readonly o: RunnerOptions) {
     this.byId = new Map(o.definition.nodes.map((n) => [n.id, n]));
@@ -136,6 +138,7 @@ export class ExecutionRunner implements BranchRunner {
     const instruction = instructionOf(node.type);
     let job = this.replayed(node);
     if (!job) job = await this.commitNew(node, (ctx) => (instruction ? instruction.run(ctx) : Promise.reject(new Error(`Node type "${node.type}" is not registered`))));
+    this.lastJob.set(node.id, job.id);
     if (job.status === JOB_STATUS.PENDING && instruction && !instruction.branches) {
       const pending: JobRow = job;
       const outcome = await this.o.step(async (tx, after) => {
@@ -169,7 +172,8 @@ export class ExecutionRunner implements BranchRunner {
   /** Runs a node for the first time: effect and job row in one step; an error becomes an ERROR job (its effect rolled back). */
   private async commitNew(node: NodeRow, run: (ctx: NodeContext) => Promise<Outcome>): Promise<JobRow> {
     const seq = this.seq++;
-    const upstreamId = node.upstreamId;
+    // The job chain: the job of the node this one follows (the branching node's job for a branch head).
+    const upstreamId = node.upstreamId !== null ? (this.lastJob.get(node.upstreamId) ?? null) : null;
     const insert = (tx: EntityManager, out: Outcome) =>
       this.o.store.insertJob(tx, { executionId: this.o.execution.id, node, upstreamId, status: out.status, result: out.result ?? null, meta: out.meta, seq });
     try {

@@ -148,6 +148,8 @@ describe('workflows API (NocoBase samples)', () => {
     expect(done.jobs[1].result).toMatchObject({ productId: a.id, note: 'created wf-test A price=12.5' });
     expect(done.jobs[2].result).toBe(50);
     expect(done.jobs[3].result).toBe(1);
+    // The job chain: each job names the job of the node before it (NocoBase leaves this null).
+    expect(done.jobs.map((j: any) => j.upstreamId)).toEqual([null, done.jobs[0].id, done.jobs[1].id, done.jobs[2].id]);
 
     const failed = (await call('GET', `executions:get?filterByTk=${bad.id}&appends[]=jobs&except[]=context`)).body.data;
     expect(failed).toMatchObject({ status: -1, jobs: [{ nodeKey: keys.cond, status: -1, result: false }] });
