@@ -5,6 +5,7 @@ import { cbError } from '../../errors/index.js';
 import { withLock, LockTimeoutError, type LockAdapter } from '../../lock/index.js';
 import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
+import { calculateIsolated } from '../expressions/index.js';
 import { CANCEL_CHANNEL, EXECUTION_REASON, EXECUTION_STATUS, JOB_STATUS, SYNC_CHANNEL, workflowChannel } from '../constants.js';
 import { runSql } from '../../data/index.js';
 import { WorkflowStore } from '../store.js';
@@ -168,6 +169,9 @@ export class WorkflowApp {
 
   /** Starts consuming the app's queue (workflow:process nodes) and the periodic sweep. */
   async consume(): Promise<void> {
+    // Warm the expression sandbox (a worker thread loading the engines, ~1-2 s) now, not inside the
+    // first calculation step's transaction, where it could outlast a short lease.
+    void calculateIsolated({ engine: 'math.js', expression: '0' }, {}).catch(() => undefined);
     const stop = await this.o.queue.subscribe<Message>(this.channel, (m, d) => this.process(Number(m.executionId), d.signal), { concurrency: this.o.settings.concurrency });
     this.consumerStops.push(() => stop({ graceful: true, timeoutMs: 10_000 }));
     const ticker = new ScheduleTicker({
@@ -218,7 +222,9 @@ export class WorkflowApp {
     try {
       return await withLock(this.o.lock, `${this.o.app}:workflow-sweep`, async () => {
         const ids = await this.leases.stuck(this.o.fork(), this.o.settings.queueingGraceMs);
-        const bucket = Math.floor(Date.now() / Math.max(1, this.o.settings.sweepMs));
+        // One new message per execution per window of three grace periods (at least one sweep), so a
+        // backlog swept again and again does not multiply its messages.
+        const bucket = Math.floor(Date.now() / Math.max(1, this.o.settings.sweepMs, 3 * this.o.settings.queueingGraceMs));
         // A recently QUEUEING execution goes out under its first jobId: a no-op while that message still
         // waits in a long queue, a new message when the publish after commit was lost. Older ones and
         // expired leases get a new message (theirs may be held by a consumer that died).
