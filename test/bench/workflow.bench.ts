@@ -8,7 +8,8 @@
  * the sides alternate for BENCH_WORKFLOW_ROUNDS rounds (default 3) and the medians count.
  * "ours" = two processes, "reference" = one process, so the ratio is the scaling factor.
  * Needs `npm run build`, PostgreSQL (database `clusterbase_bench`), Redis and NATS.
- * Run: `npx tsx test/bench/workflow.bench.ts` (BENCH_WORKFLOW_BATCH=1000 by default).
+ * Run: `npx tsx test/bench/workflow.bench.ts` (BENCH_WORKFLOW_BATCH=1000 by default; WORKFLOW_CONCURRENCY is passed to the
+ * workflow nodes when set).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -55,6 +56,7 @@ export async function run(): Promise<BenchResult[]> {
     APP_KEY: 'workflow-bench-shared-app-key', APP_AES_SECRET_KEY: 'ab'.repeat(32), REDIS_URL: SERVICES.redis.url, CACHE_DEFAULT_STORE: 'redis',
     PUBSUB_ADAPTER: 'redis', QUEUE_ADAPTER: 'redis', LOCK_ADAPTER_DEFAULT: 'redis', WORKER_ID_ADAPTER: 'redis', LOG_LEVEL: 'warn',
     WORKFLOW_QUEUEING_GRACE: '600',
+    ...(process.env.WORKFLOW_CONCURRENCY ? { WORKFLOW_CONCURRENCY: process.env.WORKFLOW_CONCURRENCY } : {}),
   };
   const nodes: NodeProcess[] = [];
   const pg = new Client({ connectionString: databaseUrl() });
