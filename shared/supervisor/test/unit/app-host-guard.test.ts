@@ -14,9 +14,21 @@ const record = (name: string, environments: string[], status: 'running' | 'stopp
   updatedAt: '',
 });
 
+/** The part of NodeState the host reports to: which apps run here (background processors follow it). */
+const hostedState = () => {
+  const hosted = new Set<string>();
+  return { hosted, state: { markAppStarted: (app: string) => void hosted.add(app), markAppStopped: (app: string) => void hosted.delete(app) } as never };
+};
+
 describe('the app guard of an environment', () => {
   test('serves apps running here, refuses others: unknown 404, other environment 403, not running 503', () => {
-    const host = new AppHost({} as never, 'env_a', quiet);
+    const { hosted, state } = hostedState();
+    const host = new AppHost(state, 'env_a', quiet);
+    host.setKnown([record('shop', ['env_a'], 'running'), record('blog', ['env_b'], 'running'), record('wiki', ['env_a', 'env_b'], 'stopped')]);
+    // Processors on this node follow what runs on its environment: shop only.
+    expect([...hosted]).toEqual(['shop']);
+    host.setKnown([record('shop', ['env_a'], 'stopped')]);
+    expect([...hosted]).toEqual([]);
     host.setKnown([record('shop', ['env_a'], 'running'), record('blog', ['env_b'], 'running'), record('wiki', ['env_a', 'env_b'], 'stopped')]);
     expect(host.guard('shop')).toBeUndefined();
     expect(() => host.guard('nosuch')).toThrow(expect.objectContaining({ code: 404, type: 'CB_ERR_SUPERVISOR_APP_NOT_FOUND' }));
@@ -27,7 +39,7 @@ describe('the app guard of an environment', () => {
   test('an app its view does not serve yet is looked up in the registry once, then judged', async () => {
     const registry = new Map([['fresh', record('fresh', ['env_a'], 'running')], ['other', record('other', ['env_b'], 'running')]]);
     const lookups: string[] = [];
-    const host = new AppHost({} as never, 'env_a', quiet, async (app) => {
+    const host = new AppHost(hostedState().state, 'env_a', quiet, async (app) => {
       lookups.push(app);
       return registry.get(app) ?? null;
     });
