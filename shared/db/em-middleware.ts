@@ -9,7 +9,8 @@ export type SchemaOf = (app: string | undefined) => string;
  * Gives every local action call its own EntityManager, forked lazily on first use of `ctx.locals.em`
  * and bound to the calling app's schema, so no two calls ever share identity maps or transactions.
  */
-export function entityManagerMiddleware(getDatabase: () => Database | null, schemaOf: SchemaOf): Middleware {
+/** `getDatabase(app)`: the database holding that app's data (a sub-app may have its own). */
+export function entityManagerMiddleware(getDatabase: (app: string | undefined) => Database | null, schemaOf: SchemaOf): Middleware {
   return {
     name: 'EntityManagerPerCall',
     localAction(next: (ctx: Context) => Promise<unknown>) {
@@ -18,9 +19,10 @@ export function entityManagerMiddleware(getDatabase: () => Database | null, sche
         Object.defineProperty(ctx.locals, 'em', {
           configurable: true,
           get() {
-            const db = getDatabase();
+            const app = (ctx.meta as { app?: string }).app;
+            const db = getDatabase(app);
             if (!db) throw new Error('the database is not started on this node');
-            em ??= db.fork(schemaOf((ctx.meta as { app?: string }).app));
+            em ??= db.fork(schemaOf(app));
             return em;
           },
         });

@@ -1,6 +1,7 @@
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Database } from './types.js';
+import { ensureDatabase } from './ensure-database.js';
 import { migrationsList } from './migrations/index.js';
 
 export interface OpenOptions {
@@ -34,6 +35,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     orm,
     describe: withoutPassword(opts.url),
     fork: (schema = opts.schema) => orm.em.fork({ schema }),
+    async openSibling(database) {
+      await ensureDatabase(opts.url, database);
+      const url = new URL(opts.url);
+      url.pathname = `/${database}`;
+      return openDatabase({ ...opts, url: url.toString() });
+    },
     async check(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {

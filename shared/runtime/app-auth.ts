@@ -33,7 +33,7 @@ export function appAuth(state: NodeState, app: string, log: Log): Promise<AuthSe
 
 async function createAppAuth(state: NodeState, app: string, log: Log): Promise<AuthService> {
   const secrets = state.secrets;
-  const database = state.database;
+  const database = state.databaseOf(app);
   if (!secrets || !database) throw new Error('the node is not started');
   const cluster = state.cluster();
   const schema = state.schemaOf(app);

@@ -28,7 +28,7 @@ export function appData(state: NodeState, app: string, log: Log): Promise<AppDat
   let data = byApp.get(app);
   if (!data) {
     const secrets = state.secrets;
-    const database = state.database;
+    const database = state.databaseOf(app);
     if (!secrets || !database) return Promise.reject(new Error('the node is not started'));
     const cluster = state.cluster();
     const schema = state.schemaOf(app);

@@ -56,7 +56,7 @@ export function createBrokerOptions(config: Config, opts: CreateOptions = {}): N
   const metrics = new PrometheusTextReporter({});
   const middlewares: Middleware[] = [
     runtimeMiddleware(state, metrics, opts),
-    entityManagerMiddleware(() => state.database, (app) => state.schemaOf(app)),
+    entityManagerMiddleware((app) => state.databaseOf(app), (app) => state.schemaOf(app)),
   ];
   const brokerOptions: BrokerOptions = {
     namespace: config.namespace,

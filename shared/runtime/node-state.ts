@@ -37,6 +37,9 @@ export class NodeState {
   /** Decides whether this node serves a sub-application (issue 7); unset: only `main` exists. */
   private appGuard: ((app: string) => void | Promise<void>) | null = null;
   private readonly hosted = new Set<string>();
+  /** Sub-applications kept in a database of their own: opened pools, and opens in progress. */
+  private readonly appDatabases = new Map<string, Database>();
+  private readonly appDatabaseOpens = new Map<string, Promise<Database>>();
   private readonly hostedListeners: HostedAppsListener[] = [];
 
   constructor(config: Config) {
@@ -77,6 +80,54 @@ export class NodeState {
 
   async applyHttpRoutes(server: FastifyInstance): Promise<void> {
     for (const register of this.httpRoutes) await register(server);
+  }
+
+  /** The database holding an app's data: its own when it has one open here, else the node's. */
+  databaseOf(app: string | undefined): Database | null {
+    return (app && app !== 'main' ? this.appDatabases.get(app) : undefined) ?? this.database;
+  }
+
+  /** The database holding a schema's data (background work that knows the schema, not the app). */
+  databaseOfSchema(schema: string): Database | null {
+    for (const [app, db] of this.appDatabases) if (this.schemaOf(app) === schema) return db;
+    return this.database;
+  }
+
+  hasAppDatabase(app: string): boolean {
+    return this.appDatabases.has(app);
+  }
+
+  /** Opens (once) the database `name` of app `app` on the node's PostgreSQL server, creating it when missing. */
+  openAppDatabase(app: string, name: string): Promise<Database> {
+    const open = this.appDatabases.get(app);
+    if (open) return Promise.resolve(open);
+    let pending = this.appDatabaseOpens.get(app);
+    if (!pending) {
+      if (!this.database) return Promise.reject(new Error('the node is not started'));
+      pending = this.database.openSibling(name).then(
+        (db) => {
+          this.appDatabases.set(app, db);
+          this.appDatabaseOpens.delete(app);
+          return db;
+        },
+        (err: unknown) => {
+          this.appDatabaseOpens.delete(app);
+          throw err;
+        },
+      );
+      this.appDatabaseOpens.set(app, pending);
+    }
+    return pending;
+  }
+
+  async closeAppDatabase(app: string): Promise<void> {
+    const db = this.appDatabases.get(app);
+    this.appDatabases.delete(app);
+    await db?.close();
+  }
+
+  async closeAppDatabases(): Promise<void> {
+    await Promise.all([...this.appDatabases.keys()].map((app) => this.closeAppDatabase(app)));
   }
 
   /**

@@ -2,7 +2,8 @@ import { runSql, tableRef } from '../data/index.js';
 import { migrateSchema } from '../db/index.js';
 import { cbError } from '../errors/index.js';
 import { appAuth, appData, forgetAppAuth, forgetAppData, type NodeState } from '../runtime/index.js';
-import type { AppRecord, Command } from './types.js';
+import type { Database } from '../db/index.js';
+import type { AppDatabase, AppRecord, Command } from './types.js';
 
 type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
 
@@ -33,16 +34,24 @@ export class AppHost {
   readonly guard = (app: string): void | Promise<void> => {
     if (this.started.has(app)) return;
     if (this.stopped.has(app)) throw cbError('CB_ERR_SUPERVISOR_APP_NOT_RUNNING', `App "${app}" is not running on environment "${this.environment}"`);
-    const refusal = this.refusal(this.known.get(app) ?? null, app);
-    if (!refusal) return;
+    const known = this.known.get(app) ?? null;
+    const refusal = this.refusal(known, app);
+    if (!refusal) return this.opened(app, known!);
     if (!this.lookup) throw refusal;
     // The view may be a moment old (an app created or started elsewhere): ask the registry once.
     return this.lookup(app).then((record) => {
       if (record) this.known.set(app, record);
       const still = this.refusal(record, app);
       if (still) throw still;
+      return this.opened(app, record!);
     });
   };
+
+  /** An app with a database of its own is served once this node has opened it (another node started it). */
+  private opened(app: string, record: AppRecord): void | Promise<void> {
+    if (record.database.kind !== 'database' || this.state.hasAppDatabase(app)) return;
+    return this.state.openAppDatabase(app, record.database.name).then(() => undefined);
+  }
 
   private refusal(record: AppRecord | null, app: string): Error | null {
     if (!record) return cbError('CB_ERR_SUPERVISOR_APP_NOT_FOUND', `App "${app}" not found`);
@@ -83,24 +92,28 @@ export class AppHost {
     }
     switch (command.type) {
       case 'start':
-        return this.start(command.app, record.database.schema);
+        return this.start(command.app, record.database);
       case 'stop':
         return this.stop(command.app);
       case 'destroy':
         await this.stop(command.app);
-        if (command.dropData) await this.dropSchema(record.database.schema);
+        if (command.dropData) await this.dropSchema(command.app, record.database);
         this.known.delete(command.app);
         return;
     }
   }
 
-  /** Creates and migrates the app's schema, its root user and collections, then serves it. */
-  async start(app: string, schema: string): Promise<void> {
-    const database = this.state.database;
-    if (!database) throw new Error('the node is not started');
+  /**
+   * Creates and migrates the app's schema (in its own database when it has one, created when missing),
+   * its root user and collections, then serves it.
+   */
+  async start(app: string, location: AppDatabase): Promise<void> {
+    if (!this.state.database) throw new Error('the node is not started');
+    const schema = location.schema;
     this.started.add(app);
     this.stopped.delete(app);
     try {
+      const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.database;
       const report = await migrateSchema(database.orm, schema);
       if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
       await appAuth(this.state, app, this.log);
@@ -127,12 +140,14 @@ export class AppHost {
       this.started.delete(app);
       await this.forget(app);
     }
+    await this.state.closeAppDatabases();
   }
 
   private async forget(app: string): Promise<void> {
     this.state.markAppStopped(app);
     forgetAppAuth(this.state, app);
     await forgetAppData(this.state, app);
+    await this.state.closeAppDatabase(app);
   }
 
   /**
@@ -140,13 +155,23 @@ export class AppHost {
    * afresh. The schema itself stays: MikroORM's migrator remembers per process that its log table
    * exists, and every node of every environment would have to forget that.
    */
-  private async dropSchema(schema: string): Promise<void> {
-    if (schema === this.state.config.db.schema) throw new Error(`refusing to drop the data of the main schema "${schema}"`);
-    await this.state.database!.fork().transactional(async (em) => {
+  private async dropSchema(app: string, location: AppDatabase): Promise<void> {
+    const schema = location.schema;
+    if (location.kind === 'schema' && schema === this.state.config.db.schema) throw new Error(`refusing to drop the data of the main schema "${schema}"`);
+    const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.database!;
+    try {
+      await this.dropTables(database, schema);
+    } finally {
+      if (location.kind === 'database') await this.state.closeAppDatabase(app);
+    }
+    this.log.warn(`dropped the data of schema "${schema}"${location.kind === 'database' ? ` in database "${location.name}"` : ''}`);
+  }
+
+  private async dropTables(database: Database, schema: string): Promise<void> {
+    await database.fork().transactional(async (em) => {
       const tables = await runSql<{ tablename: string }>(em, "select tablename from pg_tables where schemaname = ? and tablename <> 'cb_migrations'", [schema]);
       for (const t of tables.rows) await runSql(em, `drop table if exists ${tableRef(schema, t.tablename)} cascade`);
       await runSql(em, `delete from ${tableRef(schema, 'cb_migrations')}`).catch(() => undefined);
     });
-    this.log.warn(`dropped the data of schema "${schema}"`);
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cbError } from '../errors/index.js';
 import { isAvailable } from './availability.js';
 import type { RegistryStore } from './registry-store.js';
-import type { AppRecord, CommandBus, CommandOutcome, EnvironmentInfo, EnvironmentView, RegistryCache } from './types.js';
+import type { AppDatabase, AppRecord, CommandBus, CommandOutcome, EnvironmentInfo, EnvironmentView, RegistryCache } from './types.js';
 
 type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
 
@@ -131,10 +131,7 @@ export class ControlPlane {
         throw cbError('CB_ERR_SUPERVISOR_UNKNOWN_ENVIRONMENT', `Unknown environment "${unknown[0]!.slice(0, 64)}" (registered: ${known.map((k) => k.name).join(', ') || 'none'})`);
       }
     }
-    if (input.database !== undefined && !(typeof input.database === 'object' && input.database !== null && (input.database as { kind?: unknown }).kind === 'schema')) {
-      throw cbError('CB_ERR_VALIDATION', 'database: only {"kind":"schema"} (an own PostgreSQL schema, the default) is supported');
-    }
-    await this.o.store.insertApp({ name, displayName, database: { kind: 'schema', schema: this.o.schemaOf(name) }, environments });
+    await this.o.store.insertApp({ name, displayName, database: appDatabase(input.database, name, this.o.schemaOf(name)), environments });
     await this.publish(name);
     this.o.log.info(`app ${name} created on ${environments.join(', ')}`);
     if (input.start === false || input.start === 'false') return this.app(name);
@@ -285,4 +282,24 @@ export class ControlPlane {
     if (app) await this.o.cache.putApp(app);
     await this.refresh();
   }
+}
+
+const DATABASE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+/**
+ * `database` of applications:create: absent or `{kind: "schema"}` (the default: an own schema), or
+ * `{kind: "database", name?}` (an own database on each environment's server, `cb_app_<app>` by default).
+ */
+function appDatabase(input: unknown, app: string, schema: string): AppDatabase {
+  if (input === undefined || input === null) return { kind: 'schema', schema };
+  const kind = typeof input === 'object' ? (input as { kind?: unknown }).kind : undefined;
+  if (kind === 'schema') return { kind: 'schema', schema };
+  if (kind === 'database') {
+    const name = (input as { name?: unknown }).name ?? `cb_app_${app}`;
+    if (typeof name !== 'string' || !DATABASE_NAME.test(name)) {
+      throw cbError('CB_ERR_VALIDATION', 'database.name must be 1-63 lowercase letters, digits or underscores, starting with a letter');
+    }
+    return { kind: 'database', name, schema };
+  }
+  throw cbError('CB_ERR_VALIDATION', 'database must be {"kind":"schema"} (an own PostgreSQL schema, the default) or {"kind":"database","name":"..."} (an own database)');
 }

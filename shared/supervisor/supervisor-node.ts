@@ -76,7 +76,7 @@ export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: ()
   await plane.publishAll();
   if (host) {
     for (const app of await plane.apps()) {
-      if (app.desired === 'running') await host.start(app.name, app.database.schema).catch((err: Error) => log.error(`app ${app.name}: resuming failed: ${err.message}`));
+      if (app.desired === 'running') await host.start(app.name, app.database).catch((err: Error) => log.error(`app ${app.name}: resuming failed: ${err.message}`));
     }
   }
   const timer = setInterval(() => void plane.refresh().catch((err: Error) => log.warn(`registry refresh failed: ${err.message}`)), refreshMs);

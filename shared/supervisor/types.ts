@@ -1,11 +1,11 @@
 /** Status of an app on one environment, as the issue names them. */
 export type AppStatus = 'preparing' | 'initializing' | 'running' | 'stopped' | 'error' | 'not_found';
 
-/** Where an app's data lives: its own schema in the environment's database (the default). */
-export interface AppDatabase {
-  readonly kind: 'schema';
-  readonly schema: string;
-}
+/**
+ * Where an app's data lives: its own schema in the environment's database (the default), or that
+ * schema in a database of its own (`name`) on the environment's PostgreSQL server.
+ */
+export type AppDatabase = { readonly kind: 'schema'; readonly schema: string } | { readonly kind: 'database'; readonly name: string; readonly schema: string };
 
 /** One application as the supervisor keeps it (database row, Redis cache, REST answers). */
 export interface AppRecord {

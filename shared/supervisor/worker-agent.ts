@@ -47,7 +47,7 @@ export class WorkerAgent {
     for (const app of apps) {
       if (app.environments.includes(env) && app.desired === 'running' && app.statuses[env]?.status === 'running') {
         // Runs its migrations again (a no-op when current) and opens it: a restarted worker serves again.
-        await this.o.host.start(app.name, app.database.schema).catch((err: Error) => this.o.log.error(`app ${app.name}: resuming failed: ${err.message}`));
+        await this.o.host.start(app.name, app.database).catch((err: Error) => this.o.log.error(`app ${app.name}: resuming failed: ${err.message}`));
       }
     }
     this.stopServing = await this.o.bus.serve(env, async (command) => {

@@ -161,7 +161,7 @@ export async function progressStream(ctx: Ctx, log: Log): Promise<Readable> {
   });
   // Read again after subscribing: an end that happened in between is not missed.
   try {
-    const now = await store(ctx).get(nodeState(ctx.broker).database!.fork(nodeState(ctx.broker).schemaOf(app(ctx))), task.id);
+    const now = await store(ctx).get(nodeState(ctx.broker).databaseOf(app(ctx))!.fork(nodeState(ctx.broker).schemaOf(app(ctx))), task.id);
     send(progressOf(now ?? task));
   } catch (err) {
     out.destroy(); // never handed to the gateway: its close is what unsubscribes

@@ -5,6 +5,7 @@ import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/databa
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { requireServices, SERVICES } from '../../support/services';
 import type { Browser } from 'playwright-core';
+import pg from 'pg';
 import { existsSync } from 'node:fs';
 import { launchChromium, openAdmin, screenshot } from './admin-browser';
 
@@ -21,6 +22,7 @@ describe('supervisor with worker environments env_a and env_b', () => {
   const schemas = { supervisor: uniqueSchema('sup'), env_a: uniqueSchema('enva'), env_b: uniqueSchema('envb') };
   const shop = `shop_${randomBytes(3).toString('hex')}`;
   const both = `both_${randomBytes(3).toString('hex')}`;
+  const own = `own_${randomBytes(3).toString('hex')}`;
   const storage = tempStorage();
   const common = {
     DATABASE_URL: testDatabaseUrl(),
@@ -100,6 +102,9 @@ describe('supervisor with worker environments env_a and env_b', () => {
     await browser?.close();
     await Promise.all([supervisor?.stop(), ...Object.values(workers).map((w) => w.stop())]);
     await dropSchemas(...Object.values(schemas), `app_${shop}`, `app_${both}`);
+    const pgAdmin = new pg.Client({ connectionString: testDatabaseUrl() });
+    await pgAdmin.connect();
+    await pgAdmin.query(`drop database if exists "cb_app_${own}" with (force)`).finally(() => pgAdmin.end());
   });
 
   test('workers register with their version and URL', async () => {
@@ -217,6 +222,32 @@ describe('supervisor with worker environments env_a and env_b', () => {
     expect(signedIn.status).toBe(200);
     const listed = await call(supervisor.appPort, 'GET', `/apps/${shop}/api/orders:list`, undefined, { authorization: `Bearer ${signedIn.body.data.token}` });
     expect(listed.body.data.map((r: { title: string }) => r.title)).toEqual(['through the proxy']);
+  });
+
+  test('an app in a database of its own on env_b serves through the proxy, also after env_b restarts', async () => {
+    const created = await admin('POST', '/api/applications:create', { name: own, environments: ['env_b'], database: { kind: 'database' } });
+    expect(created.body.errors).toBeUndefined();
+    expect(created.body.data).toMatchObject({ database: { kind: 'database', name: `cb_app_${own}` }, statuses: { env_b: { status: 'running' } } });
+    const auth = async () => ({ authorization: `Bearer ${(await signInThroughProxy(own)).body.data.token}` });
+    let headers = await auth();
+    expect((await call(supervisor.appPort, 'POST', `/apps/${own}/api/collections:create`, { name: 'notes', fields: [{ name: 'text', type: 'string' }] }, headers)).status).toBe(200);
+    expect((await call(supervisor.appPort, 'POST', `/apps/${own}/api/notes:create`, { text: 'own database' }, headers)).status).toBe(200);
+
+    const url = new URL(testDatabaseUrl());
+    url.pathname = `/cb_app_${own}`;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      expect((await client.query(`select "text" from "app_${own}"."notes"`)).rows).toEqual([{ text: 'own database' }]);
+    } finally {
+      await client.end();
+    }
+
+    await workers.env_b!.stop();
+    await startWorker('env_b');
+    headers = await auth();
+    const listed = await call(supervisor.appPort, 'GET', `/apps/${own}/api/notes:list`, undefined, headers);
+    expect(listed.body.data.map((r: { text: string }) => r.text)).toEqual(['own database']);
   });
 
   test('commands and their outcomes are recorded', async () => {
