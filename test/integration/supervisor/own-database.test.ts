@@ -7,9 +7,8 @@ import DataService = require('../../../services/data.service');
 import SupervisorService = require('../../../services/supervisor.service');
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
+import { jsonCaller } from '../../support/http';
 import { requireServices } from '../../support/services';
-
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 /**
  * An application created with `database: {kind: "database"}` keeps its data in a PostgreSQL database of
@@ -23,14 +22,7 @@ describe('a sub-application in a database of its own', () => {
   let origin: string;
   let token = '';
 
-  const call = async (method: string, path: string, body?: unknown, auth = token): Promise<{ status: number; body: Body }> => {
-    const res = await fetch(`${origin}${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Body };
-  };
+  const call = jsonCaller(() => origin, () => token);
   /** Tables of `schemaName` in database `database` of the test server. */
   const tables = async (database: string, schemaName: string): Promise<string[]> => {
     const url = new URL(testDatabaseUrl());

@@ -8,9 +8,8 @@ import WorkflowApiService = require('../../../services/workflow-api.service');
 import WorkflowService = require('../../../services/workflow.service');
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
+import { jsonCaller, until } from '../../support/http';
 import { requireServices } from '../../support/services';
-
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 /**
  * Background processors follow the sub-applications their environment hosts: a workflow of a sub-app
@@ -24,22 +23,7 @@ describe('processors of hosted sub-applications', () => {
   let origin: string;
   let adminToken = '';
 
-  const call = async (method: string, path: string, body?: unknown, token = adminToken): Promise<{ status: number; body: Body }> => {
-    const res = await fetch(`${origin}${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Body) : {} };
-  };
-  const until = async <T>(check: () => Promise<T | undefined | null | false>): Promise<T> => {
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const call = jsonCaller(() => origin, () => adminToken);
 
   beforeAll(async () => {
     await requireServices('postgres');

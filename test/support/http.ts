@@ -1,0 +1,33 @@
+/** What clusterbase answers: NocoBase's envelope. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever the API answers
+export type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
+
+export interface Answer {
+  readonly status: number;
+  readonly body: Body;
+}
+
+/**
+ * JSON requests to a node: `call(method, path, body?, token?)`. Without a `token` argument the
+ * default token (if any) is sent; pass '' to send none. An empty answer body reads as `{}`.
+ */
+export function jsonCaller(origin: () => string, defaultToken: () => string | undefined) {
+  return async (method: string, path: string, body?: unknown, token: string | undefined = defaultToken()): Promise<Answer> => {
+    const res = await fetch(`${origin()}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Body) : {} };
+  };
+}
+
+/** Polls `check` every 50 ms until it gives a value (work that finishes after a response, e.g. on a queue). */
+export async function until<T>(check: () => Promise<T | undefined | null | false>): Promise<T> {
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
