@@ -245,6 +245,8 @@ describe('supervisor with worker environments env_a and env_b', () => {
 
     await workers.env_b!.stop();
     await startWorker('env_b');
+    await until('env_b available again', async () => (await environment('env_b')).available === true);
+    await until(`${own} served again`, async () => (await signInThroughProxy(own)).status === 200);
     headers = await auth();
     const listed = await call(supervisor.appPort, 'GET', `/apps/${own}/api/notes:list`, undefined, headers);
     expect(listed.body.data.map((r: { text: string }) => r.text)).toEqual(['own database']);
