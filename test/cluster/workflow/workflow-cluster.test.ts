@@ -3,9 +3,8 @@ import pg from 'pg';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
+import { jsonCaller, until } from '../../support/http';
 import { requireServices } from '../../support/services';
-
-type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
 
 /**
  * Real processes over NATS, Redis (queue, lock, sync, worker IDs) and PostgreSQL: one request node
@@ -42,22 +41,8 @@ describe('workflows across a cluster', () => {
   };
   let token: string;
 
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Body }> => {
-    const res = await fetch(`http://127.0.0.1:${requests.appPort}/api/${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Body) : {} };
-  };
-  const until = async <T>(check: () => Promise<T | undefined | null | false>): Promise<T> => {
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const call = jsonCaller(() => `http://127.0.0.1:${requests.appPort}/api/`, () => token);
+
   const count = async (path: string) => (await call('GET', `${path}${path.includes('?') ? '&' : '?'}pageSize=1`)).body.meta.count as number;
   const createProducts = async (n: number, from: number, onProgress?: (done: number) => void) => {
     let next = 0;

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ServiceBroker } from 'moleculer';
 import pg from 'pg';
-import ApiService = require('../../../services/api.service');
-import AuthService = require('../../../services/auth.service');
-import DataService = require('../../../services/data.service');
-import SupervisorService = require('../../../services/supervisor.service');
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
-import { startInProcessNode } from '../../support/in-process-node';
+import { startSharedMemorySupervisor } from '../../support/supervisor-node';
 import { jsonCaller } from '../../support/http';
 import { requireServices } from '../../support/services';
 
@@ -39,13 +35,7 @@ describe('a sub-application in a database of its own', () => {
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService], {
-      APP_MODE: 'supervisor',
-      APP_PROCESS_ADAPTER: 'local',
-      APP_AES_SECRET_KEY: 'ab'.repeat(32),
-    });
-    broker = node.broker;
-    origin = node.api.replace(/\/api$/, '');
+    ({ broker, origin } = await startSharedMemorySupervisor(schema));
     token = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
   });
 

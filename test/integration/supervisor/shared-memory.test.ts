@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ServiceBroker } from 'moleculer';
-import ApiService = require('../../../services/api.service');
-import AuthService = require('../../../services/auth.service');
-import DataService = require('../../../services/data.service');
-import SupervisorService = require('../../../services/supervisor.service');
 import { dropSchemas, uniqueSchema } from '../../support/database';
-import { startInProcessNode } from '../../support/in-process-node';
+import { startSharedMemorySupervisor } from '../../support/supervisor-node';
 import { requireServices } from '../../support/services';
 
 type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
@@ -29,13 +25,7 @@ describe('shared-memory mode: sub-apps hosted in the supervisor process', () => 
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService], {
-      APP_MODE: 'supervisor',
-      APP_PROCESS_ADAPTER: 'local',
-      APP_AES_SECRET_KEY: 'ab'.repeat(32),
-    });
-    broker = node.broker;
-    origin = node.api.replace(/\/api$/, '');
+    ({ broker, origin } = await startSharedMemorySupervisor(schema));
     token = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
   });
 

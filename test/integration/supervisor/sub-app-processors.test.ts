@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ServiceBroker } from 'moleculer';
-import ApiService = require('../../../services/api.service');
-import AuthService = require('../../../services/auth.service');
-import DataService = require('../../../services/data.service');
-import SupervisorService = require('../../../services/supervisor.service');
 import WorkflowApiService = require('../../../services/workflow-api.service');
 import WorkflowService = require('../../../services/workflow.service');
 import { dropSchemas, uniqueSchema } from '../../support/database';
-import { startInProcessNode } from '../../support/in-process-node';
+import { startSharedMemorySupervisor } from '../../support/supervisor-node';
 import { jsonCaller, until } from '../../support/http';
 import { requireServices } from '../../support/services';
 
@@ -27,13 +23,7 @@ describe('processors of hosted sub-applications', () => {
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService, WorkflowApiService, WorkflowService], {
-      APP_MODE: 'supervisor',
-      APP_PROCESS_ADAPTER: 'local',
-      APP_AES_SECRET_KEY: 'ab'.repeat(32),
-    });
-    broker = node.broker;
-    origin = node.api.replace(/\/api$/, '');
+    ({ broker, origin } = await startSharedMemorySupervisor(schema, [WorkflowApiService, WorkflowService]));
     adminToken = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
   });
 

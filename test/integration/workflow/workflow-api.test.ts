@@ -12,9 +12,8 @@ import { appWorkflows, nodeState } from '../../../shared/runtime';
 import { Leases, StaleLeaseError } from '../../../shared/workflow/engine/lease';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
+import { jsonCaller, until } from '../../support/http';
 import { requireServices } from '../../support/services';
-
-type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
 
 /**
  * The workflow API on an all-in-one node (requests + workflow:process, in-process adapters), following
@@ -28,23 +27,9 @@ describe('workflows API (NocoBase samples)', () => {
   let base: string;
   let token: string;
 
-  const call = async (method: string, path: string, body?: unknown, auth = true): Promise<{ status: number; body: Body }> => {
-    const res = await fetch(`${base}/${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(auth ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Body) : {} };
-  };
-  /** Polls until `check` gives a value (executions run on the queue, after the write's response). */
-  const until = async <T>(check: () => Promise<T | undefined | null | false>): Promise<T> => {
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const request = jsonCaller(() => `${base}/`, () => token);
+  /** `auth: false` sends no token. */
+  const call = (method: string, path: string, body?: unknown, auth = true) => request(method, path, body, auth ? token : '');
   const finished = (id: number) =>
     until(async () => {
       const e = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs&except[]=context`)).body.data;
