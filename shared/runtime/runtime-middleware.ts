@@ -108,7 +108,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     if (conflict) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', [conflict]);
   };
 
-  return {
+  const middleware: Middleware = {
     name: 'ClusterbaseRuntime',
 
     created(broker: ServiceBroker) {
@@ -162,5 +162,6 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
       await db?.stop();
       state.database = null;
     },
-  } as Middleware;
+  };
+  return middleware;
 }
