@@ -1,7 +1,7 @@
 import type { BrokerOptions, Middleware } from 'moleculer';
 import type { Config } from '../config/index.js';
 import { entityManagerMiddleware } from '../db/index.js';
-import { moleculerCacherOptions } from '../cache/index.js';
+import { moleculerCacherOptions } from '../cluster-adapters/index.js';
 import { PrometheusTextReporter } from './metrics-reporter.js';
 import { NodeState } from './node-state.js';
 import { runtimeMiddleware } from './runtime-middleware.js';

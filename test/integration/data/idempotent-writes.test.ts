@@ -160,7 +160,7 @@ describe('record writes with an Idempotency-Key are applied once', () => {
     expect(await rows(`"ref" in ('h-1', 'h-2')`)).toBe(2);
 
     await db.query(`update "${schema}"."cb_idempotency_keys" set "expires_at" = now() - interval '1 second'`);
-    expect(await sweepExpiredKeys(nodeState(broker).database!.fork(schema), schema)).toBeGreaterThan(0);
+    expect(await sweepExpiredKeys(nodeState(broker).services().database.fork(schema), schema)).toBeGreaterThan(0);
     expect(Number((await db.query(`select count(*) from "${schema}"."cb_idempotency_keys"`)).rows[0].count)).toBe(0);
   });
 });

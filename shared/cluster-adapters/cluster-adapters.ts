@@ -8,7 +8,8 @@ import { resolveSyncSignal, type SyncSignal } from '../sync/index.js';
 import { resolveKeyValueCache, resolveBloomFilter, type BloomFilter, type KeyValueCache } from '../cache/index.js';
 import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
 
-type Logger = ReturnType<ServiceBroker['getLogger']>;
+/** The logger the adapters report to (a Moleculer logger fits). */
+export type ClusterLogger = Pick<ReturnType<ServiceBroker['getLogger']>, 'info' | 'warn' | 'error' | 'debug'>;
 
 /**
  * The cluster middleware of one node, each behind the adapter its configuration names: lock,
@@ -27,7 +28,7 @@ export class ClusterAdapters {
   /** Channels this node published to or consumed, reported on /metrics. */
   readonly queueChannels = new Set<string>();
 
-  constructor(private readonly config: Config, broker: ServiceBroker, private readonly log: Logger) {
+  constructor(private readonly config: Config, broker: ServiceBroker, private readonly log: ClusterLogger) {
     const a = config.adapters;
     const prefix = config.namespace ? `cb:${config.namespace}` : 'cb';
     this.lock = resolveLockAdapter(a.lock.type === 'redis' ? { type: 'redis', url: a.lock.url!, prefix } : { type: 'memory' });
