@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** The EntityManager the auth code runs its SQL through (forked per call by the caller). */
-export type SqlRunner = Pick<EntityManager, 'execute' | 'transactional'>;
+export type SqlRunner = Pick<EntityManager, 'transactional' | 'getTransactionContext' | 'getConnection'>;
 
 /** Where auth writes warnings (default root password, Bloom filter unreachable). A Moleculer logger fits. */
 export interface AuthLogger {

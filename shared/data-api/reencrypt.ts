@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { decryptValue, encryptValue, runSql, type CollectionMeta } from '../data/index.js';
-import { qualified, quoteIdent } from '../query/index.js';
+import { decryptValue, encryptValue, type CollectionMeta } from '../data/index.js';
 import { fingerprint, fingerprintMetaKey } from '../secrets/index.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 export interface ReencryptOptions {
   readonly oldKey: Buffer;

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** Where start-up warnings go. A Moleculer logger fits. */
 export interface SecretsLogger {
@@ -36,6 +35,3 @@ export interface KeyPair {
   readonly appKey: string | Buffer;
   readonly aesKey: Buffer;
 }
-
-/** The EntityManager `checkFingerprints` runs its SQL through (forked per call by the caller). */
-export type SqlRunner = Pick<EntityManager, 'execute'>;

@@ -1,4 +1,3 @@
-import { runSql } from '../../data/index.js';
 import { cbError } from '../../errors/index.js';
 import { EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
 import type { WorkflowApp } from '../engine/workflow-app.js';
@@ -8,6 +7,7 @@ import { listTable } from './list.js';
 import { executionsMeta } from './metas.js';
 import { appendsOf, shape } from './shape.js';
 import type { Params } from './workflows.js';
+import { runSql } from '../../sql/index.js';
 
 export async function listExecutions(wf: WorkflowApp, em: Em, params: Params) {
   const page = await listTable(em, executionsMeta(wf.store.schema), params, executionRow);

@@ -7,7 +7,6 @@ import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
 import { calculateIsolated } from '../expressions/index.js';
 import { CANCEL_CHANNEL, EXECUTION_REASON, EXECUTION_STATUS, JOB_STATUS, SYNC_CHANNEL, workflowChannel } from '../constants.js';
-import { runSql } from '../../data/index.js';
 import { WorkflowStore } from '../store.js';
 import { contextsFor, firesOn } from '../triggers/collection.js';
 import type { Em, ExecutionRow, FlowDefinition, RecordsPort, WorkflowRow, WorkflowSettings } from '../types.js';
@@ -16,6 +15,7 @@ import { DateFieldSchedules } from './date-field-schedules.js';
 import { Leases, StaleLeaseError } from './lease.js';
 import { processExecution } from './process-execution.js';
 import { runSync } from './run-sync.js';
+import { runSql } from '../../sql/index.js';
 
 export interface WorkflowAppOptions {
   readonly app: string;
