@@ -1,13 +1,13 @@
 import type { Context } from 'moleculer';
 import type { FastifyInstance } from 'fastify';
 import { bearerToken, forbiddenError } from '../shared/auth/index.js';
-import { cbError } from '../shared/errors/index.js';
+import { cbError, type Logger } from '../shared/errors/index.js';
 import { restAction, type RestMeta } from '../shared/gateway/index.js';
 import { appAuth, forAppMode, nodeState, requestsService } from '../shared/runtime/index.js';
 import { registerAdminPage, registerProxy, startSupervisorNode, type ControlPlane, type SupervisorNode } from '../shared/supervisor/index.js';
 
 type Ctx = Context<{ filterByTk?: string; values?: Record<string, unknown>; dropData?: unknown }, Partial<RestMeta>>;
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 interface This {
   node: SupervisorNode | null;
   server: FastifyInstance | null;

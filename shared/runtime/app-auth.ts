@@ -1,7 +1,8 @@
 import { AuthService, ensureRootUser, Hs256TokenService } from '../auth/index.js';
 import type { NodeState } from './node-state.js';
+import type { Logger } from '../errors/index.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 const services = new WeakMap<NodeState, Map<string, Promise<AuthService>>>();
 

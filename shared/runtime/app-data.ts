@@ -1,9 +1,9 @@
 import { AppData } from '../data-api/index.js';
-import { cbError } from '../errors/index.js';
+import { cbError, type Logger } from '../errors/index.js';
 import type { NodeState } from './node-state.js';
 import { WorkflowApp } from '../workflow/index.js';
 
-type Log = { warn(m: string): void; info?(m: string): void; error?(m: string): void };
+type Log = Pick<Logger, 'warn'> & Partial<Pick<Logger, 'info' | 'error'>>;
 
 const registries = new WeakMap<NodeState, Map<string, Promise<AppData>>>();
 const workflowApps = new WeakMap<AppData, WorkflowApp>();

@@ -1,7 +1,7 @@
 import type { Context } from 'moleculer';
 import { assertCan, bearerToken } from '../auth/index.js';
 import { findByFilterKeys } from '../data-api/index.js';
-import { cbError } from '../errors/index.js';
+import { cbError, type Logger } from '../errors/index.js';
 import type { RestMeta } from '../gateway/index.js';
 import { compileFilter } from '../query/index.js';
 import { appAuth } from './app-auth.js';
@@ -12,7 +12,7 @@ import { nodeState } from './node-state.js';
 
 export type Params = Record<string, unknown> & { resourceName?: string; filterByTk?: string; associatedIndex?: string; values?: unknown };
 export type Ctx = Context<Params, Partial<RestMeta>>;
-export type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+export type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** Signs the caller in from the bearer token and checks the role may run `action` on `collection`. */
 export async function authorize(ctx: Ctx, log: Log, collection: string, action: string) {

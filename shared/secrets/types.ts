@@ -1,9 +1,7 @@
+import type { Logger } from '../errors/index.js';
 
 /** Where start-up warnings go. A Moleculer logger fits. */
-export interface SecretsLogger {
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type SecretsLogger = Pick<Logger, 'warn' | 'error'>;
 
 export interface LoadSecretsOptions {
   /** APP_KEY as configured; undefined or '' → read or generate `<storagePath>/keys/app-key`. */

@@ -1,11 +1,11 @@
 import { migrateSchema } from '../db/index.js';
-import { cbError } from '../errors/index.js';
+import { cbError, type Logger } from '../errors/index.js';
 import { appAuth, appData, forgetAppAuth, forgetAppData, type NodeState } from '../runtime/index.js';
 import type { Database } from '../db/index.js';
 import type { AppDatabase, AppRecord, Command } from './types.js';
 import { qualified, runSql } from '../sql/index.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /**
  * The apps one node hosts for its environment (a worker's, or the supervisor's own in shared-memory

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import type { Command, CommandBus, CommandHandler, CommandOutcome } from './types.js';
 import { runWithin } from './timeouts.js';
+import type { Logger } from '../errors/index.js';
 
-type Log = { warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'warn' | 'error'>;
 
 type Reply = { type: 'ack'; at: number } | { type: 'done'; status: 'succeeded' | 'failed' | 'timeout'; error: string | null; at: number };
 

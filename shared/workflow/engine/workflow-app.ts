@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { WriteEvent, WriteHook } from '../../data/index.js';
-import { cbError } from '../../errors/index.js';
+import { cbError, type Logger } from '../../errors/index.js';
 import { withLock, LockTimeoutError, type LockAdapter } from '../../lock/index.js';
 import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
@@ -31,7 +31,7 @@ export interface WorkflowAppOptions {
   readonly settings: WorkflowSettings;
   /** This node's id: the lease owner of executions it runs. */
   readonly nodeId: string;
-  readonly log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 type Message = { app: string; executionId: number };
