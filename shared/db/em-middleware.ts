@@ -11,7 +11,7 @@ export type SchemaOf = (app: string | undefined) => string;
  */
 /** `getDatabase(app)`: the database holding that app's data (a sub-app may have its own); throws before the node starts. */
 export function entityManagerMiddleware(getDatabase: (app: string | undefined) => Database, schemaOf: SchemaOf): Middleware {
-  return {
+  const middleware: Middleware = {
     name: 'EntityManagerPerCall',
     localAction(next: (ctx: Context) => Promise<unknown>) {
       return function (ctx: Context) {
@@ -27,5 +27,6 @@ export function entityManagerMiddleware(getDatabase: (app: string | undefined) =
         return next(ctx);
       };
     },
-  } as Middleware;
+  };
+  return middleware;
 }
