@@ -68,7 +68,10 @@ export class RedisLeaseStore implements LeaseStore {
 
   async acquire(token: string, leaseMs: number): Promise<AcquireOutcome> {
     const reply = (await this.run(script('acquire'), this.keys, [token, leaseMs])) as number[];
-    if (reply[0] === 1) return { ok: true, workerId: Number(reply[1]) };
+    if (reply[0] === 1) {
+      await this.waitForReplica();
+      return { ok: true, workerId: Number(reply[1]) };
+    }
     return { ok: false, held: Number(reply[1]), coolingDown: Number(reply[2]) };
   }
 
@@ -79,6 +82,19 @@ export class RedisLeaseStore implements LeaseStore {
 
   async release(workerId: number, token: string, leaseMs: number): Promise<boolean> {
     return Number(await this.run(script('release'), [this.key(workerId)], [token, leaseMs])) === 1;
+  }
+
+  /**
+   * A new lease must survive a failover: a replica promoted without it would hand the same ID to
+   * another node. When the server has replicas, wait (up to a second, once per acquisition) until one
+   * has the lease; without replicas there is nothing to wait for.
+   */
+  private async waitForReplica(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const info = String(await client.info('replication'));
+    const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    if (replicas > 0) await client.call('WAIT', 1, 1000);
   }
 
   private key(workerId: number): string {
