@@ -8,7 +8,8 @@ import { NodeState } from './node-state.js';
 import { runtimeMiddleware } from './runtime-middleware.js';
 import type { ServiceEntry } from './service-catalogue.js';
 
-function transporter(url: string | null): BrokerOptions['transporter'] {
+/** The transporter option of TRANSPORTER (exported for the NATS cluster test). */
+export function transporter(url: string | null): BrokerOptions['transporter'] {
   if (!url) return undefined;
   // A NATS cluster is a comma-separated list of nats:// URLs (checked by shared/config).
   const scheme = /^([a-z]+):/i.exec(url)?.[1]?.toLowerCase();
