@@ -14,10 +14,10 @@ const record = (name: string, environments: string[], status: 'running' | 'stopp
   updatedAt: '',
 });
 
-/** The part of NodeState the host reports to: which apps run here (background processors follow it). */
+/** The part of the AppRegistry the host reports to: which apps run here (background processors follow it). */
 const hostedState = () => {
   const hosted = new Set<string>();
-  return { hosted, state: { markAppStarted: (app: string) => void hosted.add(app), markAppStopped: (app: string) => void hosted.delete(app) } as never };
+  return { hosted, state: { markRunning: (app: string) => void hosted.add(app), markStopped: (app: string) => void hosted.delete(app) } as never };
 };
 
 describe('the app guard of an environment', () => {
