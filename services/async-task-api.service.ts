@@ -27,11 +27,13 @@ const templateParams = { values: { type: 'object', optional: true, props: { colu
 const listParams = { page: { type: 'number', integer: true, min: 1, optional: true, convert: true }, pageSize: { type: 'number', integer: true, min: 1, max: 1000, optional: true, convert: true } } as const;
 
 /** Records actions check the collection in the path; asyncTasks actions only a signed-in caller (tasks are scoped to their owner). */
-const records = <const S extends ActionParams>(name: string, write: boolean, run: TaskHandler, params: S, permission: string, upload = false) =>
-  restAction(
-    { resource: '*', action: name, write, params, upload, access: { action: permission } as Access, onRefused: upload ? (p, config) => discardStagedImport(config.storagePath, p) : undefined },
+const records = <const S extends ActionParams>(name: string, write: boolean, run: TaskHandler, params: S, permission: string, upload = false) => {
+  const access: Access = { action: permission };
+  return restAction(
+    { resource: '*', action: name, write, params, upload, access, onRefused: upload ? (p, config) => discardStagedImport(config.storagePath, p) : undefined },
     (app, caller, em, p) => run(app, caller, em, p),
   );
+};
 const tasks = <const S extends ActionParams>(name: string, write: boolean, run: TaskHandler, params: S) =>
   restAction({ resource: 'asyncTasks', action: name, write, params, access: 'signed-in' }, (app, caller, em, p) => run(app, caller, em, p));
 

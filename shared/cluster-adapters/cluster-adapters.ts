@@ -39,7 +39,7 @@ export class ClusterAdapters {
     const queueLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
     this.queue = this.trackChannels(
       resolveQueue(
-        a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : ({ type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog } as never),
+        a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : { type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog },
       ),
     );
     this.sync = resolveSyncSignal(
@@ -81,7 +81,7 @@ export class ClusterAdapters {
   /** Connects every adapter and leases a worker ID; refuses the start when all 32 are taken. */
   async connect(): Promise<void> {
     const parts = [this.lock, this.queue, this.sync, this.cache, this.bloom] as Array<{ connect?: () => Promise<void> }>;
-    await Promise.all(parts.map((p) => p.connect?.()));
+    await Promise.all(parts.map(async (p) => p.connect?.()));
     try {
       const id = await this.workerIds.acquire();
       this.log.info(`worker ID ${id} leased (${this.workerIds.type}, lease ${this.workerIds.leaseMs} ms)`);
@@ -97,7 +97,7 @@ export class ClusterAdapters {
   async close(): Promise<void> {
     await this.queue.close();
     const parts = [this.sync, this.lock, this.cache, this.bloom, this.workerIds] as Array<{ close?: () => Promise<void> }>;
-    await Promise.allSettled(parts.map((p) => p.close?.()));
+    await Promise.allSettled(parts.map(async (p) => p.close?.()));
   }
 
   /** The in-process adapters this node runs with, by the variable that chose them. */

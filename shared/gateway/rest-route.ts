@@ -6,5 +6,5 @@ import type { RestDeclaration } from './types.js';
  * actions use the wrapper in services/support/rest-action.ts, which also checks the caller.
  */
 export function restRoute<T extends object>(rest: RestDeclaration, schema: T): T {
-  return { ...schema, rest } as T;
+  return Object.assign({}, schema, { rest });
 }

@@ -14,6 +14,9 @@ function transporter(url: string | null): BrokerOptions['transporter'] {
       return { type: 'NATS', options: { url } };
     case 'redis':
     case 'rediss':
+      // Moleculer's Redis transporter takes the URL string as its options (its constructor accepts
+      // one); TransporterConfig's typing only lists the object form.
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
       return { type: 'Redis', options: url } as BrokerOptions['transporter'];
     case 'amqp':
     case 'amqps':

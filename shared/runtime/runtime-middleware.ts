@@ -107,7 +107,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     if (conflict) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', [conflict]);
   };
 
-  return {
+  const middleware: Middleware = {
     name: 'ClusterbaseRuntime',
 
     created(broker: ServiceBroker) {
@@ -160,5 +160,6 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
       await adapters?.close();
       await db?.stop();
     },
-  } as Middleware;
+  };
+  return middleware;
 }

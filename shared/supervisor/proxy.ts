@@ -47,13 +47,16 @@ export function registerProxy(server: FastifyInstance, plane: () => ControlPlane
       rewritePrefix: '/',
       websocket: true,
       preRewrite: (url: string) => split(url).rest,
-      preHandler: async (req, reply) => {
+      // Callback style, as the plugin types it: an answer sent here ends the request without done().
+      preHandler: (req, reply, done) => {
         try {
           target(req as Routed);
         } catch (err) {
           const mapped = mapError(err);
-          return reply.code(mapped.status).send(mapped.body);
+          void reply.code(mapped.status).send(mapped.body);
+          return;
         }
+        done();
       },
       replyOptions: {
         getUpstream: (req) => target(req as Routed).url,

@@ -7,7 +7,8 @@ import type { Caller } from '../auth/index.js';
 import type { CollectionLookup, CollectionMeta } from '../data/index.js';
 import type { AppData } from '../data-api/index.js';
 import { cbError } from '../errors/index.js';
-import { reply, type ReplyOptions } from '../gateway/index.js';
+// The file, not the folder: a task body must not load the HTTP server (fastify) to shape its answer.
+import { reply, type ReplyOptions } from '../gateway/rest-reply.js';
 import type { MessageQueue } from '../queue/index.js';
 import type { SyncSignal } from '../sync/index.js';
 import { columnTitle, parseColumns } from './columns.js';

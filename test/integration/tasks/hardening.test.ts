@@ -16,7 +16,8 @@ import { PassThrough } from 'node:stream';
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
-import { addMember, client, sql, waitForTask, xlsxOf, type Client } from './support';
+import { addMember, client, sql, waitForTask, type Client } from './support';
+import type { Json } from '../../support/http';
 
 /**
  * Failure paths a hostile or careless client reaches: other users' tasks, files named through the
@@ -174,7 +175,6 @@ describe('tasks API: authorization, input checks and leftovers', () => {
     const state = nodeState(broker);
     const schemaName = appsOf(broker).schemaOf('main');
     const em = () => state.services().database.fork(schemaName) as EntityManager;
-    const log = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
     const store = new TaskStore(schemaName);
     const id = '6f1de2a4-3b7c-4d8e-9f00-1234567890ab';
     await store.insert(em(), { id, origin: 'items', type: 'export', title: 'Export stale', params: { collection: 'items', format: 'csv', title: 'stale', columns: TITLE }, createdById: 1 });
@@ -195,7 +195,7 @@ describe('tasks API: authorization, input checks and leftovers', () => {
   });
 
   test('the tasks API is described in /api/__openapi.json with its parameters, and they are checked', async () => {
-    const doc = (await (await fetch(`${api.base}/__openapi.json`)).json()) as { paths: Record<string, any> };
+    const doc = (await (await fetch(`${api.base}/__openapi.json`)).json()) as { paths: Record<string, Json> };
     const names = (path: string, method = 'get') => (doc.paths[path]?.[method]?.parameters ?? []).map((p: { name: string }) => p.name);
     expect(names('/api/asyncTasks:list')).toEqual(expect.arrayContaining(['page', 'pageSize']));
     for (const a of ['get', 'fetchFile', 'progress']) expect(names(`/api/asyncTasks:${a}`)).toContain('filterByTk');

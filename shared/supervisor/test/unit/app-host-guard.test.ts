@@ -1,3 +1,4 @@
+import type { AppRegistry } from '../../../apps';
 import { AppHost } from '../../app-host';
 import type { AppRecord } from '../../types';
 
@@ -17,7 +18,8 @@ const record = (name: string, environments: string[], status: 'running' | 'stopp
 /** The part of the AppRegistry the host reports to: which apps run here (background processors follow it). */
 const hostedState = () => {
   const hosted = new Set<string>();
-  return { hosted, state: { markRunning: (app: string) => void hosted.add(app), markStopped: (app: string) => void hosted.delete(app) } as never };
+  const reported: Pick<AppRegistry, 'markRunning' | 'markStopped'> = { markRunning: (app) => void hosted.add(app), markStopped: (app) => void hosted.delete(app) };
+  return { hosted, state: reported as AppRegistry };
 };
 
 describe('the app guard of an environment', () => {
