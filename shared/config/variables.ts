@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { parseWorkerMode } from '../worker-mode/index.js';
+import { requestPolicy } from '../workflow/request/target-policy.js';
 import type { VarSpec } from './types.js';
 import { bytes, identifier, integer, oneOf, optionalText, port, seconds, text, url } from './parsers.js';
 
@@ -172,6 +173,16 @@ export const variables = {
   WORKFLOW_SCHEDULE_TICK: spec({ default: '1', doc: 'Seconds between looks at schedule triggers on workflow:process nodes.', parse: seconds(0.05, 3600) }),
   WORKFLOW_SYNC_TIMEOUT: spec({ default: '10', doc: 'Seconds a synchronous (`sync: true`) workflow may run inside its request before the request is rejected and rolled back.', parse: seconds(0.1, 600) }),
   WORKFLOW_CONCURRENCY: spec({ default: '4', doc: 'Executions one workflow:process node runs at once.', parse: integer(1, 256) }),
+  WORKFLOW_REQUEST_ALLOW: spec({
+    default: '',
+    doc: 'Comma-separated host names (`*.svc.local` for sub-domains), IP addresses and CIDR ranges the workflow request node may reach although they are internal (loopback, private, link-local, unique-local). Empty: public addresses only.',
+    parse: (raw) => {
+      const entries = (raw ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+      requestPolicy({ allow: entries });
+      return entries;
+    },
+  }),
+  WORKFLOW_REQUEST_MAX_TIMEOUT: spec({ default: '60', doc: 'Upper bound, in seconds, of one attempt of a workflow request node, whatever its own `timeout` says.', parse: seconds(0.1, 600) }),
   SHUTDOWN_DELAY: spec({
     default: '0',
     doc: 'Seconds a stopping node keeps serving while answering 503 on readiness, so load balancers take it out first.',

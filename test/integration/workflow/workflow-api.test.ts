@@ -44,6 +44,7 @@ describe('workflows API (NocoBase samples)', () => {
       WORKFLOW_QUEUEING_GRACE: '1',
       WORKFLOW_SYNC_TIMEOUT: '5',
       WORKFLOW_SCHEDULE_TICK: '0.2',
+      WORKFLOW_REQUEST_ALLOW: '127.0.0.1', // the request-node test calls a server on loopback
     });
     broker = node.broker;
     base = node.api;
