@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parseWorkerMode } from '../worker-mode/index.js';
 import { requestPolicy } from '../workflow/request/target-policy.js';
+import { aesKeyProblem, appKeyProblem } from '../secrets/load-secrets.js';
 import type { VarSpec } from './types.js';
 import { bytes, identifier, integer, oneOf, optionalText, port, seconds, text, url } from './parsers.js';
 
@@ -116,21 +117,21 @@ export const variables = {
   }),
   APP_KEY: spec({
     secret: true,
-    doc: 'Secret that signs tokens (JWT); every node must share it. Unset: generated into STORAGE_PATH/keys (with a warning).',
+    doc: 'Secret that signs tokens (JWT); every node must share it; at least 32 random characters (`openssl rand -hex 32`); template placeholders and low-entropy values refuse the start. Unset: generated into STORAGE_PATH/keys (with a warning).',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined;
-      if (raw.length < 16) throw new Error(`must be at least 16 characters, got ${raw.length}`);
+      const problem = appKeyProblem(raw);
+      if (problem) throw new Error(problem);
       return raw;
     },
   }),
   APP_AES_SECRET_KEY: spec({
     secret: true,
-    doc: 'AES-256 key (64 hex characters) that encrypts `encrypted` fields; every node must share it. Unset: generated into STORAGE_PATH/keys (with a warning).',
+    doc: 'AES-256 key (64 hex characters, `openssl rand -hex 32`) that encrypts `encrypted` fields; every node must share it; an all-zero, repeated or low-entropy key refuses the start. Unset: generated into STORAGE_PATH/keys (with a warning).',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined;
-      if (!/^[0-9a-fA-F]{64}$/.test(raw)) {
-        throw new Error(`must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got ${raw.length} characters${/^[0-9a-fA-F]*$/.test(raw) ? '' : ' with non-hex ones'}`);
-      }
+      const problem = aesKeyProblem(raw);
+      if (problem) throw new Error(problem);
       return raw.toLowerCase();
     },
   }),

@@ -30,7 +30,7 @@ export async function startAbuseNode(env: Record<string, string> = {}): Promise<
   await requireServices('postgres');
   const schema = uniqueSchema('abuse');
   const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, WorkflowApiService, WorkflowService, AsyncTaskApiService, AsyncTaskService], {
-    APP_AES_SECRET_KEY: 'ab'.repeat(32),
+    APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde',
     ...env,
   });
   const api = client(node.api);
