@@ -213,7 +213,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     namespace: v.NAMESPACE,
     workerMode: v.WORKER_MODE,
     http: { host: v.APP_HOST, port: v.APP_PORT, bodyLimit: v.HTTP_BODY_LIMIT },
-    health: { host: v.APP_HOST, port: v.HEALTH_PORT },
+    health: { host: v.HEALTH_HOST, port: v.HEALTH_PORT },
     transporter: v.TRANSPORTER ? v.TRANSPORTER.toString() : null,
     requestTimeoutMs: v.REQUEST_TIMEOUT,
     heartbeatMs: v.HEARTBEAT_INTERVAL,

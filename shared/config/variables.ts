@@ -34,7 +34,12 @@ export const variables = {
     parse: (raw) => parseWorkerMode(raw),
   }),
   APP_PORT: spec({ default: '13000', doc: 'HTTP port of the API gateway (nodes serving requests). 0 picks a free port.', parse: port }),
-  APP_HOST: spec({ default: '0.0.0.0', doc: 'Address the API gateway and the management port listen on.', parse: text }),
+  APP_HOST: spec({ default: '0.0.0.0', doc: 'Address the API gateway listens on.', parse: text }),
+  HEALTH_HOST: spec({
+    default: '127.0.0.1',
+    doc: 'Address the management port listens on. Loopback by default: `/metrics` and `/readyz` are for the machine itself; the Docker image and the manifests set `0.0.0.0` so probes can reach it (never publish the port).',
+    parse: text,
+  }),
   HEALTH_PORT: spec({
     default: '13001',
     doc: 'Management port of every node: `/healthz`, `/readyz`, `/metrics`. 0 picks a free port.',
