@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createRedisClient, redisServerLabel } from '../redis/index.js';
 import type { ServiceBroker } from 'moleculer';
-import type { ClusterAdapters } from './cluster-adapters.js';
+import type { ClusterAdapters } from '../cluster-adapters/index.js';
 import type { NodeState } from './node-state.js';
 
 const GAUGES = ['waiting', 'delayed', 'inFlight', 'deadLettered'] as const;
