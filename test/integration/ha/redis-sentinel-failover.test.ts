@@ -146,6 +146,9 @@ test('Sentinel promotes the replica after the primary is killed -9', () => {
 
 test('locks: acquisitions continue on the new primary and fences still grow', async () => {
   for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1]!);
+  // One step by the clock: the first acquisition on the promoted replica raised the counter to its time.
+  const steps = fences.slice(1).map((f, i) => f - fences[i]!);
+  expect(Math.max(...steps)).toBeGreaterThan(1000);
   const after = await lock.acquire('counter', { ttlMs: 2000, waitMs: 5000 });
   expect(after.fence).toBeGreaterThan(fences[fences.length - 1]!);
   await lock.release('counter', after.token);
