@@ -68,8 +68,6 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
 
   // NocoBase's body parser takes JSON and form bodies, and an empty body as no body: its client posts
   // sign-out as an empty `application/x-www-form-urlencoded` request.
-  // multipart/form-data only for routes declared `upload`; the action staging a file enforces its size limit.
-  app.register(fastifyMultipart, { limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 10, fields: 100, fieldSize: opts.bodyLimit } });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text: string, done) => {
     if (text.trim() === '') return done(null, undefined);
@@ -197,6 +195,11 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       return reply.code(mapped.status).send(mapped.body);
     }
   };
-  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler: dispatch });
+  // multipart/form-data only for routes declared `upload`; the action staging a file enforces its size limit.
+  // Registered with the action routes only: its two async hooks per request stay off the health check.
+  app.register(async (api) => {
+    await api.register(fastifyMultipart, { limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 10, fields: 100, fieldSize: opts.bodyLimit } });
+    api.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler: dispatch });
+  });
   return app;
 }

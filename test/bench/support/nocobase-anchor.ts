@@ -114,7 +114,7 @@ async function install(registry: string): Promise<void> {
   pkg.resolutions = { ...pkg.resolutions, xlsx: '0.18.5' };
   writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
   writeFileSync(join(APP_DIR, '.yarnrc'), `registry "${registry}"\n`);
-  await step('yarn', ['install'], APP_DIR);
+  await step('yarn', ['install', '--network-timeout', '600000'], APP_DIR);
   await step('yarn', ['nocobase', 'install'], APP_DIR);
   writeFileSync(DONE_MARK, new Date().toISOString());
 }
