@@ -46,6 +46,7 @@ function formatNumber(n: number): string {
 }
 
 function ratio(r: BenchResult): string {
+  if (r.ratio !== undefined) return `${r.ratio.toFixed(2)}x`;
   return r.reference === 0 || !Number.isFinite(r.ours / r.reference) ? '-' : `${(r.ours / r.reference).toFixed(2)}x`;
 }
 

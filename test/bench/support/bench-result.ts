@@ -4,6 +4,8 @@ export interface BenchResult {
   ours: number;
   reference: number;
   unit: string;
+  /** The ratio to print when it is not ours / reference (e.g. the median of per-round ratios). */
+  ratio?: number;
 }
 
 /** What every `test/bench/*.bench.ts` exports; the runner calls it, and so does the file run directly. */

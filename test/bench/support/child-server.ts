@@ -24,6 +24,8 @@ export interface ChildServerOptions {
 
 export interface ChildServer {
   readonly name: string;
+  /** The child's process id (for a group: the launcher's). */
+  readonly pid: number;
   /** Everything the child printed (stdout and stderr). */
   output(): string;
   /** SIGTERM, then SIGKILL after stopTimeoutMs; resolves once the child has exited. Safe to call twice. */
@@ -72,6 +74,7 @@ export async function startChildServer(opts: ChildServerOptions): Promise<ChildS
 
   const server: ChildServer = {
     name: opts.name,
+    pid: child.pid!,
     output: () => out,
     async stop() {
       if (exitedWith !== null) return;

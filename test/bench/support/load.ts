@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * autocannon's programmatic API, typed for what the benchmarks use (the package ships no types).
  * autocannon runs in the calling process: on a small machine it competes for CPU with the server it
@@ -33,6 +35,10 @@ export interface LoadFigures {
   readonly requestsPerSecond: number;
   readonly latencyMeanMs: number;
   readonly latencyP99Ms: number;
+  /** Requests completed in the run. */
+  readonly total: number;
+  /** CPU time the server process spent per request in the run (µs), when the run was measured with `withCpu`. */
+  readonly cpuUsPerRequest?: number;
 }
 
 /** Runs one load test; throws if any request failed, timed out or answered other than 2xx (the figure would mean nothing). */
@@ -43,5 +49,20 @@ export async function load(opts: LoadOptions): Promise<LoadFigures> {
       `load on ${opts.url} failed: ${result.requests.total} completed, ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
     );
   }
-  return { requestsPerSecond: result.requests.average, latencyMeanMs: result.latency.average, latencyP99Ms: result.latency.p99 };
+  return { requestsPerSecond: result.requests.average, latencyMeanMs: result.latency.average, latencyP99Ms: result.latency.p99, total: result.requests.total };
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc; clock ticks of 10 ms). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A load run with the CPU time the server process `pid` spent per request during it. */
+export async function withCpu(pid: number, run: () => Promise<LoadFigures>): Promise<LoadFigures> {
+  const before = processCpuSeconds(pid);
+  const figures = await run();
+  return { ...figures, cpuUsPerRequest: ((processCpuSeconds(pid) - before) * 1e6) / figures.total };
 }
