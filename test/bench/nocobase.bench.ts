@@ -30,10 +30,10 @@ import { Client } from 'pg';
 import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
-import { load, type LoadFigures } from './support/load.js';
+import { load, processCpuSeconds, withCpu, type LoadFigures } from './support/load.js';
 import { ensureNocobase, NOCOBASE_DATABASE, NOCOBASE_ROOT, NOCOBASE_VERSION, startNocobase } from './support/nocobase-anchor.js';
 import { freePort } from './support/ports.js';
-import { alternateRounds, describeRounds, MEASURE_S, median, ROUNDS, type Rounds } from './support/rounds.js';
+import { alternateRounds, cpuRatio, describeRounds, MEASURE_S, median, pairedRatio, ROUNDS, type Rounds } from './support/rounds.js';
 import { call, createCollections, createWorkflow, inParallel, signIn, type ApiSide } from './support/side.js';
 import { runStandalone } from './support/standalone';
 
@@ -62,6 +62,15 @@ interface Measured extends ApiSide {
   executions(): Promise<{ ended: number; resolved: number }>;
   workflowId?: unknown;
   signInAgain(): Promise<void>;
+  /** The server's process; NocoBase's is a process group (yarn start and the server it starts). */
+  readonly server: ChildServer;
+  readonly group: boolean;
+}
+
+interface WorkflowRound {
+  readonly seconds: number;
+  /** CPU seconds the server spent in the round (PostgreSQL's not counted, on either side). */
+  readonly cpuSeconds: number;
 }
 
 function databaseUrl(database: string): string {
@@ -156,23 +165,24 @@ async function checkSameAnswers(ours: ApiSide, reference: ApiSide): Promise<void
   if (appended.categories.some((c) => c !== 'string')) throw new Error(`GET ${APPENDS_PATH}: rows without their category: ${appended.categories.join()}`);
 }
 
-function compare(path: string, ours: ApiSide, reference: ApiSide, post?: string): Promise<Rounds> {
+function compare(path: string, ours: Measured, reference: Measured, post?: string): Promise<Rounds> {
   return alternateRounds(ours, reference, (side, duration) =>
-    load({
+    withCpu(side.server.pid, () => load({
       url: side.base + path,
       connections: CONNECTIONS,
       duration,
       headers: { ...side.headers, ...(post === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(post === undefined ? {} : { method: 'POST', body: post }),
-    }),
+    }), side.group),
   );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One round of the workflow scenario on one side: seconds from the first create until every execution has ended. */
-async function workflowRound(side: Measured, round: number): Promise<number> {
+async function workflowRound(side: Measured, round: number): Promise<WorkflowRound> {
   const before = await side.executions();
+  const cpu0 = processCpuSeconds(side.server.pid, side.group);
   const t0 = performance.now();
   await inParallel(WF_CREATES, WF_CONCURRENCY, (i) => call(side, 'POST', 'orders:create', { title: `r${round}-${i}`, price: 2.5, qty: 4 }));
   let last = { count: 0, at: performance.now() };
@@ -181,10 +191,11 @@ async function workflowRound(side: Measured, round: number): Promise<number> {
     const ended = now.ended - before.ended;
     if (ended >= WF_CREATES) {
       const seconds = (performance.now() - t0) / 1000;
+      const cpuSeconds = processCpuSeconds(side.server.pid, side.group) - cpu0;
       if (now.resolved - before.resolved < WF_CREATES) {
         throw new Error(`${side.label}: ${WF_CREATES - (now.resolved - before.resolved)} executions ended other than RESOLVED`);
       }
-      return seconds;
+      return { seconds, cpuSeconds };
     }
     if (ended !== last.count) last = { count: ended, at: performance.now() };
     else if (performance.now() - last.at > 180_000) throw new Error(`${side.label}: executions stuck at ${ended} of ${WF_CREATES} for 3 minutes`);
@@ -192,17 +203,18 @@ async function workflowRound(side: Measured, round: number): Promise<number> {
   }
 }
 
-async function workflowScenario(ours: Measured, reference: Measured): Promise<{ ours: number[]; reference: number[] }> {
-  const a: number[] = [];
-  const b: number[] = [];
+async function workflowScenario(ours: Measured, reference: Measured): Promise<{ ours: WorkflowRound[]; reference: WorkflowRound[] }> {
+  const a: WorkflowRound[] = [];
+  const b: WorkflowRound[] = [];
   for (let round = 0; round < WF_ROUNDS; round += 1) {
-    const order: Array<[Measured, number[]]> = round % 2 === 0 ? [[ours, a], [reference, b]] : [[reference, b], [ours, a]];
+    const order: Array<[Measured, WorkflowRound[]]> = round % 2 === 0 ? [[ours, a], [reference, b]] : [[reference, b], [ours, a]];
     for (const [side, into] of order) {
       await side.signInAgain();
       into.push(await workflowRound(side, round));
     }
   }
-  console.error(`  nocobase workflow ${WF_CREATES} creates x${WF_CONCURRENCY}: clusterbase ${a.map((s) => s.toFixed(1)).join('/')} s; NocoBase ${b.map((s) => s.toFixed(1)).join('/')} s`);
+  const text = (xs: WorkflowRound[]) => `${xs.map((x) => x.seconds.toFixed(1)).join('/')} s (server CPU ${xs.map((x) => x.cpuSeconds.toFixed(1)).join('/')} s)`;
+  console.error(`  nocobase workflow ${WF_CREATES} creates x${WF_CONCURRENCY}: clusterbase ${text(a)}; NocoBase ${text(b)}`);
   return { ours: a, reference: b };
 }
 
@@ -227,6 +239,8 @@ export async function run(): Promise<BenchResult[]> {
       headers: {},
       executions: () => Promise.resolve({ ended: 0, resolved: 0 }),
       signInAgain: () => signIn(oursSide, 'nocobase', 'admin123'),
+      server: cb.server,
+      group: false,
     };
     const refSide: Measured = {
       label: `NocoBase ${NOCOBASE_VERSION}`,
@@ -234,6 +248,8 @@ export async function run(): Promise<BenchResult[]> {
       headers: {},
       executions: () => Promise.resolve({ ended: 0, resolved: 0 }),
       signInAgain: () => signIn(refSide, NOCOBASE_ROOT.account, NOCOBASE_ROOT.password, NOCOBASE_HEADERS),
+      server: nb,
+      group: true,
     };
     await oursSide.signInAgain();
     await refSide.signInAgain();
@@ -261,24 +277,38 @@ export async function run(): Promise<BenchResult[]> {
     const workflow = await workflowScenario(oursSide, refSide);
 
     const rps = (xs: LoadFigures[]) => median(xs.map((x) => x.requestsPerSecond));
-    const how = `${CONNECTIONS} connections, median of ${ROUNDS}x${MEASURE_S}s`;
-    const rate = (seconds: number[]) => WF_CREATES / median(seconds);
+    const cpu = (xs: LoadFigures[]) => median(xs.map((x) => x.cpuUsPerRequest ?? NaN));
+    const how = `${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${MEASURE_S}s, ratio = median per-round ratio`;
     const vs = `clusterbase all-in-one vs NocoBase ${NOCOBASE_VERSION}`;
+    const figures = (what: string, rounds: Rounds): BenchResult[] => [
+      { name: `nocobase ${what}, ${vs} (${how})`, ours: rps(rounds.ours), reference: rps(rounds.reference), unit: 'req/s', ratio: pairedRatio(rounds) },
+      { name: `nocobase ${what}, server CPU per request, NocoBase / clusterbase`, ours: cpu(rounds.ours), reference: cpu(rounds.reference), unit: 'µs/req', ratio: cpuRatio(rounds) },
+    ];
+    const mid = (xs: number[]) => {
+      const sorted = [...xs].sort((x, y) => x - y);
+      const m = Math.floor(sorted.length / 2);
+      return sorted.length % 2 === 1 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+    };
+    const seconds = (xs: WorkflowRound[]) => mid(xs.map((x) => x.seconds));
+    const scenario = `${WF_CREATES} creates x${WF_CONCURRENCY}, each triggering the four-node workflow, until all executions end`;
     return [
-      { name: `nocobase GET /api/__health_check, ${vs} (${how})`, ours: rps(health.ours), reference: rps(health.reference), unit: 'req/s' },
-      { name: `nocobase GET :list 20 of ${ROWS} rows sort -qty, ${vs}, goal >= 10x (${how})`, ours: rps(list.ours), reference: rps(list.reference), unit: 'req/s' },
+      ...figures('GET /api/__health_check', health),
+      ...figures(`GET :list 20 of ${ROWS} rows sort -qty, goal >= 10x`, list),
+      ...figures('GET :list 20 rows appends category + filter', appends),
+      ...figures('POST :create one row, goal >= 10x', create),
       {
-        name: `nocobase GET :list 20 rows appends category + filter, ${vs} (${how})`,
-        ours: rps(appends.ours),
-        reference: rps(appends.reference),
-        unit: 'req/s',
-      },
-      { name: `nocobase POST :create one row, ${vs}, goal >= 10x (${how})`, ours: rps(create.ours), reference: rps(create.reference), unit: 'req/s' },
-      {
-        name: `nocobase workflow: ${WF_CREATES} creates x${WF_CONCURRENCY} until all four-node executions end (clusterbase ${median(workflow.ours).toFixed(1)} s, NocoBase ${median(workflow.reference).toFixed(1)} s), goal >= 10x (median of ${WF_ROUNDS})`,
-        ours: rate(workflow.ours),
-        reference: rate(workflow.reference),
+        name: `nocobase workflow: ${scenario} (clusterbase ${seconds(workflow.ours).toFixed(1)} s, NocoBase ${seconds(workflow.reference).toFixed(1)} s), goal >= 10x, ratio = median per-round ratio of ${WF_ROUNDS}`,
+        ours: WF_CREATES / seconds(workflow.ours),
+        reference: WF_CREATES / seconds(workflow.reference),
         unit: 'exec/s',
+        ratio: mid(workflow.ours.map((x, i) => workflow.reference[i]!.seconds / x.seconds)),
+      },
+      {
+        name: `nocobase workflow: ${scenario}, server CPU seconds, NocoBase / clusterbase`,
+        ours: mid(workflow.ours.map((x) => x.cpuSeconds)),
+        reference: mid(workflow.reference.map((x) => x.cpuSeconds)),
+        unit: 'CPU s',
+        ratio: mid(workflow.ours.map((x, i) => workflow.reference[i]!.cpuSeconds / x.cpuSeconds)),
       },
     ];
   } finally {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * autocannon's programmatic API, typed for what the benchmarks use (the package ships no types).
@@ -52,17 +52,36 @@ export async function load(opts: LoadOptions): Promise<LoadFigures> {
   return { requestsPerSecond: result.requests.average, latencyMeanMs: result.latency.average, latencyP99Ms: result.latency.p99, total: result.requests.total };
 }
 
-/** User + system CPU seconds of a process so far (Linux /proc; clock ticks of 10 ms). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces), or null once the process is gone. */
+function statFields(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
 }
 
-/** A load run with the CPU time the server process `pid` spent per request during it. */
-export async function withCpu(pid: number, run: () => Promise<LoadFigures>): Promise<LoadFigures> {
-  const before = processCpuSeconds(pid);
+/**
+ * User + system CPU seconds so far (Linux /proc; clock ticks of 10 ms) of a process, or with
+ * `group` of every live process of the process group `pid` leads (a launcher such as `yarn start`
+ * and the server it started).
+ */
+export function processCpuSeconds(pid: number, group = false): number {
+  const cpu = (fields: string[] | null) => (fields === null ? 0 : (Number(fields[11]) + Number(fields[12])) / 100);
+  if (!group) return cpu(statFields(pid));
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (fields !== null && Number(fields[2]) === pid) total += cpu(fields);
+  }
+  return total;
+}
+
+/** A load run with the CPU time the server process (or group) `pid` spent per request during it. */
+export async function withCpu(pid: number, run: () => Promise<LoadFigures>, group = false): Promise<LoadFigures> {
+  const before = processCpuSeconds(pid, group);
   const figures = await run();
-  return { ...figures, cpuUsPerRequest: ((processCpuSeconds(pid) - before) * 1e6) / figures.total };
+  return { ...figures, cpuUsPerRequest: ((processCpuSeconds(pid, group) - before) * 1e6) / figures.total };
 }
