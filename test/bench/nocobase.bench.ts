@@ -33,7 +33,7 @@ import { startChildServer, type ChildServer } from './support/child-server.js';
 import { load, processCpuSeconds, withCpu, type LoadFigures } from './support/load.js';
 import { ensureNocobase, NOCOBASE_DATABASE, NOCOBASE_ROOT, NOCOBASE_VERSION, startNocobase } from './support/nocobase-anchor.js';
 import { freePort } from './support/ports.js';
-import { alternateRounds, cpuRatio, describeRounds, MEASURE_S, median, pairedRatio, ROUNDS, type Rounds } from './support/rounds.js';
+import { alternateRounds, cpuRatio, describeRounds, median, pairedRatio, type Rounds } from './support/rounds.js';
 import { call, createCollections, createWorkflow, inParallel, signIn, type ApiSide } from './support/side.js';
 import { runStandalone } from './support/standalone';
 
@@ -56,6 +56,10 @@ const APPENDS_PATH = `/api/products:list?pageSize=20&sort=-qty&appends%5B%5D=cat
 const CREATE_PATH = '/api/products:create';
 const CREATE_BODY = JSON.stringify({ title: 'bench item', price: 9.99, qty: 3, active: true });
 const NOCOBASE_HEADERS = { 'x-authenticator': 'basic' };
+/** Rounds of 4 s (3 s warm-up): NocoBase answers a few requests per second on a loaded 2-core machine. */
+const HTTP_ROUNDS = 5;
+const HTTP_WARMUP_S = 3;
+const HTTP_MEASURE_S = 4;
 
 interface Measured extends ApiSide {
   /** Executions of the bench workflow that have ended (status set and not STARTED), and how many resolved. */
@@ -174,6 +178,7 @@ function compare(path: string, ours: Measured, reference: Measured, post?: strin
       headers: { ...side.headers, ...(post === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(post === undefined ? {} : { method: 'POST', body: post }),
     }), side.group),
+    { rounds: HTTP_ROUNDS, warmupS: HTTP_WARMUP_S, measureS: HTTP_MEASURE_S },
   );
 }
 
@@ -278,7 +283,7 @@ export async function run(): Promise<BenchResult[]> {
 
     const rps = (xs: LoadFigures[]) => median(xs.map((x) => x.requestsPerSecond));
     const cpu = (xs: LoadFigures[]) => median(xs.map((x) => x.cpuUsPerRequest ?? NaN));
-    const how = `${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${MEASURE_S}s, ratio = median per-round ratio`;
+    const how = `${CONNECTIONS} connections, ${HTTP_ROUNDS} alternating rounds of ${HTTP_MEASURE_S}s, ratio = median per-round ratio`;
     const vs = `clusterbase all-in-one vs NocoBase ${NOCOBASE_VERSION}`;
     const figures = (what: string, rounds: Rounds): BenchResult[] => [
       { name: `nocobase ${what}, ${vs} (${how})`, ours: rps(rounds.ours), reference: rps(rounds.reference), unit: 'req/s', ratio: pairedRatio(rounds) },
