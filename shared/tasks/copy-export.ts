@@ -58,11 +58,29 @@ function inlineParams(client: PoolClient, sql: string, params: readonly unknown[
   });
 }
 
-/** Counts CSV records passing through (newlines outside quoted fields) and awaits `onRows` every `every` rows. */
+/** Checkpoints of a COPY export at most this often: at COPY speed a batch of rows passes in about a millisecond. */
+const CHECKPOINT_EVERY_MS = 100;
+
+/**
+ * Counts CSV records passing through (newlines outside quoted fields) and calls `onRows` after at
+ * least `every` rows and CHECKPOINT_EVERY_MS, without holding the bytes back (one call in flight at a
+ * time; the next one reports the count reached by then). A rejection (a stop, a lost lease) ends the
+ * stream with its error.
+ */
 function rowCounter(every: number, onRows: (rows: number) => Promise<void>): Transform & { rows(): number } {
   let rows = 0;
   let reported = 0;
   let quoted = false;
+  let inFlight: Promise<void> | null = null;
+  let reportedAt = performance.now();
+  const report = () => {
+    reported = rows;
+    reportedAt = performance.now();
+    inFlight = onRows(rows).then(
+      () => void (inFlight = null),
+      (err: unknown) => void counter.destroy(err instanceof Error ? err : new Error(String(err))),
+    );
+  };
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       for (let i = 0; i < chunk.length; i++) {
@@ -70,9 +88,12 @@ function rowCounter(every: number, onRows: (rows: number) => Promise<void>): Tra
         if (b === 0x22) quoted = !quoted;
         else if (b === 0x0a && !quoted) rows++;
       }
-      if (rows - reported < every) return done(null, chunk);
-      reported = rows;
-      onRows(rows).then(() => done(null, chunk), done);
+      if (rows - reported >= every && inFlight === null && performance.now() - reportedAt >= CHECKPOINT_EVERY_MS) report();
+      done(null, chunk);
+    },
+    flush(done) {
+      if (inFlight === null) return done();
+      inFlight.then(() => done(), done);
     },
   });
   return Object.assign(counter, { rows: () => rows });
