@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool, PoolClient } from 'pg';
 import { stringify } from 'csv-stringify/sync';
+import { prepareValue } from 'pg/lib/utils.js';
 import { to as copyTo } from 'pg-copy-streams';
 import type { FieldMeta } from '../data/index.js';
 import { quoteIdent } from '../query/index.js';
@@ -50,7 +51,6 @@ function cellSql(c: ResolvedColumn): string {
 function inlineParams(client: PoolClient, sql: string, params: readonly unknown[]): string {
   // pg's own text form of a parameter (arrays as PostgreSQL array literals, dates as ISO, …), sent
   // untyped as a bound parameter would be: the literal is of unknown type and resolves the same way.
-  const { prepareValue } = require('pg/lib/utils') as { prepareValue(v: unknown): string | null };
   let i = 0;
   return sql.replace(/\?/g, () => {
     const value = prepareValue(params[i++]);

@@ -152,7 +152,7 @@ async function watchExecutions(side: Measured, database: string, table: string):
 /** The rows both answer must match (qty order, count, appended category), or the comparison is not like for like. */
 async function checkSameAnswers(ours: ApiSide, reference: ApiSide): Promise<void> {
   const summary = async (side: ApiSide, path: string) => {
-    const body = (await call(side, 'GET', path.replace(/^\/api\//, ''))) as { data: Array<Record<string, any>>; meta?: { count?: number } };
+    const body = (await call(side, 'GET', path.replace(/^\/api\//, ''))) as { data: Array<{ qty?: unknown; category?: { name?: unknown } | null }>; meta?: { count?: number } };
     return JSON.stringify({
       qty: body.data.map((r) => r.qty),
       count: body.meta?.count,

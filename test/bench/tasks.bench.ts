@@ -130,8 +130,7 @@ export async function run(): Promise<BenchResult[]> {
     const oursOnce = async () => ourCsv.push(await timedExport('csv', () => (csvPeak = Math.max(csvPeak, rssBytes(pid)))));
     const psqlOnce = async () => psqlCsv.push(psql(`\\copy (select title, n, flag from "${SCHEMA}".rows order by id) to '${join(storage, 'copy-out.csv')}' with csv header`));
     for (let round = 0; round < CSV_ROUNDS; round++) {
-      if (round % 2 === 0) (await oursOnce(), await psqlOnce());
-      else (await psqlOnce(), await oursOnce());
+      for (const once of round % 2 === 0 ? [oursOnce, psqlOnce] : [psqlOnce, oursOnce]) await once();
     }
     const csvSeconds = middle(ourCsv);
     const copyOutSeconds = middle(psqlCsv);

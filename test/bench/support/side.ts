@@ -2,6 +2,8 @@
  * One server of a side-by-side benchmark seen through its NocoBase-compatible HTTP API: JSON calls
  * with the signed-in user's bearer token, and the collections and workflow both sides get.
  */
+import type { Body } from '../../support/http.js';
+
 export interface ApiSide {
   readonly label: string;
   readonly base: string;
@@ -9,7 +11,7 @@ export interface ApiSide {
   headers: Record<string, string>;
 }
 
-export async function call<T = any>(side: ApiSide, method: string, path: string, body?: unknown): Promise<T> {
+export async function call<T = Body>(side: ApiSide, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${side.base}/api/${path}`, {
     method,
     headers: { ...side.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
