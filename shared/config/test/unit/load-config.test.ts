@@ -158,11 +158,15 @@ describe('secrets and the root user', () => {
     const nonHex = refusal({ APP_AES_SECRET_KEY: 'z'.repeat(64) });
     expect(nonHex[0]).toMatch(/got 64 characters with non-hex ones$/);
     expect(nonHex[0]).not.toContain('zzzz');
-    expect(loadConfig({ APP_AES_SECRET_KEY: 'AB'.repeat(32) }).secrets.aesKeyHex).toBe('ab'.repeat(32));
+    expect(loadConfig({ APP_AES_SECRET_KEY: '41FA8A69031AFEE15CDF41F8D5940EE37F98494C5CA41E90738238479AB8EFDE' }).secrets.aesKeyHex).toBe('41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde');
   });
 
-  test('APP_KEY shorter than 16 characters is refused; unset keys are generated later', () => {
-    expect(refusal({ APP_KEY: 'short' })).toEqual(['APP_KEY: must be at least 16 characters, got 5']);
+  test('APP_KEY shorter than 32 characters or a placeholder is refused; unset keys are generated later', () => {
+    expect(refusal({ APP_KEY: 'short' })).toEqual(['APP_KEY: must be at least 32 characters of random data, got 5; generate one with: openssl rand -hex 32']);
+    expect(refusal({ APP_KEY: 'change-me-to-a-long-random-secret', APP_AES_SECRET_KEY: '0'.repeat(64) })).toEqual([
+      'APP_KEY: is a placeholder from a template; generate one with: openssl rand -hex 32',
+      'APP_AES_SECRET_KEY: is one character (or a short pattern) repeated; generate one with: openssl rand -hex 32',
+    ]);
     expect(loadConfig({}).secrets).toEqual({ appKey: null, aesKeyHex: null, newAesKeyHex: null });
   });
 
