@@ -12,6 +12,7 @@ import type { ServiceMetadata } from './types.js';
 import { ClusterAdapters } from './cluster-adapters.js';
 import { checkFingerprints, loadSecrets } from '../secrets/index.js';
 import { inProcessConflict, watchAdapters } from './adapter-health.js';
+import { waitForLease } from '../worker-id/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -113,6 +114,11 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
 
     created(broker: ServiceBroker) {
       attachNodeState(broker, state);
+    },
+
+    // While the worker-ID lease is being recovered, writes wait for it (WORKER_ID_WAIT) instead of failing.
+    localAction(next: (ctx: unknown) => unknown, action: { name?: string; rest?: { write?: boolean } }) {
+      return waitForLease(next, action, () => adapters?.workerIds ?? null, state.config.adapters.workerId.waitMs);
     },
 
     serviceCreating(_service: Service, schema: ServiceSchema) {

@@ -1,0 +1,18 @@
+import type { WorkerIdAllocator } from './types.js';
+
+type Handler = (ctx: unknown) => unknown;
+
+/**
+ * Wraps an action handler so that, while the node holds no worker-ID lease (between a loss and the
+ * next lease), the call first waits up to `waitMs` for one instead of failing at once with
+ * CB_ERR_ID_NO_WORKER_ID; after that it runs anyway (and fails with that retryable 503 if it needs an
+ * ID). Reads (`rest.write === false`) and actions that never issue IDs are not wrapped.
+ */
+export function waitForLease(next: Handler, action: { name?: string; rest?: { write?: boolean } }, allocator: () => WorkerIdAllocator | null, waitMs: number): Handler {
+  if (waitMs <= 0 || action.rest?.write === false || /^(\$node|worker-id)\./.test(action.name ?? '')) return next;
+  return (ctx) => {
+    const ids = allocator();
+    if (!ids || ids.healthy()) return next(ctx);
+    return ids.whenHealthy(waitMs).then(() => next(ctx));
+  };
+}
