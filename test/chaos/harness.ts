@@ -30,6 +30,12 @@ export interface HarnessOptions {
 }
 
 const SCHEMA = 'chaos';
+
+/** What to stop if the run is interrupted (Ctrl-C): the cluster and the middleware of the run in progress. */
+const inProgress = new Set<() => Promise<void>>();
+export async function abortRuns(): Promise<void> {
+  await Promise.allSettled([...inProgress].map((stop) => stop()));
+}
 const PASSWORD = `chaos-${randomBytes(12).toString('hex')}`;
 
 /** Short intervals so leases, sweeps and takeovers act within seconds (defaults are 10–30 s). */
@@ -127,6 +133,12 @@ export async function runProfile(profile: Profile, options: HarnessOptions = {})
 
   log('starting middleware');
   const mw = await startMiddleware(profile);
+  const stopAll = async () => {
+    const stopped = await Promise.race([cluster.stop().then(() => true), sleep(30_000).then(() => false)]);
+    if (!stopped) await Promise.all(cluster.nodes.map((n) => cluster.kill(n)));
+    await Promise.allSettled(Object.values(mw).map((m: Middleware) => m.destroy()));
+  };
+  inProgress.add(stopAll);
   const cluster = new LocalCluster({
     databaseUrl: mw.postgres.url,
     redisUrl: mw.redis.url,
@@ -229,9 +241,8 @@ export async function runProfile(profile: Profile, options: HarnessOptions = {})
     problems.push(`the run itself failed: ${error instanceof Error ? error.message.split('\n').slice(0, 5).join(' ') : String(error)}`);
   } finally {
     log('stopping the cluster and the middleware');
-    const stopped = await Promise.race([cluster.stop().then(() => true), sleep(30_000).then(() => false)]);
-    if (!stopped) await Promise.all(cluster.nodes.map((n) => cluster.kill(n)));
-    await Promise.allSettled(Object.values(mw).map((m: Middleware) => m.destroy()));
+    await stopAll();
+    inProgress.delete(stopAll);
     await Promise.all([...files.values()].map((f) => new Promise((r) => f.end(r))));
   }
   const passed = problems.length === 0;

@@ -1,5 +1,5 @@
 import { requireBuild } from '../support/node-process';
-import { runProfile, verdictLine } from './harness';
+import { abortRuns, runProfile, verdictLine } from './harness';
 import { PROFILES } from './profiles';
 
 /**
@@ -34,6 +34,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (lines.length > 1) console.log(`\n${lines.map((l) => l.split('\n')[0]).join('\n')}`);
   return failed > 0 ? 1 : 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping the cluster and the middleware of the run in progress`);
+    void abortRuns().finally(() => process.exit(130));
+  });
 }
 
 main(process.argv.slice(2)).then(
