@@ -40,6 +40,8 @@ export function resolveLockAdapter(config: LockAdapterConfig): LockAdapter {
       const Redis = loadIoredis();
       // lazyConnect: nothing touches the network before connect(); the adapter owns and quits this client.
       const owned = new Redis(url, { lazyConnect: true, connectionName: 'cb-lock' });
+      // Failures surface through the lock calls; the node logs Redis outages once (runtime/adapter-health).
+      owned.on('error', () => undefined);
       return new RedisLockAdapter({ client: owned, ownsClient: true, prefix, retryMinMs, retryMaxMs });
     }
     default:

@@ -126,6 +126,7 @@ export interface QueueStats {
 export interface QueueLogger {
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
+  info?(...args: unknown[]): void;
 }
 
 /** Options every adapter takes. Values that end up in broker objects must match on every node. */
