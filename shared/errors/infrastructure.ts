@@ -27,3 +27,20 @@ export function isRetryableInfrastructureError(err: unknown, depth = 0): boolean
   if (Array.isArray(e.errors) && e.errors.some((inner) => isRetryableInfrastructureError(inner, depth + 1))) return true; // AggregateError
   return e.cause !== undefined && isRetryableInfrastructureError(e.cause, depth + 1);
 }
+
+const PG_MESSAGES = /Connection terminated|terminating connection|the database system is|Client has encountered a connection error|timeout exceeded when trying to connect|connect ECONNREFUSED.*:5432/i;
+const REDIS_MESSAGES = /Reached the max retries per request limit|Stream isn't writeable|Connection is closed|enableOfflineQueue|MaxRetriesPerRequest/i;
+
+/**
+ * Which dependency an infrastructure error names, for the 503 a client gets: the database
+ * (`CB_ERR_DB_UNAVAILABLE`), Redis (`CB_ERR_REDIS_UNAVAILABLE`), or null when it cannot tell.
+ */
+export function unavailableDependency(err: unknown, depth = 0): 'CB_ERR_DB_UNAVAILABLE' | 'CB_ERR_REDIS_UNAVAILABLE' | null {
+  if (err === null || typeof err !== 'object' || depth > 3) return null;
+  const e = err as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (/^08/.test(code) || /^57P0/.test(code) || PG_MESSAGES.test(message) || /^(Driver|Connection)Exception$/.test(String(e.name))) return 'CB_ERR_DB_UNAVAILABLE';
+  if (REDIS_MESSAGES.test(message) || e.name === 'MaxRetriesPerRequestError') return 'CB_ERR_REDIS_UNAVAILABLE';
+  return e.cause !== undefined ? unavailableDependency(e.cause, depth + 1) : null;
+}
