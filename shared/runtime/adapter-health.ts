@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import { OutageLog, redisDependency, watchConnection } from '../errors/index.js';
-import type { ClusterAdapters } from './cluster-adapters.js';
+import type { ClusterAdapters } from '../cluster-adapters/index.js';
 import type { NodeState } from './node-state.js';
 
 const GAUGES = ['waiting', 'delayed', 'inFlight', 'deadLettered'] as const;
@@ -74,10 +74,11 @@ function databaseWatch(state: NodeState, log: { warn(m: string): void; info(m: s
   const outage = new OutageLog(url ? `postgresql ${url.hostname}:${url.port || 5432}` : 'the embedded postgresql', state.config.nodeId, log);
   let checking = false;
   const timer = setInterval(() => {
-    if (checking || !state.database) return;
+    if (checking || !state.started) return;
     checking = true;
-    state.database
-      .check(2000)
+    state
+      .services()
+      .database.check(2000)
       .then(() => outage.ok(), (error: unknown) => outage.failed(error))
       .finally(() => (checking = false));
   }, 1000);

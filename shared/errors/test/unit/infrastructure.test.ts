@@ -11,7 +11,7 @@ describe('infrastructure errors', () => {
     expect(isRetryableInfrastructureError(pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'))).toBe(true);
     expect(isRetryableInfrastructureError(new Error('Reached the max retries per request limit (which is 3).'))).toBe(true);
     expect(isRetryableInfrastructureError(cbError('CB_ERR_ID_NO_WORKER_ID', 'no worker ID'))).toBe(true);
-    expect(isRetryableInfrastructureError(new Errors.RequestTimeoutError('workflow.x', 'node-1'))).toBe(true);
+    expect(isRetryableInfrastructureError(new Errors.RequestTimeoutError({ action: 'workflow.x', nodeID: 'node-1' }))).toBe(true);
     expect(isRetryableInfrastructureError(new Error('wrapped', { cause: pgError('08006', 'connection failure') }))).toBe(true);
   });
 
