@@ -80,7 +80,7 @@ async function startMiddleware(profile: Profile): Promise<ChaosMiddleware> {
   }
 }
 
-async function api<T = any>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+async function api<T = unknown>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}/api/${path}`, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -163,7 +163,7 @@ export async function runProfile(profile: Profile, options: HarnessOptions = {})
     );
     const workflow = await createEffectWorkflow(base, token, 'orders', 'order_effects', { markDone: true });
 
-    const load = idempotentCreates(base, 'orders', token, { workers: 2, giveUpAfterMs: 120_000, pauseMs: 20 });
+    const load = idempotentCreates(base, 'orders', token, { workers: 2, giveUpAfterMs: 120_000, pauseMs: 150 });
     const warm = await within(60_000, async () => (await withDb(mw.postgres.url, (db) => db.query(`select 1 from ${q(SCHEMA, 'order_effects')} where "done" limit 1`))).rowCount === 1);
     if (!warm) problems.push('no workflow execution completed within 60 s before any fault');
     const exportTask = (await api<{ data: { id: string } }>(base, token, 'POST', 'export_rows:export?title=chaos&format=csv', {
@@ -199,6 +199,14 @@ export async function runProfile(profile: Profile, options: HarnessOptions = {})
         }),
       );
       problems.push(`not every node ready ${recoveryBoundMs / 1000} s after the last fault: ${states.filter(Boolean).join('; ')}`);
+      // What the database sessions were doing: a pool stuck on a lock or a leaked transaction shows here.
+      const sessions = await withDb(mw.postgres.url, (db) =>
+        db.query<{ n: number; state: string; wait: string; query: string }>(
+          `select count(*)::int as n, coalesce(state, '') as state, coalesce(wait_event_type || ':' || wait_event, '') as wait, left(query, 120) as query
+             from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid() group by 2, 3, 4 order by 1 desc limit 8`,
+        ),
+      ).catch(() => null);
+      if (sessions) problems.push(`database sessions then: ${sessions.rows.map((r) => `${r.n}× ${r.state} ${r.wait} «${r.query}»`).join(' | ')}`);
     }
     log(`recovered in ${(recoveryMs / 1000).toFixed(1)} s; writes go on for 3 s more`);
     await sleep(3000);
