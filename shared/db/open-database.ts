@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { Database } from './types.js';
 import { ensureDatabase } from './ensure-database.js';
 import { migrationsList } from './migrations/index.js';
+import { freeDeadConnections } from './free-dead-connections.js';
 
 export interface OpenOptions {
   /** postgres:// URL of the server and database to use. */
@@ -31,6 +32,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     schema: opts.schema,
     debug: false,
   });
+  freeDeadConnections(await orm.em.getConnection().getNativeClient());
   return {
     orm,
     describe: withoutPassword(opts.url),
