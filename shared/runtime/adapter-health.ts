@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient, redisServerLabel } from '../redis/index.js';
 import type { ServiceBroker } from 'moleculer';
-import { OutageLog, redisDependency, watchConnection } from '../errors/index.js';
+import { OutageLog, watchConnection } from '../errors/index.js';
 import type { ClusterAdapters } from '../cluster-adapters/index.js';
 import type { NodeState } from './node-state.js';
 
@@ -94,16 +95,15 @@ function redisPingers(state: NodeState, log: { warn(m: string): void; info(m: st
   const a = state.config.adapters;
   const urls = new Set([state.config.redisUrl, a.cache.url, a.sync.url, a.lock.url, a.workerId.url, a.queue.type === 'redis' ? a.queue.url : null].filter((u): u is string => !!u));
   return [...urls].map((url) => {
-    const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectionName: 'cb-readiness' });
+    const client = createRedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectionName: 'cb-readiness' });
     // The node's one log of this Redis's outages (start and end), also reported by the check.
-    const outage = watchConnection(client, redisDependency(url), state.config.nodeId, log)!;
-    const u = new URL(url);
+    const outage = watchConnection(client, `redis ${redisServerLabel(url)}`, state.config.nodeId, log)!;
     const ping = async () => {
       if (client.status === 'wait' || client.status === 'end') await client.connect().catch(() => undefined);
       await client.ping();
       outage.ok();
     };
-    state.addCheck(urls.size === 1 ? 'redis' : `redis:${u.hostname}:${u.port || 6379}${u.pathname}`, ping);
+    state.addCheck(urls.size === 1 ? 'redis' : `redis:${redisServerLabel(url)}`, ping);
     const timer = setInterval(() => void ping().catch((error: unknown) => outage.failed(error)), 1000);
     timer.unref();
     return { client, timer };
