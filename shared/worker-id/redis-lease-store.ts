@@ -10,7 +10,7 @@ let loaded: Record<ScriptName, LuaScript> | null = null;
 /** Loaded on first use, so importing the folder for the memory adapter never touches the files. */
 function script(name: ScriptName): LuaScript {
   const dir = join(__dirname, 'scripts');
-  loaded ??= { acquire: luaScript(dir, 'acquire.lua', WORKER_ID_COUNT), renew: luaScript(dir, 'renew.lua', 1), release: luaScript(dir, 'release.lua', 1) };
+  loaded ??= { acquire: luaScript(dir, 'acquire.lua', WORKER_ID_COUNT + 1), renew: luaScript(dir, 'renew.lua', 1), release: luaScript(dir, 'release.lua', 1) };
   return loaded[name];
 }
 
