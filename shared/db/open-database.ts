@@ -4,6 +4,7 @@ import { runSql } from '../sql/index.js';
 import type { Database } from './types.js';
 import { ensureDatabase } from './ensure-database.js';
 import { migrationsList } from './migrations/index.js';
+import { freeDeadConnections } from './free-dead-connections.js';
 
 export interface OpenOptions {
   /** postgres:// URL of the server and database to use. */
@@ -32,6 +33,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     schema: opts.schema,
     debug: false,
   });
+  freeDeadConnections(await orm.em.getConnection().getNativeClient());
   return {
     orm,
     describe: withoutPassword(opts.url),

@@ -194,6 +194,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     } catch (err) {
       const mapped = mapError(err);
       if (mapped.internal) opts.logger.error(`request ${req.id} ${req.method} ${target.resource}:${target.action} failed`, err);
+      if (mapped.retryAfterSec !== undefined) void reply.header('retry-after', String(mapped.retryAfterSec));
       return reply.code(mapped.status).send(mapped.body);
     }
   };

@@ -124,7 +124,7 @@ export interface QueueStats {
 }
 
 /** Where background errors go (connection drops, a failed ack). A Moleculer logger fits. */
-export type QueueLogger = Pick<Logger, 'warn' | 'error'>;
+export type QueueLogger = Pick<Logger, 'warn' | 'error'> & Partial<Pick<Logger, 'info'>>;
 
 /** Options every adapter takes. Values that end up in broker objects must match on every node. */
 export interface QueueCommonOptions {

@@ -149,3 +149,24 @@ describe('RedisLockAdapter', () => {
     await expect(redisFencedGet(admin, dataKey)).resolves.toEqual({ value: 'newer', fence: 4 });
   });
 });
+
+describe('Redis lock fences across a wipe', () => {
+  it('keep growing after Redis lost its data (FLUSHALL on a private server)', async () => {
+    const { startRedis } = await import('../../../../test/chaos/middleware/index.js');
+    const { resolveLockAdapter } = await import('../../index.js');
+    const redis = await startRedis({ persist: false });
+    const lock = resolveLockAdapter({ type: 'redis', url: redis.url, prefix: 'wipe' });
+    try {
+      await lock.connect();
+      const before = await lock.acquire('k', { ttlMs: 5000 });
+      await lock.release('k', before.token);
+      await redis.flushAll();
+      const after = await lock.acquire('k', { ttlMs: 5000 });
+      expect(after.fence).toBeGreaterThan(before.fence);
+      expect(Number.isSafeInteger(after.fence)).toBe(true);
+    } finally {
+      await lock.close();
+      await redis.destroy();
+    }
+  });
+});
