@@ -19,7 +19,7 @@ type RedisConstructor = {
 
 function loadIoredis(user: string): RedisConstructor {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- ioredis is optional: loaded only when a Redis adapter is chosen
     return (require('ioredis') as { Redis: RedisConstructor }).Redis;
   } catch (err) {
     throw cbError('CB_ERR_CONFIG_INVALID', `${user} needs the "ioredis" package: npm i -E ioredis@5 (${String(err)})`);

@@ -17,9 +17,7 @@ export function transporter(url: string | null): BrokerOptions['transporter'] {
       return new ClusterNatsTransporter({ url });
     case 'redis':
     case 'rediss':
-      // Moleculer's Redis transporter takes the URL string as its options (its constructor accepts
-      // one); TransporterConfig's typing only lists the object form.
-      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- Moleculer's Redis transporter takes the URL string as its options (its constructor accepts one); TransporterConfig's typing lists only the object form
       return { type: 'Redis', options: url } as BrokerOptions['transporter'];
     case 'amqp':
     case 'amqps':
