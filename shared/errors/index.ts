@@ -7,4 +7,3 @@ export { isRetryableInfrastructureError, unavailableDependency } from './infrast
 export { OutageLog } from './outage-log.js';
 export { redisDependency, watchConnection } from './watch-connection.js';
 export type { ConnectionEvents, OutageLogger } from './types.js';
-export type { Logger } from './logger.js';
