@@ -95,12 +95,12 @@ const DataService = requestsService({
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'list');
       const meta = data.collections.require(name);
-      return listRecords(ctx.locals.em, meta, (n) => data.collections.get(n), ctx.params as ListParams, nodeState(ctx.broker).secrets!.aesKey);
+      return listRecords(ctx.locals.em, meta, (n) => data.collections.get(n), { ...(ctx.params as ListParams), timezone: ctx.meta.timezone }, nodeState(ctx.broker).secrets!.aesKey);
     }),
     count: records('count', false, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'count');
-      return { data: await countRecords(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), ctx.params.filter) };
+      return { data: await countRecords(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), ctx.params.filter, ctx.meta.timezone) };
     }),
     get: records('get', false, async (ctx, log) => {
       const name = String(ctx.params.resourceName);

@@ -13,6 +13,8 @@ export interface ListParams {
   readonly pageSize?: unknown;
   readonly paginate?: unknown;
   readonly appends?: unknown;
+  /** X-Timezone of the request. */
+  readonly timezone?: string;
 }
 
 export interface ListResult {
@@ -26,8 +28,8 @@ export interface ListResult {
  */
 export async function listRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, params: ListParams, aesKey?: Buffer): Promise<ListResult> {
   const table = qualified(meta.schema, meta.table);
-  const where = compileFilter(params.filter, meta, lookup);
-  const order = compileSort(params.sort, meta);
+  const where = compileFilter(params.filter, meta, lookup, { timezone: params.timezone });
+  const order = compileSort(params.sort, meta, { lookup });
   const fields = compileFields(params.fields, meta);
   const page = pagination({ page: params.page, pageSize: params.pageSize, paginate: params.paginate });
   const only = params.fields === undefined ? undefined : new Set(fields.names);
@@ -40,8 +42,8 @@ export async function listRecords(em: EntityManager, meta: CollectionMeta, looku
   return { data, meta: listMeta(counted.rows[0]!.count, page.page, page.pageSize) };
 }
 
-export async function countRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, filter: unknown): Promise<number> {
-  const where = compileFilter(filter, meta, lookup);
+export async function countRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, filter: unknown, timezone?: string): Promise<number> {
+  const where = compileFilter(filter, meta, lookup, { timezone });
   const counted = await runSql<{ count: string }>(em, `select count(*) as count from ${qualified(meta.schema, meta.table)} where ${where.sql}`, where.params);
   return Number(counted.rows[0]!.count);
 }

@@ -77,23 +77,39 @@ export function columnType(field: FieldMeta): string {
     case 'snowflakeId':
       return 'int8';
     case 'float':
-      return 'real';
     case 'double':
+      // NocoBase's float is double precision on PostgreSQL (real would lose digits).
       return 'float8';
+    case 'sort':
+      return 'int8';
+    case 'nanoid':
+      return `varchar(${field.length ?? DEFAULT_STRING_LENGTH})`;
+    case 'time':
+      return 'time';
+    case 'dateOnly':
+      return 'date';
+    case 'datetimeNoTz':
+      return 'timestamp';
+    case 'datetimeTz':
     case 'decimal':
       return `numeric(${field.precision ?? DEFAULT_PRECISION},${field.scale ?? DEFAULT_SCALE})`;
     case 'boolean':
       return 'boolean';
     case 'date':
-      return 'date';
     case 'datetime':
+      // NocoBase's date is an instant (timestamptz); dateOnly is the calendar date.
       return 'timestamptz';
     case 'json':
+    case 'array':
       return 'jsonb';
     case 'uuid':
       return 'uuid';
     case 'belongsTo':
+    case 'hasOne':
     case 'hasMany':
+    case 'belongsToMany':
+    case 'createdBy':
+    case 'updatedBy':
       throw new Error(`a ${field.type} field has no column of its own`);
   }
 }

@@ -30,7 +30,7 @@ export async function authorize(ctx: Ctx, log: Log, collection: string, action: 
  */
 export function filterInstead(ctx: Ctx, data: Awaited<ReturnType<typeof appData>>, name: string) {
   if (ctx.params.filterByTk !== undefined && ctx.params.filterByTk !== '') return null;
-  const where = compileFilter(ctx.params.filter, data.collections.require(name), (n) => data.collections.get(n));
+  const where = compileFilter(ctx.params.filter, data.collections.require(name), (n) => data.collections.get(n), { timezone: ctx.meta.timezone });
   if (where.sql.trim().toUpperCase() === 'TRUE') throw cbError('CB_ERR_VALIDATION', 'filterByTk or a non-empty filter is required');
   return where;
 }
