@@ -23,7 +23,8 @@ const once = (ctx: Ctx, write: (options: WriteOptions) => Promise<unknown>) => {
   const { resourceName, ...params } = ctx.params;
   const request = { app, action: ctx.action?.name, resource: resourceName, params };
   const options = { schema: state.schemaOf(app), key: ctx.meta.idempotencyKey, principal: tokenSubject(ctx.meta.authorization), request, ttlMs: state.config.idempotencyTtlMs };
-  return idempotentWrite(ctx.locals, options, (_em, opts) => write(opts));
+  const userId = (ctx.locals as { userId?: number | string }).userId;
+  return idempotentWrite(ctx.locals, options, (_em, opts) => write(userId !== undefined ? { ...opts, userId } : opts));
 };
 
 const collectionsAction = (resource: string, action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) =>

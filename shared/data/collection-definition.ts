@@ -42,6 +42,33 @@ export const TIMESTAMP_FIELD = (name: 'createdAt' | 'updatedAt', key: string): F
   },
 });
 
+/**
+ * NocoBase's createdBy / updatedBy: a belongsTo to `users` through `createdById` / `updatedById`,
+ * filled from the caller. Made when the collection option is true or a field with that interface (as
+ * NocoBase's UI sends) is given; the foreign-key column is a bigint.
+ */
+function addUserStamp(kind: 'createdBy' | 'updatedBy', wanted: boolean, fields: FieldMeta[], newKey: () => string): void {
+  const at = fields.findIndex((f) => f.name === kind || (f.interface === kind && f.type === 'belongsTo'));
+  if (!wanted && at < 0) return;
+  const foreignKey = (at >= 0 ? fields[at]!.foreignKey : undefined) ?? `${kind}Id`;
+  const relation: FieldMeta = {
+    ...(at >= 0 ? fields[at]! : { name: kind, key: newKey(), uiSchema: { type: 'object', title: kind === 'createdBy' ? '{{t("Created by")}}' : '{{t("Last updated by")}}', 'x-component': 'AssociationField', 'x-read-pretty': true } }),
+    type: 'belongsTo',
+    target: 'users',
+    foreignKey,
+    targetKey: 'id',
+    interface: kind,
+  };
+  if (at >= 0) fields[at] = relation;
+  else fields.push(relation);
+  if (!fields.some((f) => f.name === foreignKey)) fields.push({ name: foreignKey, type: 'bigInt', key: newKey(), interface: 'integer', isForeignKey: true });
+}
+
+/** The users table exists in every app schema (shared/auth) but is not a registered collection yet: such a relation keeps its keys as given. */
+function isUnregisteredUsers(f: FieldMeta, lookup: CollectionLookup): boolean {
+  return f.type === 'belongsTo' && f.target === 'users' && !lookup('users');
+}
+
 /** Other collection options (`description`, `hidden`, …), kept as given. */
 export function extraCollectionOptions(body: Record<string, unknown>): Record<string, unknown> {
   const options: Record<string, unknown> = {};
@@ -108,9 +135,6 @@ export function parseCollectionDefinition(
   const name = body.name;
   if (body.title !== undefined && body.title !== null && typeof body.title !== 'string') invalid('title must be a string');
   if (body.fields !== undefined && !Array.isArray(body.fields)) invalid('fields must be an array');
-  for (const prop of ['createdBy', 'updatedBy']) {
-    if (body[prop] === true) invalid(`${prop} is not supported yet: add a belongsTo field to users instead`);
-  }
   const createdAt = optionalFlag(body, 'createdAt', true);
   const updatedAt = optionalFlag(body, 'updatedAt', true);
   const given = ((body.fields as unknown[] | undefined) ?? []).map((f) => parseFieldDefinition(f, name, newKey()));
@@ -137,20 +161,23 @@ export function parseCollectionDefinition(
   for (const stamp of ['createdAt', 'updatedAt'] as const) {
     if (!(stamp === 'createdAt' ? createdAt : updatedAt)) continue;
     const own = fields.find((f) => f.name === stamp);
-    if (own && own.type !== 'datetime') invalid(`collection "${name}": field "${stamp}" must be a datetime to serve as the ${stamp} timestamp (or set ${stamp} to false)`);
+    if (own && !['datetime', 'date', 'datetimeTz'].includes(own.type)) invalid(`collection "${name}": field "${stamp}" must be a datetime to serve as the ${stamp} timestamp (or set ${stamp} to false)`);
     if (!own) fields.push(TIMESTAMP_FIELD(stamp, newKey()));
   }
+  for (const kind of ['createdBy', 'updatedBy'] as const) addUserStamp(kind, body[kind] === true, fields, newKey);
 
   const primaryKey = fields[0]!.name;
   // Relations resolve against the column fields of this definition (self-references) and the others.
   const columns = new Map(fields.filter(hasColumn).map((f) => [f.name, f]));
   const ordered: FieldMeta[] = [];
   for (const f of fields) {
-    if (f.type !== 'belongsTo') continue;
+    if (f.type !== 'belongsTo' || isUnregisteredUsers(f, lookup)) continue;
     for (const extra of resolveRelation(f, { name, primaryKey, fields: columns }, lookup, newKey)) if (extra.isForeignKey) columns.set(extra.name, extra);
   }
   for (const f of fields) {
-    if (f.type === 'belongsTo' || f.type === 'hasMany') {
+    if (isUnregisteredUsers(f, lookup)) {
+      ordered.push(f);
+    } else if (f.type === 'belongsTo' || f.type === 'hasMany') {
       const resolved = resolveRelation(f, { name, primaryKey, fields: columns }, lookup, () => '');
       ordered.push(resolved[0]!);
       const fk = f.type === 'belongsTo' ? columns.get(resolved[0]!.foreignKey!) : undefined;

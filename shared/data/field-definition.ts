@@ -13,9 +13,16 @@ export const FIELD_TYPES: readonly FieldType[] = [
   'boolean',
   'date',
   'datetime',
+  'datetimeTz',
+  'datetimeNoTz',
+  'dateOnly',
+  'time',
   'json',
+  'array',
   'uuid',
+  'nanoid',
   'snowflakeId',
+  'sort',
   'password',
   'encrypted',
   'belongsTo',
@@ -23,7 +30,7 @@ export const FIELD_TYPES: readonly FieldType[] = [
 ];
 
 /** Types a primary key may have. */
-export const PRIMARY_KEY_TYPES: readonly FieldType[] = ['snowflakeId', 'bigInt', 'integer', 'string', 'uuid'];
+export const PRIMARY_KEY_TYPES: readonly FieldType[] = ['snowflakeId', 'bigInt', 'integer', 'string', 'uuid', 'nanoid'];
 
 export const DEFAULT_STRING_LENGTH = 255;
 export const DEFAULT_PRECISION = 20;
@@ -54,7 +61,7 @@ const KNOWN = new Set([
 ]);
 
 export function isRelation(field: Pick<FieldMeta, 'type'>): boolean {
-  return field.type === 'belongsTo' || field.type === 'hasMany';
+  return ['belongsTo', 'hasOne', 'hasMany', 'belongsToMany', 'createdBy', 'updatedBy'].includes(field.type);
 }
 
 /** True when the field is a column of the collection's table (a belongsTo's column is its foreign-key field). */
@@ -90,13 +97,13 @@ export function columnType(field: FieldMeta): string {
       return 'date';
     case 'datetimeNoTz':
       return 'timestamp';
-    case 'datetimeTz':
     case 'decimal':
       return `numeric(${field.precision ?? DEFAULT_PRECISION},${field.scale ?? DEFAULT_SCALE})`;
     case 'boolean':
       return 'boolean';
     case 'date':
     case 'datetime':
+    case 'datetimeTz':
       // NocoBase's date is an instant (timestamptz); dateOnly is the calendar date.
       return 'timestamptz';
     case 'json':
@@ -180,7 +187,7 @@ export function parseFieldDefinition(input: unknown, collection: string, key: st
   const length = optionalInteger(def, 'length', 1, 10485760, collection, name);
   const precision = optionalInteger(def, 'precision', 1, 1000, collection, name);
   const scale = optionalInteger(def, 'scale', 0, 1000, collection, name);
-  if (length !== undefined && type !== 'string') bad(collection, name, 'length applies to string fields only');
+  if (length !== undefined && type !== 'string' && type !== 'nanoid') bad(collection, name, 'length applies to string fields only');
   if ((precision !== undefined || scale !== undefined) && type !== 'decimal') bad(collection, name, 'precision and scale apply to decimal fields only');
   if (type === 'decimal' && (scale ?? DEFAULT_SCALE) > (precision ?? DEFAULT_PRECISION)) bad(collection, name, 'scale cannot exceed precision');
   if (primaryKey && !PRIMARY_KEY_TYPES.includes(type)) bad(collection, name, `a primary key must be one of ${PRIMARY_KEY_TYPES.join(', ')}`);

@@ -19,8 +19,10 @@ export async function authorize(ctx: Ctx, log: Log, collection: string, action: 
   const state = nodeState(ctx.broker);
   const app = ctx.meta.app ?? 'main';
   const auth = await appAuth(state, app, log);
-  const { roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
+  const { roles, user } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
   assertCan(roles, collection, action);
+  // The caller fills createdBy / updatedBy of records it writes.
+  (ctx.locals as { userId?: number | string }).userId = (user as { id?: number | string }).id;
   return appData(state, app, log);
 }
 
