@@ -9,7 +9,7 @@ type RedisConstructor = new (url: string, options: RedisOptions) => Redis;
 /** ioredis is loaded only when a Redis adapter is asked for, with a fix-it message when it is missing. */
 function loadIoredis(): RedisConstructor {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- ioredis is optional: loaded only when a Redis adapter is chosen
     return (require('ioredis') as { Redis: RedisConstructor }).Redis;
   } catch (err) {
     throw lockConfigError(`The redis lock adapter needs the ioredis package (npm i -E ioredis@5): ${(err as Error).message}`);

@@ -7,6 +7,7 @@ export type QueueOptions = MemoryQueueOptions | RedisQueueOptions | RabbitQueueO
 /** Loads an adapter whose client library is optional, with a fix-it message when it is missing. */
 function load<T>(file: string, packages: string): T {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand so bullmq and amqplib stay optional; import() would make resolveQueue async
     return require(file) as T;
   } catch (err) {
     if ((err as { code?: unknown }).code === 'MODULE_NOT_FOUND' && !String((err as Error).message).includes(file.slice(2))) {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
-import type { ClusterAdapters } from './cluster-adapters.js';
+import type { ClusterAdapters } from '../cluster-adapters/index.js';
 import type { NodeState } from './node-state.js';
 
 const GAUGES = ['waiting', 'delayed', 'inFlight', 'deadLettered'] as const;

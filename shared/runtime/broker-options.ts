@@ -1,7 +1,7 @@
 import type { BrokerOptions, Middleware } from 'moleculer';
 import type { Config } from '../config/index.js';
 import { entityManagerMiddleware } from '../db/index.js';
-import { moleculerCacherOptions } from '../cache/index.js';
+import { moleculerCacherOptions } from '../cluster-adapters/index.js';
 import { PrometheusTextReporter } from './metrics-reporter.js';
 import { NodeState } from './node-state.js';
 import { runtimeMiddleware } from './runtime-middleware.js';
@@ -15,6 +15,9 @@ function transporter(url: string | null): BrokerOptions['transporter'] {
       return { type: 'NATS', options: { url } };
     case 'redis':
     case 'rediss':
+      // Moleculer's Redis transporter takes the URL string as its options (its constructor accepts
+      // one); TransporterConfig's typing only lists the object form.
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
       return { type: 'Redis', options: url } as BrokerOptions['transporter'];
     case 'amqp':
     case 'amqps':

@@ -108,12 +108,12 @@ export class AppHost {
    * its root user and collections, then serves it.
    */
   async start(app: string, location: AppDatabase): Promise<void> {
-    if (!this.state.database) throw new Error('the node is not started');
+    const main = this.state.services().database;
     const schema = location.schema;
     this.started.add(app);
     this.stopped.delete(app);
     try {
-      const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.database;
+      const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : main;
       const report = await migrateSchema(database.orm, schema);
       if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
       await appAuth(this.state, app, this.log);
@@ -158,7 +158,7 @@ export class AppHost {
   private async dropSchema(app: string, location: AppDatabase): Promise<void> {
     const schema = location.schema;
     if (location.kind === 'schema' && schema === this.state.config.db.schema) throw new Error(`refusing to drop the data of the main schema "${schema}"`);
-    const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.database!;
+    const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.services().database;
     try {
       await this.dropTables(database, schema);
     } finally {

@@ -7,7 +7,7 @@ type RedisConstructor = new (url: string, options: RedisOptions) => Redis;
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
   let RedisClass: RedisConstructor;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- ioredis is optional: loaded only when a Redis adapter is chosen
     RedisClass = (require('ioredis') as { Redis: RedisConstructor }).Redis;
   } catch (err) {
     throw cbError('CB_ERR_CONFIG_INVALID', `The Redis sync signal adapter needs the "ioredis" package: npm install ioredis@5 (${String(err)})`);

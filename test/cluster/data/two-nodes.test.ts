@@ -3,8 +3,8 @@ import { dropSchemas, uniqueSchema } from '../../support/database';
 import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { requireServices } from '../../support/services';
+import type { Body } from '../../support/http';
 
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 describe('two request nodes over NATS stay consistent', () => {
   const schema = uniqueSchema('tn');

@@ -8,8 +8,8 @@ import type { Browser } from 'playwright-core';
 import pg from 'pg';
 import { existsSync } from 'node:fs';
 import { launchChromium, openAdmin, screenshot } from './admin-browser';
+import type { Body } from '../../support/http';
 
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -41,7 +41,7 @@ describe('a node with the Redis cluster adapters', () => {
   });
 
   afterAll(async () => {
-    const queue = broker && nodeState(broker).adapters?.queue;
+    const queue = broker && (nodeState(broker).started ? nodeState(broker).services().cluster.queue : null);
     await queue?.deleteChannel('metrics-probe').catch(() => undefined);
     await broker?.stop();
     await dropSchemas(schema);
@@ -84,7 +84,7 @@ describe('a node with the Redis cluster adapters', () => {
   });
 
   test('queue depth, in-flight and dead-letter counts are on /metrics per channel', async () => {
-    const queue = nodeState(broker).cluster().queue;
+    const queue = nodeState(broker).services().cluster.queue;
     await queue.publish('metrics-probe', { n: 1 });
     await queue.publish('metrics-probe', { n: 2 });
     const text = await (await fetch(metricsUrl)).text();

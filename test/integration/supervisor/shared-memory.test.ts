@@ -3,8 +3,8 @@ import { ServiceBroker } from 'moleculer';
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startSharedMemorySupervisor } from '../../support/supervisor-node';
 import { requireServices } from '../../support/services';
+import type { Body } from '../../support/http';
 
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 describe('shared-memory mode: sub-apps hosted in the supervisor process', () => {
   const schema = uniqueSchema('sm');
