@@ -1,5 +1,5 @@
 import { collectionToJson, fieldToJson, type WriteOptions } from '../shared/data/index.js';
-import { countRecords, idempotentWrite, listRecords, loadAppends, tokenSubject, type ListParams } from '../shared/data-api/index.js';
+import { countRecords, getRecord, idempotentWrite, listRecords, requestListParams, tokenSubject, type ListParams } from '../shared/data-api/index.js';
 import { restAction } from '../shared/gateway/index.js';
 import {
   authorize,
@@ -96,19 +96,18 @@ const DataService = requestsService({
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'list');
       const meta = data.collections.require(name);
-      return listRecords(ctx.locals.em, meta, (n) => data.collections.get(n), { ...(ctx.params as ListParams), timezone: ctx.meta.timezone }, nodeState(ctx.broker).services().secrets.aesKey);
+      return listRecords(ctx.locals.em, meta, (n) => data.collections.get(n), { ...(requestListParams(ctx.params) as ListParams), timezone: ctx.meta.timezone }, nodeState(ctx.broker).services().secrets.aesKey);
     }),
     count: records('count', false, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'count');
-      return { data: await countRecords(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), ctx.params.filter, ctx.meta.timezone) };
+      return { data: await countRecords(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), requestListParams(ctx.params).filter, ctx.meta.timezone) };
     }),
     get: records('get', false, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'get');
-      const record = await data.records.getByPk(ctx.locals.em, name, recordKey(ctx));
-      if (record) await loadAppends(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), [record], ctx.params.appends, nodeState(ctx.broker).services().secrets.aesKey);
-      return { data: record };
+      const params = { ...(requestListParams(ctx.params) as ListParams), timezone: ctx.meta.timezone };
+      return { data: await getRecord(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), params, nodeState(ctx.broker).services().secrets.aesKey) };
     }),
     firstOrCreate: records('firstOrCreate', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);

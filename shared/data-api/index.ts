@@ -1,5 +1,6 @@
 export { AppData, type AppDataOptions } from './app-data.js';
-export { listRecords, countRecords, type ListParams, type ListResult } from './list-records.js';
+export { listRecords, countRecords, getRecord, type ListParams, type ListResult } from './list-records.js';
+export { targetFilter, targetKeys, singleKeyOnly, requestListParams } from './target-filter.js';
 export { loadAppends } from './appends.js';
 export { findByFilterKeys } from './find-by-filter-keys.js';
 export { reencryptAll, type ReencryptOptions, type ReencryptReport } from './reencrypt.js';

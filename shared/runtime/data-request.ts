@@ -1,6 +1,6 @@
 import type { Context } from 'moleculer';
 import { assertCan, bearerToken } from '../auth/index.js';
-import { findByFilterKeys } from '../data-api/index.js';
+import { findByFilterKeys, singleKeyOnly, targetFilter } from '../data-api/index.js';
 import { cbError } from '../errors/index.js';
 import type { RestMeta } from '../gateway/index.js';
 import { compileFilter } from '../query/index.js';
@@ -10,7 +10,7 @@ import { nodeState } from './node-state.js';
 
 /** What the data service's REST actions share: the caller's check, and reading keys and filters. */
 
-export type Params = Record<string, unknown> & { resourceName?: string; filterByTk?: string; associatedIndex?: string; values?: unknown };
+export type Params = Record<string, unknown> & { resourceName?: string; filterByTk?: string | string[]; associatedIndex?: string; values?: unknown };
 export type Ctx = Context<Params, Partial<RestMeta>>;
 export type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
 
@@ -31,8 +31,10 @@ export async function authorize(ctx: Ctx, log: Log, collection: string, action: 
  * when filterByTk is given. An empty filter is refused: it would touch every record.
  */
 export function filterInstead(ctx: Ctx, data: Awaited<ReturnType<typeof appData>>, name: string) {
-  if (ctx.params.filterByTk !== undefined && ctx.params.filterByTk !== '') return null;
-  const where = compileFilter(ctx.params.filter, data.collections.require(name), (n) => data.collections.get(n), { timezone: ctx.meta.timezone });
+  // One key alone takes the by-key path; several keys or a key with a filter are ANDed (as NocoBase).
+  if (singleKeyOnly(ctx.params.filterByTk, ctx.params.filter)) return null;
+  const meta = data.collections.require(name);
+  const where = compileFilter(targetFilter(meta, ctx.params.filterByTk, ctx.params.filter), meta, (n) => data.collections.get(n), { timezone: ctx.meta.timezone });
   if (where.sql.trim().toUpperCase() === 'TRUE') throw cbError('CB_ERR_VALIDATION', 'filterByTk or a non-empty filter is required');
   return where;
 }
