@@ -6,9 +6,9 @@ import DataService = require('../../../services/data.service');
 import { NOCOBASE_FIELD_STORAGE_SQL } from '../../../shared/db/migrations/0020-nocobase-field-storage';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
+import type { Body } from '../../support/http';
 import { requireServices } from '../../support/services';
 
-type Body = { data?: any; meta?: any; errors?: Array<{ message: string }> };
 
 /** Field types and their storage as NocoBase's, through the REST API (issue 12, item 4). */
 describe('NocoBase field types through the gateway', () => {

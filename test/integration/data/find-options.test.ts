@@ -4,9 +4,9 @@ import AuthService = require('../../../services/auth.service');
 import DataService = require('../../../services/data.service');
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
+import type { Body, Json } from '../../support/http';
 import { requireServices } from '../../support/services';
 
-type Body = { data?: any; meta?: any; errors?: Array<{ message: string }> };
 
 /** NocoBase's find options and targets through the REST API (issue 12, item 6). */
 describe('find options and write targets as NocoBase', () => {
@@ -70,16 +70,16 @@ describe('find options and write targets as NocoBase', () => {
     const list = await call('GET', `posts:list?fields=title&appends=author&sort=title`);
     expect(list.body.data[0]).toEqual({ title: 'a1', author: expect.objectContaining({ name: 'Ann' }) });
     const viaFields = await call('GET', `posts:list?fields=title,author.name&sort=title`);
-    expect(viaFields.body.data.map((p: any) => [p.title, p.author?.name ?? null])).toEqual([['a1', 'Ann'], ['a2', 'Ann'], ['b1', 'Bob'], ['n1', null]]);
+    expect(viaFields.body.data.map((p: Json) => [p.title, p.author?.name ?? null])).toEqual([['a1', 'Ann'], ['a2', 'Ann'], ['b1', 'Bob'], ['n1', null]]);
     const nested = await call('GET', `posts:get?filterByTk=${ids.b1}&appends=author.posts`);
-    expect(nested.body.data.author.posts.map((p: any) => p.title)).toEqual(['b1']);
+    expect(nested.body.data.author.posts.map((p: Json) => p.title)).toEqual(['b1']);
     const authors = await call('GET', `authors:list?appends=posts.author&sort=name`);
-    expect(authors.body.data[0].posts.map((p: any) => p.author.name)).toEqual(['Ann', 'Ann']);
+    expect(authors.body.data[0].posts.map((p: Json) => p.author.name)).toEqual(['Ann', 'Ann']);
   });
 
   test('POST :list and :count read filter and sort from the body', async () => {
     const listed = await call('POST', 'posts:list', { filter: { status: 'draft' }, sort: ['-title'] });
-    expect(listed.body.data.map((p: any) => p.title)).toEqual(['n1', 'b1', 'a1']);
+    expect(listed.body.data.map((p: Json) => p.title)).toEqual(['n1', 'b1', 'a1']);
     expect((await call('POST', 'posts:count', { filter: { status: 'draft' } })).body.data).toBe(3);
   });
 
