@@ -1,5 +1,20 @@
 import { collectionToJson, fieldToJson, type WriteOptions } from '../shared/data/index.js';
-import { countRecords, getRecord, idempotentWrite, listRecords, requestListParams, tokenSubject, type ListParams } from '../shared/data-api/index.js';
+import {
+  associationWhere,
+  countRecords,
+  createInAssociation,
+  getRecord,
+  idempotentWrite,
+  linkAssociation,
+  linkKeys,
+  listRecords,
+  requestListParams,
+  resolveAssociation,
+  tokenSubject,
+  type Association,
+  type LinkAction,
+  type ListParams,
+} from '../shared/data-api/index.js';
 import { restAction } from '../shared/gateway/index.js';
 import {
   authorize,
@@ -34,6 +49,22 @@ const collectionsAction = (resource: string, action: string, write: boolean, run
     },
   });
 const records = (action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) => collectionsAction('*', action, write, run);
+/** `<collection>/<id>/<field>:<action>` (resource `<collection>.<field>`), logic in shared/data-api/associations.ts. */
+const associationAction = (action: string, write: boolean, permission: string, run: (ctx: Ctx, a: Association, data: Awaited<ReturnType<typeof authorize>>) => Promise<unknown>) =>
+  collectionsAction('*.*', action, write, async (ctx, log) => {
+    const [source, field] = String(ctx.params.resourceName).split('.') as [string, string];
+    const data = await authorize(ctx, log, source, permission);
+    const a = await resolveAssociation(ctx.locals.em, data.collections.require(source), (n) => data.collections.get(n), field, ctx.params.associatedIndex);
+    return run(ctx, a, data);
+  });
+const associationList = (ctx: Ctx, a: Association) => ({ ...(requestListParams(ctx.params) as ListParams), timezone: ctx.meta.timezone, scope: a.scope });
+const linkAction = (action: LinkAction) =>
+  associationAction(action, true, 'update', (ctx, a, data) =>
+    once(ctx, async (opts) => {
+      await linkAssociation(ctx.locals.em, data.records, a, action, linkKeys(a, ctx.params.filterByTk, ctx.params.values), opts);
+      return { data: null };
+    }),
+  );
 
 /**
  * Collections, fields and records of an app (requests role), NocoBase's REST shapes; logic lives in
@@ -109,6 +140,32 @@ const DataService = requestsService({
       const params = { ...(requestListParams(ctx.params) as ListParams), timezone: ctx.meta.timezone };
       return { data: await getRecord(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), params, nodeState(ctx.broker).services().secrets.aesKey) };
     }),
+    associationList: associationAction('list', false, 'get', async (ctx, a, data) =>
+      listRecords(ctx.locals.em, a.target, (n) => data.collections.get(n), associationList(ctx, a), nodeState(ctx.broker).services().secrets.aesKey),
+    ),
+    associationGet: associationAction('get', false, 'get', async (ctx, a, data) => ({
+      data: await getRecord(ctx.locals.em, a.target, (n) => data.collections.get(n), associationList(ctx, a), nodeState(ctx.broker).services().secrets.aesKey),
+    })),
+    associationCount: associationAction('count', false, 'get', async (ctx, a, data) => ({
+      data: await countRecords(ctx.locals.em, a.target, (n) => data.collections.get(n), requestListParams(ctx.params).filter, ctx.meta.timezone, a.scope),
+    })),
+    associationCreate: associationAction('create', true, 'update', (ctx, a, data) =>
+      once(ctx, async (opts) => ({ data: await createInAssociation(ctx.locals.em, data.records, a, ctx.params.values, opts) })),
+    ),
+    associationUpdate: associationAction('update', true, 'update', (ctx, a, data) =>
+      once(ctx, async (opts) => ({
+        data: await data.records.updateWhere(ctx.locals.em, a.target.name, associationWhere(a, (n) => data.collections.get(n), ctx.params.filterByTk, ctx.params.filter, ctx.meta.timezone), ctx.params.values, opts),
+      })),
+    ),
+    associationDestroy: associationAction('destroy', true, 'update', (ctx, a, data) =>
+      once(ctx, async (opts) => ({
+        data: await data.records.destroyWhere(ctx.locals.em, a.target.name, associationWhere(a, (n) => data.collections.get(n), ctx.params.filterByTk, ctx.params.filter, ctx.meta.timezone), opts),
+      })),
+    ),
+    associationAdd: linkAction('add'),
+    associationRemove: linkAction('remove'),
+    associationSet: linkAction('set'),
+    associationToggle: linkAction('toggle'),
     firstOrCreate: records('firstOrCreate', true, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'create');

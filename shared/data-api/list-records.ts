@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { decodeRow, hasColumn, runSql, type CollectionMeta, type RecordValues } from '../data/index.js';
 import { relationLink } from '../data/relation-keys.js';
-import type { CollectionLookup } from '../data/types.js';
+import type { CollectionLookup, SqlFragment } from '../data/types.js';
 import { cbError } from '../errors/index.js';
 import { compileFields, compileFilter, compileSort, listMeta, pagination, qualified, quoteIdent } from '../query/index.js';
 import { appendNames, loadAppends } from './appends.js';
@@ -19,6 +19,8 @@ export interface ListParams {
   readonly appends?: unknown;
   /** X-Timezone of the request. */
   readonly timezone?: string;
+  /** A condition ANDed to the filter (an association's link to its source record), qualified by the table name. */
+  readonly scope?: SqlFragment;
 }
 
 export interface ListResult {
@@ -61,7 +63,7 @@ function selection(meta: CollectionMeta, lookup: CollectionLookup, params: ListP
 
 async function selectRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, params: ListParams, aesKey: Buffer | undefined, limit: string) {
   const table = qualified(meta.schema, meta.table);
-  const where = compileFilter(targetFilter(meta, params.filterByTk, params.filter), meta, lookup, { timezone: params.timezone });
+  const where = scoped(compileFilter(targetFilter(meta, params.filterByTk, params.filter), meta, lookup, { timezone: params.timezone }), params.scope);
   const order = compileSort(params.sort, meta, { lookup });
   const picked = selection(meta, lookup, params);
   const rows = await runSql(em, `select ${picked.sql} from ${table} where ${where.sql} ${order}${limit}`, where.params);
@@ -89,13 +91,17 @@ export async function listRecords(em: EntityManager, meta: CollectionMeta, looku
  * `except` and `appends`. The first record in `sort` order, or null.
  */
 export async function getRecord(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, params: ListParams, aesKey?: Buffer): Promise<RecordValues | null> {
-  if (targetFilter(meta, params.filterByTk, params.filter) === undefined) throw cbError('CB_ERR_VALIDATION', 'filterByTk or filter is required');
+  if (targetFilter(meta, params.filterByTk, params.filter) === undefined && !params.scope) throw cbError('CB_ERR_VALIDATION', 'filterByTk or filter is required');
   const { data } = await selectRecords(em, meta, lookup, params, aesKey, ' limit 1');
   return data[0] ?? null;
 }
 
-export async function countRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, filter: unknown, timezone?: string): Promise<number> {
-  const where = compileFilter(filter, meta, lookup, { timezone });
+function scoped(where: SqlFragment, scope: SqlFragment | undefined): SqlFragment {
+  return scope ? { sql: `(${where.sql}) AND (${scope.sql})`, params: [...where.params, ...scope.params] } : where;
+}
+
+export async function countRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, filter: unknown, timezone?: string, scope?: SqlFragment): Promise<number> {
+  const where = scoped(compileFilter(filter, meta, lookup, { timezone }), scope);
   const counted = await runSql<{ count: string }>(em, `select count(*) as count from ${qualified(meta.schema, meta.table)} where ${where.sql}`, where.params);
   return Number(counted.rows[0]!.count);
 }

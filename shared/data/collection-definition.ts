@@ -1,3 +1,4 @@
+import { defaultThrough } from './relation-keys.js';
 import { cbError } from '../errors/index.js';
 import { foreignKeyField, hasColumn, parseFieldDefinition, PRIMARY_KEY_TYPES } from './field-definition.js';
 import { assertCollectionName, assertFieldName, NAME_PATTERN } from './names.js';
@@ -104,7 +105,8 @@ export function resolveRelation(field: FieldMeta, self: { name: string; primaryK
     }
     return [resolved, foreignKeyField(foreignKey, keyField, newKey())];
   }
-  // hasMany: the foreign key lives on the target, which must already have it as a column.
+  if (field.type === 'belongsToMany') return [resolveBelongsToMany(field, self, target, lookup, where)];
+  // hasOne / hasMany: the foreign key lives on the target, which must already have it as a column.
   const foreignKey = field.foreignKey ?? `${self.name}Id`;
   const sourceKey = field.sourceKey ?? self.primaryKey;
   const sourceField = self.fields.get(sourceKey);
@@ -114,6 +116,42 @@ export function resolveRelation(field: FieldMeta, self: { name: string; primaryK
     invalid(`${where}: collection "${target.name}" has no field "${foreignKey}" to point back here; add a belongsTo (or an integer field) "${foreignKey}" there first, or set foreignKey`);
   }
   return [{ ...field, foreignKey, sourceKey }];
+}
+
+/** NocoBase's English singular of a collection name for default key names (`posts` → `post`, `categories` → `category`). */
+export function singular(name: string): string {
+  if (/ies$/.test(name)) return `${name.slice(0, -3)}y`;
+  if (/(ss|us)$/.test(name)) return name;
+  return name.endsWith('s') ? name.slice(0, -1) : name;
+}
+
+/**
+ * belongsToMany as NocoBase: through collection (default both names lower-cased, sorted, joined by `_`,
+ * camel-cased), foreignKey `<singular source><SourceKey>` and otherKey `<singular target><TargetKey>`
+ * (`postId`, `tagId`). A through collection that exists must have both columns; otherwise the
+ * manager makes the table (its rows are the links).
+ */
+function resolveBelongsToMany(field: FieldMeta, self: { name: string; primaryKey: string; fields: ReadonlyMap<string, FieldMeta> }, target: { name: string; primaryKey: string; fields: ReadonlyMap<string, FieldMeta> }, lookup: CollectionLookup, where: string): FieldMeta {
+  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  const sourceKey = field.sourceKey ?? self.primaryKey;
+  const targetKey = field.targetKey ?? target.primaryKey;
+  const through = field.through ?? defaultThrough(self.name, target.name);
+  const foreignKey = field.foreignKey ?? `${singular(self.name)}${cap(sourceKey)}`;
+  const otherKey = field.otherKey ?? `${singular(target.name)}${cap(targetKey)}`;
+  for (const [key, owner] of [[sourceKey, self], [targetKey, target]] as const) {
+    const f = owner.fields.get(key);
+    if (!f || !(f.primaryKey || f.unique) || !hasColumn(f)) invalid(`${where}: "${key}" must be the primary key or a unique field of "${owner.name}"`);
+  }
+  assertFieldName(through, self.name, `through collection of field "${field.name}"`);
+  assertFieldName(foreignKey, self.name, `foreign key of field "${field.name}"`);
+  assertFieldName(otherKey, self.name, `other key of field "${field.name}"`);
+  if (foreignKey === otherKey) invalid(`${where}: foreignKey and otherKey must differ (both "${foreignKey}")`);
+  if (through === target.name || through === self.name) invalid(`${where}: the through collection cannot be "${through}" itself`);
+  const existing = lookup(through);
+  if (existing) {
+    for (const key of [foreignKey, otherKey]) if (!existing.fields.get(key) || !hasColumn(existing.fields.get(key)!)) invalid(`${where}: through collection "${through}" has no field "${key}"`);
+  }
+  return { ...field, through, foreignKey, otherKey, sourceKey, targetKey };
 }
 
 /**
@@ -177,7 +215,7 @@ export function parseCollectionDefinition(
   for (const f of fields) {
     if (isUnregisteredUsers(f, lookup)) {
       ordered.push(f);
-    } else if (f.type === 'belongsTo' || f.type === 'hasMany') {
+    } else if (f.type === 'belongsTo' || f.type === 'hasMany' || f.type === 'hasOne' || f.type === 'belongsToMany') {
       const resolved = resolveRelation(f, { name, primaryKey, fields: columns }, lookup, () => '');
       ordered.push(resolved[0]!);
       const fk = f.type === 'belongsTo' ? columns.get(resolved[0]!.foreignKey!) : undefined;

@@ -49,6 +49,26 @@ export function createTableStatements(meta: CollectionMeta, lookup: CollectionLo
   return statements;
 }
 
+/**
+ * The table of an implicit belongsToMany through collection: one row per link, `(foreignKey, otherKey)`
+ * its primary key, both columns typed like the keys they hold and deleted with either side.
+ */
+export function throughTableStatements(schema: string, through: string, source: CollectionMeta, target: CollectionMeta, field: FieldMeta): string[] {
+  const keyType = (meta: CollectionMeta, key: string) => {
+    const f = meta.fields.get(key)!;
+    return f.type === 'snowflakeId' ? 'int8' : columnType(f);
+  };
+  const fk = field.foreignKey!;
+  const other = field.otherKey!;
+  return [
+    `create table ${tableRef(schema, through)} (\n  ${ident(fk)} ${keyType(source, field.sourceKey!)} not null,\n  ${ident(other)} ${keyType(target, field.targetKey!)} not null,\n` +
+      `  "createdAt" timestamptz not null default now(),\n  constraint ${ident(objectName(through, `${fk}_${other}`, 'pkey'))} primary key (${ident(fk)}, ${ident(other)}),\n` +
+      `  constraint ${ident(objectName(through, fk, 'fkey'))} foreign key (${ident(fk)}) references ${tableRef(source.schema, source.table)} (${ident(field.sourceKey!)}) on delete cascade,\n` +
+      `  constraint ${ident(objectName(through, other, 'fkey'))} foreign key (${ident(other)}) references ${tableRef(target.schema, target.table)} (${ident(field.targetKey!)}) on delete cascade\n)`,
+    `create index ${ident(objectName(through, other, 'idx'))} on ${tableRef(schema, through)} (${ident(other)})`,
+  ];
+}
+
 export function addColumnStatements(meta: CollectionMeta, field: FieldMeta): string[] {
   const table = tableRef(meta.schema, meta.table);
   const statements = [`alter table ${table} add column ${columnDefinition(field)}`];

@@ -26,7 +26,9 @@ export const FIELD_TYPES: readonly FieldType[] = [
   'password',
   'encrypted',
   'belongsTo',
+  'hasOne',
   'hasMany',
+  'belongsToMany',
 ];
 
 /** Types a primary key may have. */
@@ -54,6 +56,8 @@ const KNOWN = new Set([
   'foreignKey',
   'targetKey',
   'sourceKey',
+  'through',
+  'otherKey',
   'isForeignKey',
   'collectionName',
   'field',
@@ -198,7 +202,7 @@ export function parseFieldDefinition(input: unknown, collection: string, key: st
     if (primaryKey || unique) bad(collection, name, `a ${type} field cannot be a primary key or unique`);
     if (def.defaultValue !== undefined && def.defaultValue !== null) bad(collection, name, `a ${type} field has no default value`);
   } else {
-    for (const prop of ['target', 'foreignKey', 'targetKey', 'sourceKey']) {
+    for (const prop of ['target', 'foreignKey', 'targetKey', 'sourceKey', 'through', 'otherKey']) {
       if (def[prop] !== undefined && def[prop] !== null) bad(collection, name, `${prop} applies to relation fields only`);
     }
   }
@@ -232,7 +236,12 @@ function relationKeys(def: Record<string, unknown>, collection: string, name: st
   const foreignKey = optionalName(def, 'foreignKey', collection, name);
   const targetKey = optionalName(def, 'targetKey', collection, name);
   const sourceKey = optionalName(def, 'sourceKey', collection, name);
+  const through = optionalName(def, 'through', collection, name);
+  const otherKey = optionalName(def, 'otherKey', collection, name);
+  if ((through !== undefined || otherKey !== undefined) && def.type !== 'belongsToMany') bad(collection, name, 'through and otherKey apply to belongsToMany fields only');
   return {
+    ...(through !== undefined ? { through } : {}),
+    ...(otherKey !== undefined ? { otherKey } : {}),
     ...(foreignKey !== undefined ? { foreignKey } : {}),
     ...(targetKey !== undefined ? { targetKey } : {}),
     ...(sourceKey !== undefined ? { sourceKey } : {}),
