@@ -68,7 +68,7 @@ describe('NocoBase SDK: relations, association resources, date filters, bulk del
   });
 
   test('a date filter is a day in the caller time zone (X-Timezone)', async () => {
-    const inTokyo = await api.resource('posts').list({ filter: { publishedAt: { $dateOn: '2026-01-02' } }, headers: { 'X-Timezone': '+09:00' } } as Json);
+    const inTokyo = await api.request({ url: 'posts:list', method: 'get', params: { filter: { publishedAt: { $dateOn: '2026-01-02' } } }, headers: { 'X-Timezone': '+09:00' } });
     expect((inTokyo.data.data as Json[]).map((p) => p.title).sort()).toEqual(['p1', 'p2']);
     const inUtc = await api.request({ url: 'posts:list', method: 'get', params: { filter: { publishedAt: { $dateOn: '2026-01-02' } } }, headers: { 'X-Timezone': '+00:00' } });
     expect((inUtc.data.data as Json[]).map((p) => p.title)).toEqual(['p2']);
