@@ -7,6 +7,7 @@ import {
   idempotentWrite,
   linkAssociation,
   linkKeys,
+  listMetadata,
   listRecords,
   requestListParams,
   resolveAssociation,
@@ -81,7 +82,7 @@ const DataService = requestsService({
 
     collectionsList: collectionsAction('collections', 'list', false, async (ctx, log) => {
       const data = await authorize(ctx, log, 'collections', 'list');
-      return { data: data.collections.list().map((m) => collectionToJson(m)) };
+      return listMetadata(data.collections.list().map((m) => collectionToJson(m)), requestListParams(ctx.params));
     }),
     collectionsGet: collectionsAction('collections', 'get', false, async (ctx, log) => {
       const data = await authorize(ctx, log, 'collections', 'get');
@@ -103,7 +104,13 @@ const DataService = requestsService({
     fieldsList: collectionsAction('collections.fields', 'list', false, async (ctx, log) => {
       const data = await authorize(ctx, log, 'collections.fields', 'list');
       const meta = data.collections.require(String(ctx.params.associatedIndex));
-      return { data: [...meta.fields.values()].map((f) => fieldToJson(f, meta.name)) };
+      return listMetadata([...meta.fields.values()].map((f) => fieldToJson(f, meta.name)), requestListParams(ctx.params));
+    }),
+    fieldsGet: collectionsAction('collections.fields', 'get', false, async (ctx, log) => {
+      const data = await authorize(ctx, log, 'collections.fields', 'get');
+      const meta = data.collections.require(String(ctx.params.associatedIndex));
+      const field = meta.fields.get(recordKey(ctx));
+      return { data: field ? fieldToJson(field, meta.name) : null };
     }),
     fieldsCreate: collectionsAction('collections.fields', 'create', true, async (ctx, log) => {
       const data = await authorize(ctx, log, 'collections.fields', 'create');

@@ -90,4 +90,15 @@ describe('find options and write targets as NocoBase', () => {
     expect(destroyed.body.data).toBe(2);
     expect(titles((await call('GET', 'posts:list')).body.data)).toEqual(['a1', 'a2']);
   });
+
+  test('collections:list and fields:list filter, sort and page with meta; fields:get answers one field', async () => {
+    const collections = await call('GET', `collections:list?filter=${q({ name: { $in: ['posts', 'authors'] } })}&sort=-name&pageSize=1`);
+    expect(collections.body.data.map((c: Json) => c.name)).toEqual(['posts']);
+    expect(collections.body.meta).toEqual({ count: 2, page: 1, pageSize: 1, totalPage: 2 });
+    const fields = await call('GET', `collections/posts/fields:list?filter=${q({ type: 'belongsTo' })}&paginate=false`);
+    expect(fields.body.data.map((f: Json) => f.name)).toEqual(['author']);
+    expect(fields.body.meta).toBeUndefined();
+    expect((await call('GET', 'collections/posts/fields:get?filterByTk=title')).body.data).toMatchObject({ name: 'title', type: 'string' });
+    expect((await call('GET', `collections:list?filter=${q({ name: { $regex: 'x' } })}`)).status).toBe(400);
+  });
 });
