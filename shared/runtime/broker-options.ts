@@ -1,6 +1,5 @@
 import type { BrokerOptions, Middleware } from 'moleculer';
 import type { Config } from '../config/index.js';
-import { entityManagerMiddleware } from '../db/index.js';
 import { moleculerCacherOptions } from '../cluster-adapters/index.js';
 import { PrometheusTextReporter } from './metrics-reporter.js';
 import { ClusterNatsTransporter } from './nats-transporter.js';
@@ -60,10 +59,7 @@ export interface CreateOptions {
 export function createBrokerOptions(config: Config, opts: CreateOptions = {}): NodeOptions {
   const state = new NodeState(config);
   const metrics = new PrometheusTextReporter({});
-  const middlewares: Middleware[] = [
-    runtimeMiddleware(state, metrics, opts),
-    entityManagerMiddleware((app) => state.databaseOf(app), (app) => state.schemaOf(app)),
-  ];
+  const middlewares: Middleware[] = [runtimeMiddleware(state, metrics, opts)];
   const brokerOptions: BrokerOptions = {
     namespace: config.namespace,
     nodeID: config.nodeId,
