@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
-import { decodeRow, runSql, type CollectionMeta, type RecordValues } from '../data/index.js';
+import { decodeRow, type CollectionMeta, type RecordValues } from '../data/index.js';
 import { isRelationType, relationLink } from '../data/relation-keys.js';
 import type { CollectionLookup } from '../data/types.js';
-import { qualified, quoteIdent } from '../query/index.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 /** `appends=category&appends=reviews` or `appends[]=…` or `appends=category,reviews` → relation paths. */
 export function appendNames(appends: unknown): string[] {

@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, type CollectionMeta, type RecordRepository, type RecordValues, type WriteOptions } from '../data/index.js';
+import type { CollectionMeta, RecordRepository, RecordValues, WriteOptions } from '../data/index.js';
 import { isRelationType, relationLink, type RelationLink } from '../data/relation-keys.js';
 import type { CollectionLookup, SqlFragment } from '../data/types.js';
 import { cbError } from '../errors/index.js';
-import { compileFilter, qualified, quoteIdent } from '../query/index.js';
+import { compileFilter } from '../query/index.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 import { targetFilter, targetKeys } from './target-filter.js';
 
 /**

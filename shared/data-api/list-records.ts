@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { decodeRow, hasColumn, runSql, type CollectionMeta, type RecordValues } from '../data/index.js';
+import { decodeRow, hasColumn, type CollectionMeta, type RecordValues } from '../data/index.js';
 import { relationLink } from '../data/relation-keys.js';
 import type { CollectionLookup, SqlFragment } from '../data/types.js';
 import { cbError } from '../errors/index.js';
-import { compileFields, compileFilter, compileSort, listMeta, pagination, qualified, quoteIdent } from '../query/index.js';
+import { compileFields, compileFilter, compileSort, listMeta, pagination } from '../query/index.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 import { appendNames, loadAppends } from './appends.js';
 import { targetFilter } from './target-filter.js';
 

@@ -1,8 +1,8 @@
 import { cbError } from '../errors/index.js';
 import { isRelationType } from '../data/relation-keys.js';
 import { listItems } from './list-items.js';
-import { qualified, quoteIdent } from './quote.js';
 import type { CollectionMeta, CompileOptions, FieldMeta, SelectedFields } from './types.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 
 const isRelation = (f: FieldMeta) => isRelationType(f.type);
 

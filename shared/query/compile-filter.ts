@@ -3,7 +3,7 @@ import { isRelationType, relationLink } from '../data/relation-keys.js';
 import { checkTimezone } from './date-range.js';
 import { asArray, assertFilterable, compileOperator, isFieldOperator, rejectsNull, type OperatorEnv } from './field-operators.js';
 import { relationJoin, type JoinStep } from './relation-join.js';
-import { qualified, quoteIdent } from './quote.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 import {
   MAX_FILTER_CONDITIONS,
   MAX_FILTER_DEPTH,

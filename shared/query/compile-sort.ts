@@ -1,7 +1,7 @@
 import { cbError } from '../errors/index.js';
 import { isRelationType, relationLink } from '../data/relation-keys.js';
 import { listItems } from './list-items.js';
-import { qualified, quoteIdent } from './quote.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 import { relationJoin } from './relation-join.js';
 import type { CollectionLookup, CollectionMeta, CompileOptions } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { RelationLink } from '../data/relation-keys.js';
-import { qualified, quoteIdent } from './quote.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 
 /** One table joined on the way to a relation's target: `<table> AS <alias> ON <on>`. */
 export interface JoinStep {

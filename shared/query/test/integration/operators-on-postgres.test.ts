@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { compileFilter, compileSort, qualified, toPositional } from '../../index';
+import { compileFilter, compileSort } from '../../index';
+import { qualified, toPositional } from '../../../sql/index';
 import type { CollectionLookup } from '../../types';
 import { collection } from '../support/collections';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../../../test/support/database';
