@@ -7,6 +7,8 @@ import { restAction } from './support/rest-action.js';
 const meta = (resource: string, action: string, write: boolean, run: DataHandler) => restAction({ resource, action, write }, run);
 /** A records action (`/api/<collection>:<action>`): the caller must be allowed `permission` on that collection. */
 const records = (action: string, write: boolean, run: DataHandler, permission = action) => restAction({ resource: '*', action, write, access: { action: permission } }, run);
+/** An association action (`/api/<collection>/<id>/<relation>:<action>`): checked as `permission` on the source collection. */
+const association = (action: string, write: boolean, run: DataHandler, permission: string) => restAction({ resource: '*.*', action, write, access: { action: permission } }, run);
 
 /**
  * Collections, fields and records of an app (requests role), NocoBase's REST shapes; bodies live in
@@ -31,6 +33,18 @@ const DataService = requestsService({
     fieldsCreate: meta('collections.fields', 'create', true, act.createField),
     fieldsUpdate: meta('collections.fields', 'update', true, act.updateField),
     fieldsDestroy: meta('collections.fields', 'destroy', true, act.destroyField),
+    fieldsGet: meta('collections.fields', 'get', false, act.getField),
+
+    associationList: association('list', false, act.listAssociation, 'get'),
+    associationGet: association('get', false, act.getAssociation, 'get'),
+    associationCount: association('count', false, act.countAssociation, 'get'),
+    associationCreate: association('create', true, act.createAssociation, 'update'),
+    associationUpdate: association('update', true, act.updateAssociation, 'update'),
+    associationDestroy: association('destroy', true, act.destroyAssociation, 'update'),
+    associationAdd: association('add', true, act.linkAction('add'), 'update'),
+    associationRemove: association('remove', true, act.linkAction('remove'), 'update'),
+    associationSet: association('set', true, act.linkAction('set'), 'update'),
+    associationToggle: association('toggle', true, act.linkAction('toggle'), 'update'),
 
     list: records('list', false, act.listRecordsAction),
     count: records('count', false, act.countRecordsAction),

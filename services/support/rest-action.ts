@@ -70,6 +70,7 @@ export function restAction<const S extends ActionParams | undefined = undefined,
           idempotencyKey: meta.idempotencyKey,
           authenticator: meta.authenticator,
           requestId: meta.requestId,
+          timezone: meta.timezone,
         };
         let app: AppContext;
         let caller: Caller;
@@ -81,7 +82,8 @@ export function restAction<const S extends ActionParams | undefined = undefined,
           em = callEntityManager(ctx);
           caller = access === 'public' ? Caller.anonymous(request) : await app.signedIn(em, request);
           if (typeof access === 'object') {
-            const resource = access.resource ?? (spec.resource === '*' ? String(params.resourceName) : spec.resource);
+            // `*` is any collection; `*.*` any association resource, checked on its source collection.
+            const resource = access.resource ?? (spec.resource === '*' ? String(params.resourceName) : spec.resource === '*.*' ? String(params.resourceName).split('.')[0] : spec.resource);
             caller.assertCan(resource, access.action ?? spec.action, access.rules);
           }
         } catch (err) {

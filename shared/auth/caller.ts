@@ -11,6 +11,8 @@ export interface CallerRequest {
   readonly idempotencyKey?: string;
   readonly authenticator?: string;
   readonly requestId?: string;
+  /** X-Timezone of the request (`+08:00`): the zone of date filter values without their own. */
+  readonly timezone?: string;
 }
 
 /**

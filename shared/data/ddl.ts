@@ -50,6 +50,26 @@ export function createTableStatements(meta: CollectionMeta, lookup: CollectionLo
   return statements;
 }
 
+/**
+ * The table of an implicit belongsToMany through collection: one row per link, `(foreignKey, otherKey)`
+ * its primary key, both columns typed like the keys they hold and deleted with either side.
+ */
+export function throughTableStatements(schema: string, through: string, source: CollectionMeta, target: CollectionMeta, field: FieldMeta): string[] {
+  const keyType = (meta: CollectionMeta, key: string) => {
+    const f = meta.fields.get(key)!;
+    return f.type === 'snowflakeId' ? 'int8' : columnType(f);
+  };
+  const fk = field.foreignKey!;
+  const other = field.otherKey!;
+  return [
+    `create table ${qualified(schema, through)} (\n  ${quoteIdent(fk)} ${keyType(source, field.sourceKey!)} not null,\n  ${quoteIdent(other)} ${keyType(target, field.targetKey!)} not null,\n` +
+      `  "createdAt" timestamptz not null default now(),\n  constraint ${quoteIdent(objectName(through, `${fk}_${other}`, 'pkey'))} primary key (${quoteIdent(fk)}, ${quoteIdent(other)}),\n` +
+      `  constraint ${quoteIdent(objectName(through, fk, 'fkey'))} foreign key (${quoteIdent(fk)}) references ${qualified(source.schema, source.table)} (${quoteIdent(field.sourceKey!)}) on delete cascade,\n` +
+      `  constraint ${quoteIdent(objectName(through, other, 'fkey'))} foreign key (${quoteIdent(other)}) references ${qualified(target.schema, target.table)} (${quoteIdent(field.targetKey!)}) on delete cascade\n)`,
+    `create index ${quoteIdent(objectName(through, other, 'idx'))} on ${qualified(schema, through)} (${quoteIdent(other)})`,
+  ];
+}
+
 export function addColumnStatements(meta: CollectionMeta, field: FieldMeta): string[] {
   const table = qualified(meta.schema, meta.table);
   const statements = [`alter table ${table} add column ${columnDefinition(field)}`];

@@ -61,6 +61,8 @@ export interface WriteOptions {
   readonly deferAfterCommit?: (fn: () => Promise<void>) => void;
   /** Default true. False: write hooks still run, but see `triggerWorkflows: false` (imports without that option). */
   readonly triggerWorkflows?: boolean;
+  /** The caller's user id: fills createdBy / updatedBy foreign keys, as NocoBase. */
+  readonly userId?: number | string;
 }
 
 export interface GetOptions {
@@ -104,7 +106,7 @@ export class RecordRepository {
     if (bodies.some((b) => typeof b === 'object' && b !== null && unknownKeys(meta, b as RecordValues).length > 0)) meta = await this.#refreshed(em, meta);
     const checked = bodies.map((b, i) => assertBody(meta, b, many ? i : undefined));
     if (checked.length === 0) return [];
-    const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() };
+    const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}), nextSort: await this.#sortCounter(em, meta, checked) };
     const rows: Map<string, unknown>[] = [];
     for (const body of checked) rows.push(await encodeForInsert(meta, body, ctx));
     const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && rows.some((r) => r.has(f.name))).map((f) => f.name);
@@ -126,6 +128,23 @@ export class RecordRepository {
     return many ? records : records[0]!;
   }
 
+  /**
+   * NocoBase's `sort` fields: a record created without one goes last (max + 1, counted on from there
+   * within one batch). Read before the insert, so two concurrent creates may share a value, as in NocoBase.
+   */
+  async #sortCounter(em: EntityManager, meta: CollectionMeta, bodies: readonly RecordValues[]): Promise<((field: string) => number) | undefined> {
+    const fields = [...meta.fields.values()].filter((f) => f.type === 'sort' && bodies.some((b) => b[f.name] === undefined || b[f.name] === null));
+    if (fields.length === 0) return undefined;
+    const next = new Map<string, number>();
+    const row = (await runSql(em, `select ${fields.map((f, i) => `max(${quoteIdent(f.name)}) as m${i}`).join(', ')} from ${qualified(meta.schema, meta.table)}`)).rows[0] ?? {};
+    fields.forEach((f, i) => next.set(f.name, Number(row[`m${i}`] ?? 0)));
+    return (field) => {
+      const value = (next.get(field) ?? 0) + 1;
+      next.set(field, value);
+      return value;
+    };
+  }
+
   /** `<collection>:update?filterByTk=`: the updated records (NocoBase answers an array; [] when missing). */
   async updateByPk(em: EntityManager, collection: string, pk: unknown, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
     let meta = await this.#collection(em, collection);
@@ -136,7 +155,7 @@ export class RecordRepository {
       throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
     }
     const { [meta.primaryKey]: _pk, ...rest } = body;
-    const columns = await encodeForUpdate(meta, rest, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() });
+    const columns = await encodeForUpdate(meta, rest, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) });
     if (columns.size === 0) {
       const row = await this.#select(em, meta, key, undefined);
       return row ? [decodeRow(meta, row, this.#codec)] : [];
@@ -153,7 +172,7 @@ export class RecordRepository {
     if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
     const body = assertBody(meta, values);
     if (body[meta.primaryKey] !== undefined) throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
-    const columns = await encodeForUpdate(meta, body, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() });
+    const columns = await encodeForUpdate(meta, body, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) });
     if (columns.size === 0) throw cbError('CB_ERR_VALIDATION', 'values must name at least one field to update');
     return this.#update(em, meta, columns, where, options, Object.keys(body));
   }

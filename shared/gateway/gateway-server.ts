@@ -169,6 +169,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       authorization: header(req, 'authorization'),
       idempotencyKey: header(req, 'idempotency-key'),
       authenticator: header(req, 'x-authenticator'),
+      timezone: header(req, 'x-timezone'),
     };
     const params: Record<string, unknown> = { ...(req.query as object) };
     if (req.body !== undefined) params.values = req.body;

@@ -42,6 +42,8 @@ export interface RestMeta {
   authorization?: string;
   idempotencyKey?: string;
   authenticator?: string;
+  /** `X-Timezone` (NocoBase's client sends `+08:00`): the zone of date filter values without their own. */
+  timezone?: string;
 }
 
 export interface ErrorBody {

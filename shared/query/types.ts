@@ -32,6 +32,10 @@ export interface CompileOptions {
 export interface FilterOptions extends CompileOptions {
   readonly maxDepth?: number;
   readonly maxConditions?: number;
+  /** The request's time zone (X-Timezone, `+08:00`) for date values without their own. Default UTC. */
+  readonly timezone?: string;
+  /** The current time for relative date periods (`{type: 'today'}`); default Date.now(). */
+  readonly now?: number;
 }
 
 /** `compileFields` result: the columns to select, and relation names the caller should treat as appends. */

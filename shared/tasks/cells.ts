@@ -11,9 +11,11 @@ export function xlsxCell(field: FieldMeta, raw: unknown, aesKey?: Buffer): unkno
   const value = decodeForRead(field, raw, aesKey ? { aesKey } : {});
   if (value === null || value === undefined) return null;
   switch (field.type) {
-    case 'datetime':
-      return typeof value === 'string' ? new Date(value) : value;
     case 'date':
+    case 'datetime':
+    case 'datetimeTz':
+      return typeof value === 'string' ? new Date(value) : value;
+    case 'dateOnly':
       return typeof value === 'string' ? new Date(`${value}T00:00:00.000Z`) : value;
     case 'json':
       return JSON.stringify(value);
@@ -97,10 +99,12 @@ export function cellToValue(field: FieldMeta, cell: unknown): unknown {
       return typeof value === 'number' ? value : String(value).trim();
     case 'decimal':
       return typeof value === 'number' ? value : String(value).trim();
-    case 'date':
+    case 'dateOnly':
       if (value instanceof Date) return `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
       return String(value).trim();
+    case 'date':
     case 'datetime':
+    case 'datetimeTz':
       return value instanceof Date ? value.toISOString() : String(value).trim();
     case 'json':
       if (typeof value !== 'string') return value;

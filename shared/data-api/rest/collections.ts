@@ -1,10 +1,12 @@
+import { listMetadata } from '../metadata-list.js';
+import { requestListParams } from '../target-filter.js';
 import { collectionToJson, fieldToJson } from '../../data/index.js';
 import { recordKey } from './request.js';
 import type { DataHandler } from './types.js';
 
 /** `collections:*` and `collections/<name>/fields:*`, NocoBase's shapes. */
 
-export const listCollections: DataHandler = async (app) => ({ data: app.data.collections.list().map((m) => collectionToJson(m)) });
+export const listCollections: DataHandler = async (app, _caller, _em, params) => listMetadata(app.data.collections.list().map((m) => collectionToJson(m)), requestListParams(params));
 
 export const getCollection: DataHandler = async (app, _caller, _em, params) => {
   const name = recordKey(params);
@@ -21,7 +23,13 @@ export const destroyCollection: DataHandler = async (app, _caller, em, params) =
 
 export const listFields: DataHandler = async (app, _caller, _em, params) => {
   const meta = app.data.collections.require(String(params.associatedIndex));
-  return { data: [...meta.fields.values()].map((f) => fieldToJson(f, meta.name)) };
+  return listMetadata([...meta.fields.values()].map((f) => fieldToJson(f, meta.name)), requestListParams(params));
+};
+
+export const getField: DataHandler = async (app, _caller, _em, params) => {
+  const meta = app.data.collections.require(String(params.associatedIndex));
+  const field = meta.fields.get(recordKey(params));
+  return { data: field ? fieldToJson(field, meta.name) : null };
 };
 
 export const createField: DataHandler = async (app, _caller, em, params) => {

@@ -1,25 +1,24 @@
 import type { RecordValues } from '../../data/index.js';
-import { loadAppends } from '../appends.js';
-import { countRecords, listRecords, type ListParams } from '../list-records.js';
+import { countRecords, getRecord as findRecord, listRecords, type ListParams } from '../list-records.js';
+import { requestListParams } from '../target-filter.js';
 import { byFilterKeys, collectionName, filterInstead, once, recordKey } from './request.js';
 import type { DataHandler } from './types.js';
 
 /** `<collection>:list|count|get|create|update|destroy|firstOrCreate|updateOrCreate`, NocoBase's shapes. */
 
-export const listRecordsAction: DataHandler = async (app, _caller, em, params) => {
+export const listRecordsAction: DataHandler = async (app, caller, em, params) => {
   const meta = app.data.collections.require(collectionName(params));
-  return listRecords(em, meta, (n) => app.data.collections.get(n), params as ListParams, app.aesKey);
+  return listRecords(em, meta, (n) => app.data.collections.get(n), { ...(requestListParams(params) as ListParams), timezone: caller.request.timezone }, app.aesKey);
 };
 
-export const countRecordsAction: DataHandler = async (app, _caller, em, params) => ({
-  data: await countRecords(em, app.data.collections.require(collectionName(params)), (n) => app.data.collections.get(n), params.filter),
+export const countRecordsAction: DataHandler = async (app, caller, em, params) => ({
+  data: await countRecords(em, app.data.collections.require(collectionName(params)), (n) => app.data.collections.get(n), requestListParams(params).filter, caller.request.timezone),
 });
 
-export const getRecord: DataHandler = async (app, _caller, em, params) => {
-  const name = collectionName(params);
-  const record = await app.data.records.getByPk(em, name, recordKey(params));
-  if (record) await loadAppends(em, app.data.collections.require(name), (n) => app.data.collections.get(n), [record], params.appends, app.aesKey);
-  return { data: record };
+export const getRecord: DataHandler = async (app, caller, em, params) => {
+  const meta = app.data.collections.require(collectionName(params));
+  const list = { ...(requestListParams(params) as ListParams), timezone: caller.request.timezone };
+  return { data: await findRecord(em, meta, (n) => app.data.collections.get(n), list, app.aesKey) };
 };
 
 export const firstOrCreate: DataHandler = async (app, caller, em, params) => {
@@ -47,7 +46,7 @@ export const createRecord: DataHandler = async (app, caller, em, params) => {
 
 export const updateRecords: DataHandler = async (app, caller, em, params) => {
   const name = collectionName(params);
-  const where = filterInstead(app, params, name);
+  const where = filterInstead(app, params, name, caller.request.timezone);
   return once(app, caller, em, params, async (tx, opts) => ({
     data: where ? await app.data.records.updateWhere(tx, name, where, params.values, opts) : await app.data.records.updateByPk(tx, name, recordKey(params), params.values, opts),
   }));
@@ -55,7 +54,7 @@ export const updateRecords: DataHandler = async (app, caller, em, params) => {
 
 export const destroyRecords: DataHandler = async (app, caller, em, params) => {
   const name = collectionName(params);
-  const where = filterInstead(app, params, name);
+  const where = filterInstead(app, params, name, caller.request.timezone);
   return once(app, caller, em, params, async (tx, opts) => ({
     data: where ? await app.data.records.destroyWhere(tx, name, where, opts) : await app.data.records.destroyByPk(tx, name, recordKey(params), opts),
   }));

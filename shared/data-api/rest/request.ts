@@ -4,6 +4,7 @@ import type { WriteOptions } from '../../data/index.js';
 import { cbError } from '../../errors/index.js';
 import { compileFilter } from '../../query/index.js';
 import { findByFilterKeys } from '../find-by-filter-keys.js';
+import { singleKeyOnly, targetFilter } from '../target-filter.js';
 import { idempotentWrite } from '../idempotent-write.js';
 import type { DataApp, DataParams } from './types.js';
 
@@ -13,9 +14,11 @@ import type { DataApp, DataParams } from './types.js';
  * `?filter=` in place of `filterByTk` (update and destroy, as NocoBase): the compiled WHERE, or null
  * when filterByTk is given. An empty filter is refused: it would touch every record.
  */
-export function filterInstead(app: DataApp, params: DataParams, name: string) {
-  if (params.filterByTk !== undefined && params.filterByTk !== '') return null;
-  const where = compileFilter(params.filter, app.data.collections.require(name), (n) => app.data.collections.get(n));
+export function filterInstead(app: DataApp, params: DataParams, name: string, timezone?: string) {
+  // One key alone takes the by-key path; several keys or a key with a filter are ANDed (as NocoBase).
+  if (singleKeyOnly(params.filterByTk, params.filter)) return null;
+  const meta = app.data.collections.require(name);
+  const where = compileFilter(targetFilter(meta, params.filterByTk, params.filter), meta, (n) => app.data.collections.get(n), { timezone });
   if (where.sql.trim().toUpperCase() === 'TRUE') throw cbError('CB_ERR_VALIDATION', 'filterByTk or a non-empty filter is required');
   return where;
 }
@@ -43,5 +46,7 @@ export function once<T>(app: DataApp, caller: Caller, em: EntityManager, params:
   const { resourceName, $upload: _upload, ...rest } = params;
   const request = { app: app.name, action: caller.request.action, resource: resourceName, params: rest };
   const options = { schema: app.schema, key: caller.request.idempotencyKey, principal: caller.principal, request, ttlMs: app.config.idempotencyTtlMs };
-  return idempotentWrite(em, options, write);
+  const userId = caller.user?.id;
+  // The caller fills createdBy / updatedBy of the records it writes.
+  return idempotentWrite(em, options, (tx, opts) => write(tx, userId !== undefined && userId !== null ? { ...opts, userId: userId as number | string } : opts));
 }

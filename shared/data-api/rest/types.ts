@@ -15,7 +15,7 @@ export interface DataApp {
 export interface DataParams {
   readonly [key: string]: unknown;
   readonly resourceName?: string;
-  readonly filterByTk?: string;
+  readonly filterByTk?: string | string[];
   readonly associatedIndex?: string;
   readonly values?: unknown;
 }
