@@ -122,7 +122,7 @@ export interface AdaptersConfig {
   readonly sync: { readonly type: 'local' | 'transporter' | 'redis'; readonly url: string | null; readonly retention: number };
   readonly queue: { readonly type: 'memory' | 'redis' | 'rabbitmq'; readonly url: string | null };
   readonly lock: { readonly type: 'local' | 'redis'; readonly url: string | null };
-  readonly workerId: { readonly type: 'local' | 'redis'; readonly url: string | null; readonly leaseMs: number };
+  readonly workerId: { readonly type: 'local' | 'redis'; readonly url: string | null; readonly leaseMs: number; readonly waitMs: number };
 }
 
 /** The adapters that keep their state inside one process, by the variable that chose them. */
@@ -182,6 +182,7 @@ function adaptersOf(v: ReturnType<typeof readEnv>, problems: string[]): Adapters
       type: v.WORKER_ID_ADAPTER as 'local' | 'redis',
       url: redis(v.WORKER_ID_ADAPTER, v.WORKER_ID_REDIS_URL, 'WORKER_ID_REDIS_URL', 'WORKER_ID_ADAPTER'),
       leaseMs: v.WORKER_ID_LEASE,
+      waitMs: v.WORKER_ID_WAIT,
     },
   };
 }

@@ -112,6 +112,11 @@ export const variables = {
   }),
   WORKER_ID_REDIS_URL: spec({ secret: true, doc: 'Redis of the worker-ID allocator (falls back to REDIS_URL).', parse: redisUrl }),
   WORKER_ID_LEASE: spec({ default: '30', doc: 'Seconds a worker-ID lease lasts (renewed every third); a released ID waits this long before reuse.', parse: seconds(0.2, 3600) }),
+  WORKER_ID_WAIT: spec({
+    default: '10',
+    doc: 'Seconds an action waits for a worker-ID lease while the node holds none (after a loss, before it leases again); then it answers 503 CB_ERR_ID_NO_WORKER_ID.',
+    parse: seconds(0, 3600),
+  }),
   CLUSTER_MODE: spec({
     aliases: ['CLUSTER_INSTANCES'],
     default: '',

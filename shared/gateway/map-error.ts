@@ -1,4 +1,4 @@
-import { catalogue, isErrorCode, type ErrorCode } from '../errors/index.js';
+import { catalogue, isErrorCode, unavailableDependency, type ErrorCode } from '../errors/index.js';
 import type { ErrorBody } from './types.js';
 
 export interface MappedError {
@@ -6,7 +6,12 @@ export interface MappedError {
   readonly body: ErrorBody;
   /** True when the client got a generic message and the cause must be logged. */
   readonly internal: boolean;
+  /** Seconds for a Retry-After header (retryable 503s: an outage of a dependency, a draining node). */
+  readonly retryAfterSec?: number;
 }
+
+/** What a client waits before retrying a 503 of an outage: about the time a restart takes. */
+export const RETRY_AFTER_SEC = 2;
 
 interface MoleculerLike {
   name?: string;
@@ -55,7 +60,8 @@ export function mapError(err: unknown): MappedError {
     // NocoBase's clients react to their own codes (EMPTY_TOKEN, INVALID_TOKEN): those win when given.
     const nocobase = (e.data as { nocobaseCode?: unknown } | undefined)?.nocobaseCode;
     const shown = typeof nocobase === 'string' ? nocobase : code;
-    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal };
+    const retry = status === 503 && spec.retryable ? { retryAfterSec: RETRY_AFTER_SEC } : {};
+    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal, ...retry };
   }
   if (typeof e.code === 'string' && PG_INPUT_ERRORS[e.code]) {
     return { status: 400, body: body(PG_INPUT_ERRORS[e.code]!, 'CB_ERR_VALIDATION'), internal: false };
@@ -64,7 +70,7 @@ export function mapError(err: unknown): MappedError {
     return { status: 400, body: body(validationMessage(e.data), 'CB_ERR_VALIDATION'), internal: false };
   }
   if (e.name && MOLECULER_UNAVAILABLE.has(e.name)) {
-    return { status: 503, body: body(catalogue.CB_ERR_SERVICE_UNAVAILABLE.message, 'CB_ERR_SERVICE_UNAVAILABLE'), internal: false };
+    return { status: 503, body: body(catalogue.CB_ERR_SERVICE_UNAVAILABLE.message, 'CB_ERR_SERVICE_UNAVAILABLE'), internal: false, retryAfterSec: RETRY_AFTER_SEC };
   }
   if (e.name === 'RequestTimeoutError') {
     return { status: 504, body: body(catalogue.CB_ERR_REQUEST_TIMEOUT.message, 'CB_ERR_REQUEST_TIMEOUT'), internal: false };
@@ -73,5 +79,8 @@ export function mapError(err: unknown): MappedError {
     const code = typeof e.type === 'string' && e.type !== '' ? e.type : 'CB_ERR_VALIDATION';
     return { status: e.code, body: body(e.message, code), internal: false };
   }
+  // A dependency outage (database, Redis) is a 503 naming it, never a 500: the client retries.
+  const dependency = unavailableDependency(err);
+  if (dependency) return { status: 503, body: body(catalogue[dependency].message, dependency), internal: false, retryAfterSec: RETRY_AFTER_SEC };
   return { status: 500, body: body(catalogue.CB_ERR_INTERNAL.message, 'CB_ERR_INTERNAL'), internal: true };
 }

@@ -7,8 +7,9 @@ import { runExportTask, runImportTask, StopRequested, type RunOutcome } from './
 import { removeQuietly, removeStaleUploads, removeTaskFile } from './storage.js';
 import { StaleFence, TaskStore } from './task-store.js';
 import type { TaskMessage, TaskRow, TasksConfig } from './types.js';
+import { isRetryableInfrastructureError, type Logger } from '../errors/index.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string, e?: unknown): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface ProcessorOptions {
   readonly nodeId: string;
@@ -156,6 +157,13 @@ export class TaskProcessor {
       if (controller.signal.reason instanceof Abandoned) {
         // This node stops: the lease ends now and another node takes the task over (imports resume).
         log.warn(`task ${taskId}: abandoned (this node is stopping); released for takeover`);
+        await store.release(em(), taskId, fence).catch(() => undefined);
+        return;
+      }
+      if (isRetryableInfrastructureError(err)) {
+        // Not the task's fault (database/Redis down, no worker ID yet…): released for another attempt,
+        // resumed from its last committed batch; if even the release fails, the lease runs out and the sweep takes it over.
+        log.warn(`task ${taskId}: interrupted by an infrastructure failure, released for another attempt: ${(err as Error).message}`);
         await store.release(em(), taskId, fence).catch(() => undefined);
         return;
       }

@@ -36,7 +36,7 @@ describe('abuse: SSRF through the workflow request node', () => {
   });
 
   /** Runs a one-node workflow calling `config`; answers the request job. */
-  async function runRequest(config: Record<string, unknown>): Promise<{ status: number; result: any }> {
+  async function runRequest(config: Record<string, unknown>): Promise<{ status: number; result: unknown }> {
     const wf = (await n.api.call('POST', 'workflows:create', { title: 'probe', type: 'schedule', config: { mode: 0 } }, n.admin)).body.data;
     await n.api.call('POST', `workflows/${wf.id}/nodes:create`, { type: 'request', upstreamId: null, config: { method: 'GET', ...config } }, n.admin);
     const id = (await n.api.call('POST', `workflows:execute?filterByTk=${wf.id}`, {}, n.admin)).body.data.execution.id;

@@ -31,7 +31,7 @@ describe('abuse: template values that change meaning', () => {
     target?.close();
   });
 
-  async function execute(nodeConfig: Record<string, unknown>, type: string, context: unknown): Promise<any> {
+  async function execute(nodeConfig: Record<string, unknown>, type: string, context: unknown): Promise<{ status: number; jobs: unknown }> {
     const wf = (await n.api.call('POST', 'workflows:create', { title: 'tpl', type: 'schedule', config: { mode: 0 } }, n.admin)).body.data;
     expect((await n.api.call('POST', `workflows/${wf.id}/nodes:create`, { type, upstreamId: null, config: nodeConfig }, n.admin)).status).toBe(200);
     const id = (await n.api.call('POST', `workflows:execute?filterByTk=${wf.id}`, context, n.admin)).body.data.execution.id;

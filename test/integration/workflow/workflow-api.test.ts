@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { hashPassword } from '../../../shared/auth';
-import { appWorkflows, nodeState } from '../../../shared/runtime';
+import { appsOf } from '../../../services/support/apps';
 import { Leases, StaleLeaseError } from '../../../shared/workflow/engine/lease';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
@@ -368,8 +368,7 @@ describe('workflows API (NocoBase samples)', () => {
   });
 
   test('fencing: a worker whose lease ran out and was taken over cannot commit a step', async () => {
-    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const wf = await appWorkflows(nodeState(broker), 'main', log);
+    const wf = (await appsOf(broker).get('main')).workflows;
     const em = () => wf.o.fork();
     const workflow = (await call('POST', 'workflows:create', { title: 'fence', type: 'schedule', config: { mode: 0 } })).body.data;
     const row = (await wf.store.workflow(em(), workflow.id))!;
