@@ -68,8 +68,9 @@ export class ClusterPrerequisiteError extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether the first server of `url` accepts TCP (a list — a NATS cluster, Redis Sentinels — counts by its first). */
 function reachable(url: string, fallbackPort: number): Promise<boolean> {
-  const u = new URL(url);
+  const u = new URL(url.replace(/^([a-z-]+:\/\/)(?:[^@/]*@)?([^,/?#]+).*$/i, '$1$2'));
   return new Promise((resolve) => {
     const socket = connect({ host: u.hostname, port: Number(u.port || fallbackPort) });
     const done = (ok: boolean) => {

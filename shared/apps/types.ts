@@ -2,6 +2,7 @@ import type { ClusterAdapters } from '../cluster-adapters/index.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Secrets } from '../secrets/index.js';
+import type { Logger } from '../errors/index.js';
 
 /** What the node gives every app it opens (the runtime's NodeServices, plus a cluster-wide event). */
 export interface AppNode {
@@ -14,11 +15,7 @@ export interface AppNode {
   broadcast(event: string, payload: unknown): Promise<void>;
 }
 
-export interface AppLog {
-  info(m: string): void;
-  warn(m: string): void;
-  error(m: string): void;
-}
+export type AppLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /**
  * Decides whether this node serves a sub-application: returns nothing when it does, throws the refusal

@@ -2,7 +2,8 @@ import type { BloomFilter } from '../cache/index.js';
 import { cbError } from '../errors/index.js';
 import { badCredentialsError, emptyTokenError, invalidTokenError } from './errors.js';
 import { verifyAgainstDummy, verifyPassword } from './password.js';
-import { PUBLIC_USER_COLUMNS, qualified, toPublicUser, type UserRow } from './sql.js';
+import { qualified, runSql } from '../sql/index.js';
+import { PUBLIC_USER_COLUMNS, toPublicUser, type UserRow } from './sql.js';
 import type { AuthLogger, CheckResult, SignInResult, SqlRunner, TokenClaims, TokenService } from './types.js';
 
 export interface AuthServiceOptions {
@@ -59,7 +60,8 @@ export class AuthService {
     const { account, password } = input ?? {};
     if (typeof account !== 'string' || account.trim() === '') throw cbError('CB_ERR_VALIDATION', 'Please enter your username or email');
     if (typeof password !== 'string' || password === '') throw cbError('CB_ERR_VALIDATION', 'Please enter a password');
-    const rows: UserRow[] = await em.execute(
+    const { rows } = await runSql<UserRow>(
+      em,
       `select ${PUBLIC_USER_COLUMNS}, "password" from ${this.users} where "email" = ? or "username" = ? order by coalesce("email" = ?, false) desc limit 1`,
       [account, account, account],
     );
@@ -90,7 +92,7 @@ export class AuthService {
     const now = Date.now();
     const hit = this.userCache.get(id);
     if (hit && hit.until > now) return hit.row;
-    const rows: UserRow[] = await em.execute(`select ${PUBLIC_USER_COLUMNS} from ${this.users} where "id" = ?`, [id]);
+    const { rows } = await runSql<UserRow>(em, `select ${PUBLIC_USER_COLUMNS} from ${this.users} where "id" = ?`, [id]);
     if (ttl > 0) {
       if (this.userCache.size >= 10_000) this.userCache.clear();
       this.userCache.set(id, { row: rows[0], until: now + ttl });
@@ -113,10 +115,7 @@ export class AuthService {
       this.log.error(`Sign-out failed: the signed-out token filter is unreachable (${(err as Error).message})`);
       throw cbError('CB_ERR_SERVICE_UNAVAILABLE', 'Sign-out is not possible right now (the shared token list is unreachable); try again');
     }
-    await em.execute(`insert into ${this.blacklist} ("jti", "expires_at") values (?, to_timestamp(?)) on conflict ("jti") do nothing`, [
-      claims.jti,
-      claims.exp,
-    ]);
+    await runSql(em, `insert into ${this.blacklist} ("jti", "expires_at") values (?, to_timestamp(?)) on conflict ("jti") do nothing`, [claims.jti, claims.exp]);
   }
 
   /**
@@ -125,10 +124,7 @@ export class AuthService {
    * size it for the sign-outs of a few token lifetimes.
    */
   async pruneSignedOut(em: SqlRunner, graceSec = 60): Promise<number> {
-    const rows: unknown[] = await em.execute(
-      `delete from ${this.blacklist} where "expires_at" < now() - make_interval(secs => ?) returning "jti"`,
-      [graceSec],
-    );
+    const { rows } = await runSql(em, `delete from ${this.blacklist} where "expires_at" < now() - make_interval(secs => ?) returning "jti"`, [graceSec]);
     return rows.length;
   }
 
@@ -141,7 +137,8 @@ export class AuthService {
     let after = '';
     let added = 0;
     for (;;) {
-      const rows: { jti: string }[] = await em.execute(
+      const { rows } = await runSql<{ jti: string }>(
+        em,
         `select "jti" from ${this.blacklist} where "expires_at" > now() and "jti" > ? order by "jti" limit ?`,
         [after, batchSize],
       );
@@ -171,7 +168,7 @@ export class AuthService {
     } catch (err) {
       this.log.warn(`The signed-out token filter is unreachable, checking the database instead (${(err as Error).message})`);
     }
-    const rows: unknown[] = await em.execute(`select 1 from ${this.blacklist} where "jti" = ?`, [jti]);
+    const { rows } = await runSql(em, `select 1 from ${this.blacklist} where "jti" = ?`, [jti]);
     return rows.length > 0;
   }
 }

@@ -1,6 +1,6 @@
 import type { ServiceBroker } from 'moleculer';
 import { type Config, inProcessAdapters } from '../config/index.js';
-import { StartupRefusal } from '../errors/index.js';
+import { StartupRefusal, type Logger } from '../errors/index.js';
 import { createSnowflake, type SnowflakeGenerator } from '../ids/index.js';
 import { resolveLockAdapter, type LockAdapter } from '../lock/index.js';
 import { resolveQueue, type MessageQueue, type QueueStats } from '../queue/index.js';
@@ -9,7 +9,7 @@ import { resolveKeyValueCache, resolveBloomFilter, type BloomFilter, type KeyVal
 import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
 
 /** The logger the adapters report to (a Moleculer logger fits). */
-export type ClusterLogger = Pick<ReturnType<ServiceBroker['getLogger']>, 'info' | 'warn' | 'error' | 'debug'>;
+export type ClusterLogger = Logger;
 
 /**
  * The cluster middleware of one node, each behind the adapter its configuration names: lock,

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
-import { decodeRow, runSql, type CollectionMeta, type RecordValues } from '../data/index.js';
+import { decodeRow, type CollectionMeta, type RecordValues } from '../data/index.js';
 import type { CollectionLookup } from '../data/types.js';
-import { qualified, quoteIdent } from '../query/index.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 /** `appends=category&appends=reviews` or `appends[]=…` or `appends=category,reviews` → relation names. */
 function appendNames(appends: unknown): string[] {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, tableRef, type WriteOptions } from '../data/index.js';
+import { type WriteOptions } from '../data/index.js';
 import { cbError } from '../errors/index.js';
+import { qualified, runSql } from '../sql/index.js';
 
 export interface IdempotencyOptions {
   /** The app's schema (holds `cb_idempotency_keys`, migration 0007). */
@@ -48,7 +49,7 @@ export async function idempotentWrite<T>(outer: EntityManager, options: Idempote
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
     throw cbError('CB_ERR_VALIDATION', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
   }
-  const table = tableRef(options.schema, TABLE);
+  const table = qualified(options.schema, TABLE);
   const hash = requestHash(options.principal, options.request);
   const afterCommit: (() => Promise<void>)[] = [];
 
@@ -132,5 +133,5 @@ function sweepNowAndThen(em: EntityManager, options: IdempotencyOptions): void {
 
 /** Deletes the keys (and answers) whose retention has passed; returns how many. */
 export async function sweepExpiredKeys(em: EntityManager, schema: string): Promise<number> {
-  return (await runSql(em, `delete from ${tableRef(schema, TABLE)} where "expires_at" <= now()`)).affected;
+  return (await runSql(em, `delete from ${qualified(schema, TABLE)} where "expires_at" <= now()`)).affected;
 }

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { decodeRow, type CollectionMeta, type RecordValues } from '../data/index.js';
-import { runSql } from '../data/index.js';
-import { compileFields, compileFilter, compileSort, listMeta, pagination, qualified } from '../query/index.js';
+import { compileFields, compileFilter, compileSort, listMeta, pagination } from '../query/index.js';
 import type { CollectionLookup } from '../data/types.js';
 import { loadAppends } from './appends.js';
+import { qualified, runSql } from '../sql/index.js';
 
 export interface ListParams {
   readonly filter?: unknown;

@@ -14,9 +14,10 @@ import {
   updateFieldRow,
 } from './metadata-store.js';
 import { RESERVED_COLLECTIONS } from './names.js';
-import { isPgError, runSql } from './sql.js';
+import { isPgError } from './sql.js';
 import type { CollectionMeta, FieldMeta } from './types.js';
 import { checkValue } from './values.js';
+import { runSql } from '../sql/index.js';
 
 export type LockFn = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 

@@ -2,9 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
 import { hasColumn } from './field-definition.js';
 import { assertBody, decodeRow, encodeForInsert, encodeForUpdate, primaryKeyParam, unknownKeys, type RecordValues } from './record-codec.js';
-import { ident, isPgError, runSql, tableRef, type PgError } from './sql.js';
+import { isPgError, type PgError } from './sql.js';
 import type { SqlFragment, CollectionMeta } from './types.js';
 import { assertAesKey, isReadable, type CodecOptions, type ScryptParams } from './values.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 /** A committed-or-about-to-commit write, as hooks see it. Records are decoded (no passwords). */
 export interface WriteEvent {
@@ -114,7 +115,7 @@ export class RecordRepository {
       for (let i = 0; i < rows.length; i += chunk) {
         const part = rows.slice(i, i + chunk);
         const sql =
-          `insert into ${tableRef(meta.schema, meta.table)} (${columns.map(ident).join(', ')}) values ` +
+          `insert into ${qualified(meta.schema, meta.table)} (${columns.map(quoteIdent).join(', ')}) values ` +
           part.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ') +
           ' returning *';
         const params = part.flatMap((r) => columns.map((c) => (r.has(c) ? r.get(c) : null)));
@@ -140,7 +141,7 @@ export class RecordRepository {
       const row = await this.#select(em, meta, key, undefined);
       return row ? [decodeRow(meta, row, this.#codec)] : [];
     }
-    return this.#update(em, meta, columns, { sql: `${ident(meta.primaryKey)} = ?`, params: [key] }, options, Object.keys(rest));
+    return this.#update(em, meta, columns, { sql: `${quoteIdent(meta.primaryKey)} = ?`, params: [key] }, options, Object.keys(rest));
   }
 
   /**
@@ -160,13 +161,13 @@ export class RecordRepository {
   /** `<collection>:destroy?filter=`: deletes every record `where` matches, in one statement; answers the count. */
   async destroyWhere(em: EntityManager, collection: string, where: SqlFragment, options: WriteOptions = {}): Promise<number> {
     const meta = await this.#collection(em, collection);
-    const sql = `delete from ${tableRef(meta.schema, meta.table)} where ${where.sql} returning *`;
+    const sql = `delete from ${qualified(meta.schema, meta.table)} where ${where.sql} returning *`;
     return (await this.#write(em, meta, 'destroy', options, true, async (tx) => (await runSql(tx, sql, where.params)).rows)).length;
   }
 
   #update(em: EntityManager, meta: CollectionMeta, columns: Map<string, unknown>, where: SqlFragment, options: WriteOptions, changed: readonly string[]): Promise<RecordValues[]> {
     const names = [...columns.keys()];
-    const sql = `update ${tableRef(meta.schema, meta.table)} set ${names.map((c) => `${ident(c)} = ?`).join(', ')} where ${where.sql} returning *`;
+    const sql = `update ${qualified(meta.schema, meta.table)} set ${names.map((c) => `${quoteIdent(c)} = ?`).join(', ')} where ${where.sql} returning *`;
     return this.#write(em, meta, 'update', options, true, async (tx) => (await runSql(tx, sql, [...columns.values(), ...where.params])).rows, changed);
   }
 
@@ -174,7 +175,7 @@ export class RecordRepository {
   async destroyByPk(em: EntityManager, collection: string, pk: unknown, options: WriteOptions = {}): Promise<number> {
     const meta = await this.#collection(em, collection);
     const key = primaryKeyParam(meta, pk);
-    const sql = `delete from ${tableRef(meta.schema, meta.table)} where ${ident(meta.primaryKey)} = ? returning *`;
+    const sql = `delete from ${qualified(meta.schema, meta.table)} where ${quoteIdent(meta.primaryKey)} = ? returning *`;
     return (await this.#write(em, meta, 'destroy', options, true, async (tx) => (await runSql(tx, sql, [key])).rows)).length;
   }
 
@@ -197,8 +198,8 @@ export class RecordRepository {
   }
 
   async #select(em: EntityManager, meta: CollectionMeta, key: unknown, only: ReadonlySet<string> | undefined): Promise<Record<string, unknown> | undefined> {
-    const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && isReadable(f) && (!only || only.has(f.name))).map((f) => ident(f.name));
-    const sql = `select ${columns.length > 0 ? columns.join(', ') : '1'} from ${tableRef(meta.schema, meta.table)} where ${ident(meta.primaryKey)} = ?`;
+    const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && isReadable(f) && (!only || only.has(f.name))).map((f) => quoteIdent(f.name));
+    const sql = `select ${columns.length > 0 ? columns.join(', ') : '1'} from ${qualified(meta.schema, meta.table)} where ${quoteIdent(meta.primaryKey)} = ?`;
     try {
       return (await runSql(em, sql, [key])).rows[0];
     } catch (err) {

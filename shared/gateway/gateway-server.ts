@@ -9,7 +9,6 @@ import { openApiDocument } from './openapi.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
 
-type Logger = ReturnType<ServiceBroker['getLogger']>;
 import type { HttpMetrics } from './http-metrics.js';
 import { mapError } from './map-error.js';
 import { readMultipart } from './multipart.js';
@@ -17,6 +16,7 @@ import { parseApiPath } from './parse-api-path.js';
 import { sendResult, type ResponseMeta } from './send-result.js';
 import type { RouteTable } from './route-table.js';
 import type { ErrorBody, RestMeta } from './types.js';
+import type { Logger } from '../errors/index.js';
 
 export interface GatewayOptions {
   readonly host: string;

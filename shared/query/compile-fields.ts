@@ -1,7 +1,7 @@
 import { cbError } from '../errors/index.js';
 import { listItems } from './list-items.js';
-import { qualified, quoteIdent } from './quote.js';
 import type { CollectionMeta, CompileOptions, FieldMeta, SelectedFields } from './types.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 
 const isRelation = (f: FieldMeta) => f.type === 'belongsTo' || f.type === 'hasMany';
 

@@ -1,6 +1,6 @@
 import { cbError } from '../errors/index.js';
 import { asArray, assertFilterable, compileOperator, isFieldOperator, type Part } from './field-operators.js';
-import { qualified, quoteIdent } from './quote.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 import {
   MAX_FILTER_CONDITIONS,
   MAX_FILTER_DEPTH,

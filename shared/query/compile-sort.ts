@@ -1,7 +1,7 @@
 import { cbError } from '../errors/index.js';
 import { listItems } from './list-items.js';
-import { qualified, quoteIdent } from './quote.js';
 import type { CollectionMeta, CompileOptions } from './types.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 
 const SORTABLE = new Set(['string', 'text', 'uuid', 'integer', 'bigInt', 'snowflakeId', 'float', 'double', 'decimal', 'boolean', 'date', 'datetime']);
 

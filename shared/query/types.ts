@@ -2,8 +2,8 @@
  * Query compiler: NocoBase list/get parameters (filter, sort, fields, page/pageSize/paginate) turned
  * into parameterised SQL for one collection. Pure functions over collection metadata; no database.
  *
- * Placeholders are `?` (what MikroORM's `em.execute(sql, params)` expects); `toPositional` turns them
- * into `$1…$n` for a bare `pg` client. Every value travels in `params`, never in `sql`.
+ * Placeholders are `?` (what runSql in shared/sql expects); `toPositional` turns them into `$1…$n`
+ * for a bare `pg` client. Every value travels in `params`, never in `sql`.
  */
 import type { CollectionLookup, CollectionMeta, FieldMeta, FieldType, SqlFragment } from '../data/types.js';
 

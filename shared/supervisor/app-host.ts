@@ -1,11 +1,11 @@
-import { runSql, tableRef } from '../data/index.js';
 import { migrateSchema } from '../db/index.js';
-import { cbError } from '../errors/index.js';
+import { cbError, type Logger } from '../errors/index.js';
 import type { AppRegistry } from '../apps/index.js';
 import type { Database } from '../db/index.js';
 import type { AppDatabase, AppRecord, Command } from './types.js';
+import { qualified, runSql } from '../sql/index.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /**
  * The apps one node hosts for its environment (a worker's, or the supervisor's own in shared-memory
@@ -158,8 +158,8 @@ export class AppHost {
   private async dropTables(database: Database, schema: string): Promise<void> {
     await database.fork().transactional(async (em) => {
       const tables = await runSql<{ tablename: string }>(em, "select tablename from pg_tables where schemaname = ? and tablename <> 'cb_migrations'", [schema]);
-      for (const t of tables.rows) await runSql(em, `drop table if exists ${tableRef(schema, t.tablename)} cascade`);
-      await runSql(em, `delete from ${tableRef(schema, 'cb_migrations')}`).catch(() => undefined);
+      for (const t of tables.rows) await runSql(em, `drop table if exists ${qualified(schema, t.tablename)} cascade`);
+      await runSql(em, `delete from ${qualified(schema, 'cb_migrations')}`).catch(() => undefined);
     });
   }
 }

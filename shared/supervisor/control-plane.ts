@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { cbError } from '../errors/index.js';
+import { cbError, type Logger } from '../errors/index.js';
 import { isAvailable } from './availability.js';
 import type { RegistryStore } from './registry-store.js';
 import type { AppDatabase, AppRecord, CommandBus, CommandOutcome, EnvironmentInfo, EnvironmentView, RegistryCache } from './types.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** App names: as the gateway's X-App header accepts them; `main` is the supervisor's own app. */
 export const APP_NAME = /^[a-z][a-z0-9_]{0,62}$/;

@@ -5,6 +5,7 @@ import { ControlPlane } from './control-plane.js';
 import { RegistryStore } from './registry-store.js';
 import { resolveCommandBus, resolveRegistryCache } from './resolve-adapters.js';
 import type { CommandBus, RegistryCache } from './types.js';
+import type { Logger } from '../errors/index.js';
 
 /** The environment name of the supervisor's own process in shared-memory mode. */
 export const LOCAL_ENVIRONMENT = 'local';
@@ -13,7 +14,7 @@ export const LOCAL_ENVIRONMENT = 'local';
 export interface HostNodeParts {
   readonly apps: AppRegistry;
   readonly checks: { add(name: string, check: () => Promise<void>): void; remove(name: string): void };
-  readonly log: { info(m: string): void; warn(m: string): void; error(m: string): void; debug?(m: string): void };
+  readonly log: Pick<Logger, 'info' | 'warn' | 'error'> & Partial<Pick<Logger, 'debug'>>;
   readonly version: string;
 }
 

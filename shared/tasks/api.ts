@@ -6,7 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Caller } from '../auth/index.js';
 import type { CollectionLookup, CollectionMeta } from '../data/index.js';
 import type { AppData } from '../data-api/index.js';
-import { cbError } from '../errors/index.js';
+import { cbError, type Logger } from '../errors/index.js';
 // The file, not the folder: a task body must not load the HTTP server (fastify) to shape its answer.
 import { reply, type ReplyOptions } from '../gateway/rest-reply.js';
 import type { MessageQueue } from '../queue/index.js';
@@ -35,7 +35,7 @@ export interface TasksApp {
   readonly schema: string;
   readonly data: AppData;
   readonly aesKey: Buffer;
-  readonly log: { error(m: string): void };
+  readonly log: Pick<Logger, 'error'>;
   readonly config: { readonly tasks: TasksConfig; readonly storagePath: string };
   readonly cluster: { readonly sync: SyncSignal; readonly queue: MessageQueue };
   fork(): EntityManager;

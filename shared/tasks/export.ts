@@ -1,10 +1,11 @@
 import type { Writable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, type CollectionLookup, type CollectionMeta } from '../data/index.js';
-import { compileFilter, compileSort, qualified, quoteIdent } from '../query/index.js';
+import { type CollectionLookup, type CollectionMeta } from '../data/index.js';
+import { compileFilter, compileSort } from '../query/index.js';
 import { BASE_ALIAS, parseColumns, resolveColumns } from './columns.js';
 import { copyableColumns, copyCsvExport } from './copy-export.js';
 import { rowWriter } from './writers.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 export interface ExportInput {
   readonly meta: CollectionMeta;

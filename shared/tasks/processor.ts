@@ -7,8 +7,9 @@ import { runExportTask, runImportTask, StopRequested, type RunOutcome } from './
 import { removeQuietly, removeStaleUploads, removeTaskFile } from './storage.js';
 import { StaleFence, TaskStore } from './task-store.js';
 import type { TaskMessage, TaskRow, TasksConfig } from './types.js';
+import type { Logger } from '../errors/index.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string, e?: unknown): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface ProcessorOptions {
   readonly nodeId: string;

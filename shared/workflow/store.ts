@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { runSql, tableRef } from '../data/index.js';
 import { executionRow, jobRow, nodeRow, workflowRow } from './rows.js';
 import type { Em, ExecutionRow, FlowDefinition, JobRow, NodeRow, WorkflowRow } from './types.js';
+import { qualified, runSql } from '../sql/index.js';
 
 /** A jsonb parameter (`?::jsonb`): undefined and null both store JSON null. */
 export const jsonb = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
@@ -22,10 +22,10 @@ export class WorkflowStore {
   readonly jobs: string;
 
   constructor(readonly schema: string, private readonly ids: { next(): number }) {
-    this.workflows = tableRef(schema, 'workflows');
-    this.nodes = tableRef(schema, 'flow_nodes');
-    this.executions = tableRef(schema, 'executions');
-    this.jobs = tableRef(schema, 'jobs');
+    this.workflows = qualified(schema, 'workflows');
+    this.nodes = qualified(schema, 'flow_nodes');
+    this.executions = qualified(schema, 'executions');
+    this.jobs = qualified(schema, 'jobs');
   }
 
   nextId(): number {

@@ -1,6 +1,5 @@
 import type { Caller } from '../../auth/index.js';
 import type { WorkflowsApp } from './handler.js';
-import { runSql } from '../../data/index.js';
 import { cbError } from '../../errors/index.js';
 import { EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
 import type { WorkflowApp } from '../engine/workflow-app.js';
@@ -10,6 +9,7 @@ import { listTable } from './list.js';
 import { executionsMeta } from './metas.js';
 import { appendsOf, shape } from './shape.js';
 import type { Params } from './workflows.js';
+import { runSql } from '../../sql/index.js';
 
 export async function listExecutions({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const page = await listTable(em, executionsMeta(wf.store.schema), params, executionRow);

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../../data/index.js';
 import { cbError } from '../../errors/index.js';
 import { EXECUTION_STATUS } from '../constants.js';
 import type { ExecutionRow } from '../types.js';
 import { ExecutionRunner, type RunEnd } from './runner.js';
 import type { WorkflowApp } from './workflow-app.js';
+import { runSql } from '../../sql/index.js';
 
 /**
  * A sync (`sync: true`) execution, inside the triggering write's transaction `tx`: its jobs and effects

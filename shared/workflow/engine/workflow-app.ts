@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { WriteEvent, WriteHook } from '../../data/index.js';
-import { cbError } from '../../errors/index.js';
+import { cbError, type Logger } from '../../errors/index.js';
 import { withLock, LockTimeoutError, type LockAdapter } from '../../lock/index.js';
 import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
 import { calculateIsolated } from '../expressions/index.js';
 import { CANCEL_CHANNEL, EXECUTION_REASON, EXECUTION_STATUS, JOB_STATUS, SYNC_CHANNEL, workflowChannel } from '../constants.js';
-import { runSql } from '../../data/index.js';
 import { requestPolicy, type RequestPolicy } from '../request/index.js';
 import { WorkflowStore } from '../store.js';
 import { contextsFor, firesOn } from '../triggers/collection.js';
@@ -17,6 +16,7 @@ import { DateFieldSchedules } from './date-field-schedules.js';
 import { Leases, StaleLeaseError } from './lease.js';
 import { processExecution } from './process-execution.js';
 import { runSync } from './run-sync.js';
+import { runSql } from '../../sql/index.js';
 
 export interface WorkflowAppOptions {
   readonly app: string;
@@ -32,7 +32,7 @@ export interface WorkflowAppOptions {
   readonly settings: WorkflowSettings;
   /** This node's id: the lease owner of executions it runs. */
   readonly nodeId: string;
-  readonly log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 type Message = { app: string; executionId: number };

@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { ensureDatabase, openDatabase, type Database } from '../../../db/index';
-import { compileFields, compileFilter, compileSort, listMeta, pagination, qualified, toPositional } from '../../index';
+import { compileFields, compileFilter, compileSort, listMeta, pagination } from '../../index';
 import type { CollectionLookup } from '../../types';
 import { collection } from '../support/collections';
 import { dropSchemas, TEST_DATABASE, testDatabaseUrl, uniqueSchema } from '../../../../test/support/database';
 import { requireServices } from '../../../../test/support/services';
+import { qualified, toPositional } from '../../../sql/index.js';
 
 /**
  * The compiled SQL runs on the real PostgreSQL, through both ways the code base sends SQL: a bare

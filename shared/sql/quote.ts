@@ -1,9 +1,9 @@
 import { cbError } from '../errors/index.js';
 
 /**
- * Quotes one SQL identifier, doubling `"`. Refuses an empty name, NUL, and `?`: MikroORM's
- * `em.execute` scans the whole statement for `?` placeholders (quoted identifiers included), so a `?`
- * in a name would shift every bound value after it.
+ * Quotes one SQL identifier, doubling `"`: the only quoting of names in clusterbase. Refuses an empty
+ * name, NUL, and `?`: runSql reads every `?` of a statement as a placeholder (quoted identifiers
+ * included), so a `?` in a name would shift every bound value after it.
  */
 export function quoteIdent(name: string): string {
   if (typeof name !== 'string' || name.length === 0) throw cbError('CB_ERR_VALIDATION', 'An identifier must be a non-empty string');
@@ -19,8 +19,8 @@ export function qualified(schema: string, table: string): string {
 }
 
 /**
- * Turns `?` placeholders into `$1…$n` for a bare `pg` client. MikroORM's `em.execute` takes `?` as
- * compiled: do not convert for it. Skips `?` inside quoted identifiers and string literals.
+ * Turns `?` placeholders into `$1…$n` for a bare `pg` client (runSql does its own conversion). Skips
+ * `?` inside quoted identifiers and string literals.
  */
 export function toPositional(sql: string): string {
   let out = '';

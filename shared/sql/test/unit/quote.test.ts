@@ -1,5 +1,7 @@
 import { qualified, quoteIdent, toPositional } from '../../index';
-import { validationMessage } from '../support/collections';
+
+/** What quoteIdent throws for a name it refuses: CB_ERR_VALIDATION (400) with `text` in the message. */
+const refusal = (text: string) => expect.objectContaining({ type: 'CB_ERR_VALIDATION', code: 400, message: expect.stringContaining(text) });
 
 describe('identifier quoting', () => {
   test('quotes and doubles embedded double quotes', () => {
@@ -12,10 +14,10 @@ describe('identifier quoting', () => {
     expect(qualified('app_x', 'my"table')).toBe('"app_x"."my""table"');
   });
 
-  test('refuses empty names, NUL and ? (MikroORM would read ? as a placeholder)', () => {
-    expect(validationMessage(() => quoteIdent(''))).toContain('non-empty');
-    expect(validationMessage(() => quoteIdent('a\0b'))).toContain('NUL or ?');
-    expect(validationMessage(() => quoteIdent('what?'))).toContain('NUL or ?');
+  test('refuses empty names, NUL and ? (runSql would read ? as a placeholder)', () => {
+    expect(() => quoteIdent('')).toThrow(refusal('non-empty'));
+    expect(() => quoteIdent('a\0b')).toThrow(refusal('NUL or ?'));
+    expect(() => quoteIdent('what?')).toThrow(refusal('NUL or ?'));
   });
 });
 
