@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { prepareValue } from 'pg/lib/utils.js';
 import { to as copyTo } from 'pg-copy-streams';
 import type { FieldMeta } from '../data/index.js';
-import { quoteIdent } from '../query/index.js';
+import { quoteIdent } from '../sql/index.js';
 import type { ResolvedColumn } from './columns.js';
 
 /**
