@@ -30,7 +30,6 @@ export function xlsxCell(field: FieldMeta, raw: unknown, aesKey?: Buffer): unkno
 
 /** Field types whose values are free text a user typed (an export may carry anybody's text). */
 const TEXT_TYPES = new Set<FieldMeta['type']>(['string', 'text', 'encrypted']);
-const FORMULA_START = /^[=+\-@\t\r]/;
 /** What the export prefixes: formula starts, and a real leading `'` (so an import, dropping one, keeps it). */
 const NEEDS_PREFIX = /^[=+\-@\t\r']/;
 

@@ -36,7 +36,7 @@ describe('abuse: malformed and oversized input', () => {
     const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
     const res = await fetch(`${n.node.api}/notes:create`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${n.member}` }, body: deep });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).errors[0].message).toMatch(/nested deeper than 64 levels/);
+    expect(((await res.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/nested deeper than 64 levels/);
     const filter = `${'{"$and":['.repeat(2000)}{}${']}'.repeat(2000)}`;
     const deepFilter = await fetch(`${n.node.api}/notes:list?filter=${encodeURIComponent(filter)}`, { headers: { authorization: `Bearer ${n.member}` } });
     expect(deepFilter.status).toBeGreaterThanOrEqual(400);
@@ -70,7 +70,7 @@ describe('abuse: an app database that is a system database', () => {
   beforeAll(async () => {
     const sup = await startSharedMemorySupervisor(schema);
     stop = () => sup.broker.stop();
-    let token: string | undefined;
+    let token: string | undefined = undefined;
     call = jsonCaller(() => `${sup.origin}/api/`, () => token);
     token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' }, '')).body.data.token;
   });
