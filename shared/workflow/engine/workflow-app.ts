@@ -7,7 +7,6 @@ import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
 import { calculateIsolated } from '../expressions/index.js';
 import { CANCEL_CHANNEL, EXECUTION_REASON, EXECUTION_STATUS, JOB_STATUS, SYNC_CHANNEL, workflowChannel } from '../constants.js';
-import { runSql } from '../../data/index.js';
 import { WorkflowStore } from '../store.js';
 import { contextsFor, firesOn } from '../triggers/collection.js';
 import type { Em, ExecutionRow, FlowDefinition, RecordsPort, WorkflowRow, WorkflowSettings } from '../types.js';
@@ -241,11 +240,8 @@ export class WorkflowApp {
 
   /** `executions:cancel`: ABORTED with reason manual_cancel; the running node stops at its next step. */
   async cancel(em: Em, id: number): Promise<ExecutionRow | null> {
-    const sql = `update ${this.store.executions} set "status" = ?, "reason" = ?, "cb_lease_owner" = null, "cb_lease_expires_at" = null, "updatedAt" = now()
-      where "id" = ? and ("status" is null or "status" = 0) returning "id"`;
-    const { rows } = await runSql(em, sql, [EXECUTION_STATUS.ABORTED, EXECUTION_REASON.MANUAL_CANCEL, id]);
-    if (rows.length === 0) return null;
-    await runSql(em, `update ${this.store.jobs} set "status" = ?, "updatedAt" = now() where "executionId" = ? and "status" = ?`, [JOB_STATUS.ABORTED, id, JOB_STATUS.PENDING]);
+    const statuses = { aborted: EXECUTION_STATUS.ABORTED, reason: EXECUTION_REASON.MANUAL_CANCEL, jobAborted: JOB_STATUS.ABORTED, jobPending: JOB_STATUS.PENDING };
+    if (!(await this.store.cancelExecution(em, id, statuses))) return null;
     this.running.get(id)?.abort(new StaleLeaseError(id));
     await this.o.sync.publish(CANCEL_CHANNEL, { id }).catch(() => undefined);
     return this.store.execution(em, id);

@@ -1,6 +1,6 @@
-import { runSql, type CollectionMeta } from '../../data/index.js';
-import { compileFilter, compileSort, listMeta, pagination, qualified } from '../../query/index.js';
-import type { Em } from '../types.js';
+import { runSql, type CollectionMeta } from '../data/index.js';
+import { compileFilter, compileSort, listMeta, pagination, qualified } from '../query/index.js';
+import type { Em } from './types.js';
 
 export interface ListInput {
   readonly filter?: unknown;
