@@ -43,6 +43,8 @@ export interface Config {
     readonly scheduleTickMs: number;
     readonly syncTimeoutMs: number;
     readonly concurrency: number;
+    readonly requestAllow: readonly string[];
+    readonly requestMaxTimeoutMs: number;
   };
   /** IDEMPOTENCY_KEY_TTL: how long a write's Idempotency-Key and answer are kept. */
   readonly idempotencyTtlMs: number;
@@ -156,7 +158,7 @@ function deepFreeze<T>(value: T): T {
 
 function adaptersOf(v: ReturnType<typeof readEnv>, problems: string[]): AdaptersConfig {
   const fallback = v.REDIS_URL?.toString() ?? null;
-  const redis = (type: string, own: URL | undefined, variable: string, typeVariable: string): string | null => {
+  const redis = (type: string, own: string | undefined, variable: string, typeVariable: string): string | null => {
     const url = own?.toString() ?? fallback;
     if (type === 'redis' && !url) problems.push(`${typeVariable}: "redis" needs ${variable} or REDIS_URL`);
     return type === 'redis' ? url : null;
@@ -211,7 +213,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     namespace: v.NAMESPACE,
     workerMode: v.WORKER_MODE,
     http: { host: v.APP_HOST, port: v.APP_PORT, bodyLimit: v.HTTP_BODY_LIMIT },
-    health: { host: v.APP_HOST, port: v.HEALTH_PORT },
+    health: { host: v.HEALTH_HOST, port: v.HEALTH_PORT },
     transporter: v.TRANSPORTER ? v.TRANSPORTER.toString() : null,
     requestTimeoutMs: v.REQUEST_TIMEOUT,
     heartbeatMs: v.HEARTBEAT_INTERVAL,
@@ -236,6 +238,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       scheduleTickMs: v.WORKFLOW_SCHEDULE_TICK,
       syncTimeoutMs: v.WORKFLOW_SYNC_TIMEOUT,
       concurrency: v.WORKFLOW_CONCURRENCY,
+      requestAllow: v.WORKFLOW_REQUEST_ALLOW,
+      requestMaxTimeoutMs: v.WORKFLOW_REQUEST_MAX_TIMEOUT,
     },
     idempotencyTtlMs: v.IDEMPOTENCY_KEY_TTL,
     adapters,

@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { parseWorkerMode } from '../worker-mode/index.js';
+import { requestPolicy } from '../workflow/request/target-policy.js';
+import { aesKeyProblem, appKeyProblem } from '../secrets/load-secrets.js';
 import type { VarSpec } from './types.js';
-import { bytes, identifier, integer, oneOf, optionalText, port, seconds, text, url } from './parsers.js';
+import { bytes, identifier, integer, oneOf, optionalText, port, redisUrl, seconds, text, transporterUrl, url } from './parsers.js';
 
 function spec<T>(s: VarSpec<T>): VarSpec<T> {
   return s;
 }
-
-const REDIS_SCHEMES = ['redis', 'rediss'];
 
 /** `memory` and `local` both name the in-process adapter; this keeps one spelling per variable. */
 function inProcessAlias<T extends string>(value: T, canonical: T): T {
@@ -34,7 +34,12 @@ export const variables = {
     parse: (raw) => parseWorkerMode(raw),
   }),
   APP_PORT: spec({ default: '13000', doc: 'HTTP port of the API gateway (nodes serving requests). 0 picks a free port.', parse: port }),
-  APP_HOST: spec({ default: '0.0.0.0', doc: 'Address the API gateway and the management port listen on.', parse: text }),
+  APP_HOST: spec({ default: '0.0.0.0', doc: 'Address the API gateway listens on.', parse: text }),
+  HEALTH_HOST: spec({
+    default: '127.0.0.1',
+    doc: 'Address the management port listens on. Loopback by default: `/metrics` and `/readyz` are for the machine itself; the Docker image and the manifests set `0.0.0.0` so probes can reach it (never publish the port).',
+    parse: text,
+  }),
   HEALTH_PORT: spec({
     default: '13001',
     doc: 'Management port of every node: `/healthz`, `/readyz`, `/metrics`. 0 picks a free port.',
@@ -43,8 +48,8 @@ export const variables = {
   HTTP_BODY_LIMIT: spec({ default: '10mb', doc: 'Largest request body the gateway accepts (bytes, or with kb/mb/gb).', parse: bytes }),
   TRANSPORTER: spec({
     default: '',
-    doc: 'Moleculer transporter URL (`nats://…`, `redis://…`, `amqp://…`, `tcp://…`). Empty: a local broker, no network.',
-    parse: url(['nats', 'redis', 'rediss', 'amqp', 'amqps', 'tcp']),
+    doc: 'Moleculer transporter URL (`nats://…`, `redis://…`, `amqp://…`, `tcp://…`), or the servers of a NATS cluster as a comma-separated list (`nats://h1:4222,nats://h2:4222,nats://h3:4222`). Empty: a local broker, no network.',
+    parse: transporterUrl(['nats', 'redis', 'rediss', 'amqp', 'amqps', 'tcp']),
   }),
   NAMESPACE: spec({ default: '', doc: 'Moleculer namespace: only nodes with the same namespace see each other.', parse: identifier(64) }),
   NODE_ID: spec({ defaultDoc: '`<hostname>-<pid>`', doc: 'Unique name of this node in the cluster.', parse: (raw) => identifier(128)(raw) || `${hostname()}-${process.pid}` }),
@@ -71,27 +76,27 @@ export const variables = {
   DB_POOL_MAX: spec({ default: '10', doc: 'Most database connections one node opens.', parse: integer(1, 1000) }),
   EMBEDDED_DB_PORT: spec({ default: '0', doc: 'Port of the embedded PostgreSQL (127.0.0.1 only). 0 picks a free port.', parse: port }),
   STORAGE_PATH: spec({ default: './storage', doc: 'Shared storage directory (embedded database, generated keys, files). Shared by every node of a cluster.', parse: text }),
-  REDIS_URL: spec({ secret: true, doc: 'Redis URL every Redis-backed adapter falls back to; when set, readiness checks it.', parse: url(REDIS_SCHEMES) }),
+  REDIS_URL: spec({ secret: true, doc: 'Redis URL every Redis-backed adapter falls back to; when set, readiness checks it. Every Redis URL variable takes `redis://`, `rediss://` or `redis-sentinel://[:password@]host1:26379,host2:26379,host3:26379/<db>#<masterName>` (a master found through Sentinel).', parse: redisUrl }),
   CACHE_DEFAULT_STORE: spec({
     default: 'memory',
     doc: 'Cache store: `memory` (per process) or `redis` (shared by the cluster).',
     parse: oneOf(['memory', 'redis']),
   }),
-  CACHE_REDIS_URL: spec({ secret: true, doc: 'Redis of the cache (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  CACHE_REDIS_URL: spec({ secret: true, doc: 'Redis of the cache (falls back to REDIS_URL).', parse: redisUrl }),
   PUBSUB_ADAPTER: spec({
     aliases: ['SYNC_ADAPTER'],
     default: 'local',
     doc: 'Sync signal between nodes: `local`/`memory` (one process), `transporter` (Moleculer broadcast) or `redis` (Redis Streams, replayed after a reconnect).',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'transporter', 'redis'])(raw), 'local'),
   }),
-  PUBSUB_ADAPTER_REDIS_URL: spec({ aliases: ['SYNC_REDIS_URL'], secret: true, doc: 'Redis of the sync signal (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  PUBSUB_ADAPTER_REDIS_URL: spec({ aliases: ['SYNC_REDIS_URL'], secret: true, doc: 'Redis of the sync signal (falls back to REDIS_URL).', parse: redisUrl }),
   PUBSUB_RETENTION: spec({ default: '10000', doc: 'Signals a Redis stream keeps per channel; a node that missed more reloads its state (resync).', parse: integer(100, 10_000_000) }),
   QUEUE_ADAPTER: spec({
     default: 'memory',
     doc: 'Message queue: `memory`/`local` (one process), `redis` (BullMQ) or `rabbitmq` (quorum queues).',
     parse: (raw) => inProcessAlias(oneOf(['memory', 'local', 'redis', 'rabbitmq'])(raw), 'memory'),
   }),
-  QUEUE_ADAPTER_REDIS_URL: spec({ aliases: ['QUEUE_REDIS_URL'], secret: true, doc: 'Redis of the queue (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  QUEUE_ADAPTER_REDIS_URL: spec({ aliases: ['QUEUE_REDIS_URL'], secret: true, doc: 'Redis of the queue (falls back to REDIS_URL).', parse: redisUrl }),
   QUEUE_ADAPTER_RABBITMQ_URL: spec({ aliases: ['QUEUE_RABBITMQ_URL'], secret: true, doc: 'RabbitMQ URL of the queue (`amqp://user:pass@host:5672`).', parse: url(['amqp', 'amqps']) }),
   LOCK_ADAPTER_DEFAULT: spec({
     aliases: ['LOCK_ADAPTER'],
@@ -99,13 +104,13 @@ export const variables = {
     doc: 'Distributed lock: `local`/`memory` (one process) or `redis`.',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'redis'])(raw), 'local'),
   }),
-  LOCK_ADAPTER_REDIS_URL: spec({ aliases: ['LOCK_REDIS_URL'], secret: true, doc: 'Redis of the lock (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  LOCK_ADAPTER_REDIS_URL: spec({ aliases: ['LOCK_REDIS_URL'], secret: true, doc: 'Redis of the lock (falls back to REDIS_URL).', parse: redisUrl }),
   WORKER_ID_ADAPTER: spec({
     default: 'local',
     doc: 'Worker-ID allocator for snowflake IDs: `local`/`memory` (one process) or `redis` (leases 0–31).',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'redis'])(raw), 'local'),
   }),
-  WORKER_ID_REDIS_URL: spec({ secret: true, doc: 'Redis of the worker-ID allocator (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  WORKER_ID_REDIS_URL: spec({ secret: true, doc: 'Redis of the worker-ID allocator (falls back to REDIS_URL).', parse: redisUrl }),
   WORKER_ID_LEASE: spec({ default: '30', doc: 'Seconds a worker-ID lease lasts (renewed every third); a released ID waits this long before reuse.', parse: seconds(0.2, 3600) }),
   CLUSTER_MODE: spec({
     aliases: ['CLUSTER_INSTANCES'],
@@ -115,21 +120,21 @@ export const variables = {
   }),
   APP_KEY: spec({
     secret: true,
-    doc: 'Secret that signs tokens (JWT); every node must share it. Unset: generated into STORAGE_PATH/keys (with a warning).',
+    doc: 'Secret that signs tokens (JWT); every node must share it; at least 32 random characters (`openssl rand -hex 32`); template placeholders and low-entropy values refuse the start. Unset: generated into STORAGE_PATH/keys (with a warning).',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined;
-      if (raw.length < 16) throw new Error(`must be at least 16 characters, got ${raw.length}`);
+      const problem = appKeyProblem(raw);
+      if (problem) throw new Error(problem);
       return raw;
     },
   }),
   APP_AES_SECRET_KEY: spec({
     secret: true,
-    doc: 'AES-256 key (64 hex characters) that encrypts `encrypted` fields; every node must share it. Unset: generated into STORAGE_PATH/keys (with a warning).',
+    doc: 'AES-256 key (64 hex characters, `openssl rand -hex 32`) that encrypts `encrypted` fields; every node must share it; an all-zero, repeated or low-entropy key refuses the start. Unset: generated into STORAGE_PATH/keys (with a warning).',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined;
-      if (!/^[0-9a-fA-F]{64}$/.test(raw)) {
-        throw new Error(`must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got ${raw.length} characters${/^[0-9a-fA-F]*$/.test(raw) ? '' : ' with non-hex ones'}`);
-      }
+      const problem = aesKeyProblem(raw);
+      if (problem) throw new Error(problem);
       return raw.toLowerCase();
     },
   }),
@@ -172,6 +177,16 @@ export const variables = {
   WORKFLOW_SCHEDULE_TICK: spec({ default: '1', doc: 'Seconds between looks at schedule triggers on workflow:process nodes.', parse: seconds(0.05, 3600) }),
   WORKFLOW_SYNC_TIMEOUT: spec({ default: '10', doc: 'Seconds a synchronous (`sync: true`) workflow may run inside its request before the request is rejected and rolled back.', parse: seconds(0.1, 600) }),
   WORKFLOW_CONCURRENCY: spec({ default: '4', doc: 'Executions one workflow:process node runs at once.', parse: integer(1, 256) }),
+  WORKFLOW_REQUEST_ALLOW: spec({
+    default: '',
+    doc: 'Comma-separated host names (`*.svc.local` for sub-domains), IP addresses and CIDR ranges the workflow request node may reach although they are internal (loopback, private, link-local, unique-local). Empty: public addresses only.',
+    parse: (raw) => {
+      const entries = (raw ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+      requestPolicy({ allow: entries });
+      return entries;
+    },
+  }),
+  WORKFLOW_REQUEST_MAX_TIMEOUT: spec({ default: '60', doc: 'Upper bound, in seconds, of one attempt of a workflow request node, whatever its own `timeout` says.', parse: seconds(0.1, 600) }),
   SHUTDOWN_DELAY: spec({
     default: '0',
     doc: 'Seconds a stopping node keeps serving while answering 503 on readiness, so load balancers take it out first.',
@@ -193,13 +208,13 @@ export const variables = {
     doc: 'Where apps run: `local` (in this process: shared-memory mode on a supervisor, always on a worker) or `remote` (on worker environments, supervisor only).',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'remote'])(raw), 'local'),
   }),
-  APP_SUPERVISOR_REDIS_URL: spec({ secret: true, doc: 'Redis caching app and environment configuration, shared by the supervisor and its workers (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  APP_SUPERVISOR_REDIS_URL: spec({ secret: true, doc: 'Redis caching app and environment configuration, shared by the supervisor and its workers (falls back to REDIS_URL).', parse: redisUrl }),
   APP_COMMAND_ADAPTER: spec({
     default: 'local',
     doc: 'Channel of supervisor → environment commands: `local` (in-process) or `redis`.',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'redis'])(raw), 'local'),
   }),
-  APP_COMMAND_REDIS_URL: spec({ secret: true, doc: 'Redis of the command channel (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  APP_COMMAND_REDIS_URL: spec({ secret: true, doc: 'Redis of the command channel (falls back to REDIS_URL).', parse: redisUrl }),
   APP_COMMAND_ACK_TIMEOUT: spec({ default: '10', doc: 'Seconds an environment has to acknowledge a command before it counts as not delivered (and is discarded if picked up later).', parse: seconds(0.1, 3600) }),
   APP_COMMAND_TIMEOUT: spec({ default: '300', doc: 'Seconds an acknowledged command (e.g. an app start with its migrations) may take before its outcome is recorded as a timeout.', parse: seconds(0.1, 86400) }),
   ENVIRONMENT_NAME: spec({ doc: 'Worker only: the name of the environment this node belongs to (e.g. `env_a`).', parse: (raw) => identifier(63)(raw) || undefined }),

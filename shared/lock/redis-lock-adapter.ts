@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { cbError } from '../errors/index.js';
+import { luaScript } from '../redis/index.js';
 import { abortReason, backoffDelay, sleep } from './backoff.js';
 import { LockLostError, LockTimeoutError, lockClosedError, lockConfigError } from './errors.js';
-import { luaScript } from './lua-script.js';
 import type { AcquireOptions, LockAdapter, LockHandle, LockInfo } from './types.js';
 import { checkKey, checkToken, checkTtl, checkWait } from './validate.js';
 
@@ -17,9 +18,11 @@ export interface RedisLockAdapterOptions {
   readonly retryMaxMs?: number;
 }
 
-const acquireScript = (): ReturnType<typeof luaScript> => luaScript('acquire.lua', 2);
-const extendScript = (): ReturnType<typeof luaScript> => luaScript('extend.lua', 1);
-const releaseScript = (): ReturnType<typeof luaScript> => luaScript('release.lua', 1);
+/** The build copies `shared/lock/scripts/*.lua` next to the compiled module. */
+const SCRIPTS_DIR = join(__dirname, 'scripts');
+const acquireScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'acquire.lua', 3);
+const extendScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'extend.lua', 1);
+const releaseScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'release.lua', 1);
 
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
@@ -99,6 +102,11 @@ export class RedisLockAdapter implements LockAdapter {
     return `${this.prefix}:fence:{${key}}`;
   }
 
+  /** Redis key holding the replication ID of the server that last bumped `key`'s fence (scripts/acquire.lua). */
+  epochKey(key: string): string {
+    return `${this.prefix}:fence-epoch:{${key}}`;
+  }
+
   async acquire(key: string, options: AcquireOptions): Promise<LockHandle> {
     checkKey(key);
     const ttlMs = checkTtl(options.ttlMs);
@@ -112,7 +120,7 @@ export class RedisLockAdapter implements LockAdapter {
       const sentAt = Date.now();
       let reply: [number, number];
       try {
-        reply = (await acquireScript().run(this.client, [this.lockKey(key), this.fenceKey(key)], [token, ttlMs])) as [number, number];
+        reply = (await acquireScript().run(this.client, [this.lockKey(key), this.fenceKey(key), this.epochKey(key)], [token, ttlMs])) as [number, number];
       } catch (err) {
         // The reply may have been lost after Redis took the key for us: give it back, best effort.
         this.release(key, token).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { isRedisUrl } from '../redis/index.js';
 import type { MessageQueue, RabbitQueueOptions, RedisQueueOptions } from './types.js';
 import { MemoryQueue, type MemoryQueueOptions } from './memory-queue.js';
 import { queueConfig } from './queue-errors.js';
@@ -43,7 +44,7 @@ export function resolveQueue(config: QueueOptions | string): MessageQueue {
 
 function fromString(value: string): QueueOptions {
   if (value === 'memory' || value === 'local') return { type: value };
-  if (/^rediss?:\/\//.test(value)) return { type: 'redis', url: value };
+  if (isRedisUrl(value)) return { type: 'redis', url: value };
   if (/^amqps?:\/\//.test(value)) return { type: 'rabbitmq', url: value };
   throw queueConfig(`Unknown queue adapter ${JSON.stringify(value.replace(/\/\/[^@]*@/, '//'))}: use memory, a redis:// URL or an amqp:// URL`);
 }

@@ -2,16 +2,19 @@ import type { BrokerOptions, Middleware } from 'moleculer';
 import type { Config } from '../config/index.js';
 import { moleculerCacherOptions } from '../cluster-adapters/index.js';
 import { PrometheusTextReporter } from './metrics-reporter.js';
+import { ClusterNatsTransporter } from './nats-transporter.js';
 import { NodeState } from './node-state.js';
 import { runtimeMiddleware } from './runtime-middleware.js';
 import type { ServiceEntry } from './service-catalogue.js';
 
-function transporter(url: string | null): BrokerOptions['transporter'] {
+/** The transporter option of TRANSPORTER (exported for the NATS cluster test). */
+export function transporter(url: string | null): BrokerOptions['transporter'] {
   if (!url) return undefined;
-  const scheme = new URL(url).protocol.replace(/:$/, '');
+  // A NATS cluster is a comma-separated list of nats:// URLs (checked by shared/config).
+  const scheme = /^([a-z]+):/i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
     case 'nats':
-      return { type: 'NATS', options: { url } };
+      return new ClusterNatsTransporter({ url });
     case 'redis':
     case 'rediss':
       // Moleculer's Redis transporter takes the URL string as its options (its constructor accepts

@@ -22,6 +22,7 @@ export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: Exe
     store: wf.store,
     data: wf.o.data,
     ...(wf.o.aesKey ? { aesKey: wf.o.aesKey } : {}),
+    requestPolicy: wf.requestPolicy,
     signal: controller.signal,
     sync: true,
     // Inside the caller's transaction: after-commit work waits for the caller's commit.

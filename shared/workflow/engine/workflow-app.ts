@@ -7,6 +7,7 @@ import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
 import { calculateIsolated } from '../expressions/index.js';
 import { CANCEL_CHANNEL, EXECUTION_REASON, EXECUTION_STATUS, JOB_STATUS, SYNC_CHANNEL, workflowChannel } from '../constants.js';
+import { requestPolicy, type RequestPolicy } from '../request/index.js';
 import { WorkflowStore } from '../store.js';
 import { contextsFor, firesOn } from '../triggers/collection.js';
 import type { Em, ExecutionRow, FlowDefinition, RecordsPort, WorkflowRow, WorkflowSettings } from '../types.js';
@@ -55,8 +56,12 @@ export class WorkflowApp {
   private readonly consumerStops: Array<() => Promise<void> | void> = [];
   readonly channel: string;
 
+  /** Where this app's request nodes may connect. */
+  readonly requestPolicy: RequestPolicy;
+
   private constructor(readonly o: WorkflowAppOptions) {
     this.store = new WorkflowStore(o.schema, o.ids);
+    this.requestPolicy = requestPolicy({ allow: o.settings.requestAllow ?? [], ...(o.settings.requestMaxTimeoutMs ? { maxTimeoutMs: o.settings.requestMaxTimeoutMs } : {}) });
     this.leases = new Leases(this.store, o.nodeId, o.settings.leaseMs);
     this.channel = workflowChannel(o.app);
   }

@@ -20,7 +20,7 @@ describe('the supervisor /admin page in headless Chromium (shared-memory mode)',
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService], { APP_MODE: 'supervisor', APP_AES_SECRET_KEY: 'ab'.repeat(32) });
+    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService], { APP_MODE: 'supervisor', APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde' });
     broker = node.broker;
     origin = node.api.replace(/\/api$/, '');
     browser = await launchChromium();

@@ -39,11 +39,12 @@ describe('workflows API (NocoBase samples)', () => {
   beforeAll(async () => {
     await requireServices('postgres');
     const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, WorkflowApiService, WorkflowService], {
-      APP_AES_SECRET_KEY: 'ab'.repeat(32),
+      APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde',
       WORKFLOW_SWEEP_INTERVAL: '60', // the fencing test claims by hand: no sweep in between
       WORKFLOW_QUEUEING_GRACE: '1',
       WORKFLOW_SYNC_TIMEOUT: '5',
       WORKFLOW_SCHEDULE_TICK: '0.2',
+      WORKFLOW_REQUEST_ALLOW: '127.0.0.1', // the request-node test calls a server on loopback
     });
     broker = node.broker;
     base = node.api;

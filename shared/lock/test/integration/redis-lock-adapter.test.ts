@@ -41,6 +41,23 @@ lockAdapterContract('redis', { create: () => connected() });
 describe('RedisLockAdapter', () => {
   const key = (): string => `k-${randomUUID()}`;
 
+  it('keeps fences growing when a promoted replica lost the last acquisitions (another server, an older counter)', async () => {
+    const k = key();
+    const locks = (await connected()) as RedisLockAdapter;
+    const a = await locks.acquire(k, { ttlMs: 10_000 });
+    await locks.release(k, a.token);
+    // What a failover to a lagging replica looks like: the counter is behind, written by another server.
+    await admin.set(locks.fenceKey(k), String(a.fence - 5));
+    await admin.set(locks.epochKey(k), 'replid-of-the-dead-primary');
+    const b = await locks.acquire(k, { ttlMs: 10_000 });
+    expect(b.fence).toBeGreaterThan(a.fence);
+    await locks.release(k, b.token);
+    const c = await locks.acquire(k, { ttlMs: 10_000 });
+    expect(c.fence).toBe(b.fence + 1);
+    await locks.release(k, c.token);
+    await locks.close();
+  });
+
   it('keeps fences growing across adapter restarts', async () => {
     const k = key();
     const first = await connected();
