@@ -9,7 +9,6 @@ import { listTable } from '../store-list.js';
 import { executionsMeta } from './metas.js';
 import { appendsOf, shape } from './shape.js';
 import type { Params } from './workflows.js';
-import { runSql } from '../../sql/index.js';
 
 export async function listExecutions({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const page = await listTable(em, executionsMeta(wf.store.schema), params, executionRow);

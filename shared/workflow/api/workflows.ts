@@ -10,7 +10,6 @@ import type { Em, WorkflowRow } from '../types.js';
 import { listTable } from '../store-list.js';
 import { workflowsMeta } from './metas.js';
 import { appendsOf, shape } from './shape.js';
-import { runSql } from '../../sql/index.js';
 
 export interface Params {
   readonly [key: string]: unknown;

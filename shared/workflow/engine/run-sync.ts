@@ -4,7 +4,6 @@ import { EXECUTION_STATUS } from '../constants.js';
 import type { ExecutionRow } from '../types.js';
 import { ExecutionRunner, type RunEnd } from './runner.js';
 import type { WorkflowApp } from './workflow-app.js';
-import { runSql } from '../../sql/index.js';
 
 /**
  * A sync (`sync: true`) execution, inside the triggering write's transaction `tx`: its jobs and effects

@@ -16,7 +16,6 @@ import { DateFieldSchedules } from './date-field-schedules.js';
 import { Leases, StaleLeaseError } from './lease.js';
 import { processExecution } from './process-execution.js';
 import { runSync } from './run-sync.js';
-import { runSql } from '../../sql/index.js';
 
 export interface WorkflowAppOptions {
   readonly app: string;
