@@ -46,7 +46,7 @@ const AsyncTaskService = processorService<Record<string, never>, Record<string, 
     const processor = this.processor;
     apps.onApps({
       started: (app) => processor.serveApp(app),
-      stopped: () => undefined, // a stopped app's queued tasks wait on its channel until it runs again here or elsewhere
+      stopped: (app) => processor.forgetApp(app), // its queued tasks wait on its channel until it runs again here or elsewhere
       onError: (err, app) => this.logger.error(`task processor for app ${app} failed`, err),
     });
   },

@@ -41,7 +41,7 @@ export interface CollectionManagerOptions {
 }
 
 /** DDL errors caused by the request or the data (not by us): a 400 with PostgreSQL's reason. */
-const DDL_CLIENT_ERRORS = new Set(['42P07', '42701', '23505', '23502', '23503', '22P02', '22003', '22001', '22007', '22008', '42804', '42846', '2BP01', '42P16']);
+const DDL_CLIENT_ERRORS = new Set(['42P07', '42701', '23505', '23502', '23503', '22P02', '22003', '22001', '22007', '22008', '42804', '42846', '2BP01', '42P16', '22021', '54011']);
 
 /**
  * The collections of one app: metadata cached in memory, and every change made as ONE PostgreSQL

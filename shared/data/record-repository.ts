@@ -306,6 +306,8 @@ export class RecordRepository {
       case '22P02':
       case '22007':
       case '22008':
+      case '22021':
+      case '54011':
         return cbError('CB_ERR_VALIDATION', e.message);
       case '42P01':
       case '42703':

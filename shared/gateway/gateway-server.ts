@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { ServiceBroker } from 'moleculer';
 
 import type { HttpMetrics } from './http-metrics.js';
+import { acceptedRequestId, bodyProblem, urlHasNul } from './input-guards.js';
 import { mapError } from './map-error.js';
 import { readMultipart } from './multipart.js';
 import { parseApiPath } from './parse-api-path.js';
@@ -63,7 +64,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     bodyLimit: opts.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+    genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
     // NocoBase's query strings: `filter[title.$includes]=x`, `fields[]=id&fields[]=title`, `appends[]=…`.
     routerOptions: { querystringParser: (text: string) => qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 }) },
   });
@@ -73,14 +74,27 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text: string, done) => {
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (err) {
-      done(Object.assign(err as Error, { statusCode: 400 }), undefined);
+      return done(Object.assign(err as Error, { statusCode: 400 }), undefined);
     }
+    const problem = bodyProblem(parsed);
+    return problem ? done(Object.assign(new Error(`The request body ${problem}`), { statusCode: 400, refused: true }), undefined) : done(null, parsed);
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text: string, done) => {
-    done(null, text === '' ? undefined : qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 }));
+    if (text === '') return done(null, undefined);
+    const parsed = qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 });
+    const problem = bodyProblem(parsed);
+    return problem ? done(Object.assign(new Error(`The request body ${problem}`), { statusCode: 400, refused: true }), undefined) : done(null, parsed);
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    if (urlHasNul(req.url)) {
+      reply.code(400).send(errorBody('The URL contains a NUL character (%00), which cannot be stored', 'CB_ERR_VALIDATION'));
+      return;
+    }
+    done();
   });
 
   // While the server closes, answers carry `Connection: close`, so a keep-alive connection ends after
@@ -90,8 +104,10 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     closing = true;
     done();
   });
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    // The id this request is logged under: the client's when it was safe, else a generated one.
+    reply.header('x-request-id', req.id);
     done(null, payload);
   });
 
@@ -110,7 +126,8 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       return reply.code(415).send(errorBody(`Unsupported content type ${header(req, 'content-type') ?? ''}`.trim(), 'CB_ERR_HTTP_UNSUPPORTED_MEDIA'));
     }
     if (status === 400) {
-      return reply.code(400).send(errorBody(`The request body is not valid JSON: ${err.message}`, 'CB_ERR_HTTP_BAD_BODY'));
+      const message = (err as { refused?: boolean }).refused ? err.message : `The request body is not valid JSON: ${err.message}`;
+      return reply.code(400).send(errorBody(message, 'CB_ERR_HTTP_BAD_BODY'));
     }
     opts.logger.error(`request ${req.id} failed`, err);
     return reply.code(500).send(errorBody('Internal server error', 'CB_ERR_INTERNAL'));

@@ -21,6 +21,15 @@ interface MoleculerLike {
   data?: unknown;
 }
 
+/**
+ * PostgreSQL errors that only bad input causes, whichever path reached the database: a NUL or
+ * invalid byte (22021), too many columns (54011). Their own message is not shown (it may quote SQL).
+ */
+const PG_INPUT_ERRORS: Record<string, string> = {
+  '22021': 'A value contains a character that cannot be stored (such as NUL, \\u0000)',
+  '54011': 'Too many fields: PostgreSQL tables hold at most 1600 columns',
+};
+
 const MOLECULER_UNAVAILABLE = new Set(['ServiceNotFoundError', 'ServiceNotAvailableError', 'MaxCallLevelError', 'QueueIsFullError']);
 
 function body(message: string, code: string): ErrorBody {
@@ -53,6 +62,9 @@ export function mapError(err: unknown): MappedError {
     const shown = typeof nocobase === 'string' ? nocobase : code;
     const retry = status === 503 && spec.retryable ? { retryAfterSec: RETRY_AFTER_SEC } : {};
     return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal, ...retry };
+  }
+  if (typeof e.code === 'string' && PG_INPUT_ERRORS[e.code]) {
+    return { status: 400, body: body(PG_INPUT_ERRORS[e.code]!, 'CB_ERR_VALIDATION'), internal: false };
   }
   if (e.name === 'ValidationError' || e.type === 'VALIDATION_ERROR') {
     return { status: 400, body: body(validationMessage(e.data), 'CB_ERR_VALIDATION'), internal: false };

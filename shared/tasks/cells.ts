@@ -30,16 +30,18 @@ export function xlsxCell(field: FieldMeta, raw: unknown, aesKey?: Buffer): unkno
 
 /** Field types whose values are free text a user typed (an export may carry anybody's text). */
 const TEXT_TYPES = new Set<FieldMeta['type']>(['string', 'text', 'encrypted']);
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** What the export prefixes: formula starts, and a real leading `'` (so an import, dropping one, keeps it). */
+const NEEDS_PREFIX = /^[=+\-@\t\r']/;
 
 /**
  * CSV injection: a spreadsheet opening a CSV runs a cell starting with `=`, `+`, `-`, `@`, tab or CR
  * as a formula (`=HYPERLINK(...)`, DDE). Such text cells get a leading `'` (OWASP's advice), which
- * spreadsheets show as text; imports drop it again (cellToValue). xlsx cells are typed strings and
- * need nothing.
+ * spreadsheets show as text; imports drop it again (cellToValue). Text that really starts with `'`
+ * gets one more, so the import's drop gives it back unchanged. xlsx cells are typed strings and need
+ * nothing. Header cells (field titles, chosen by whoever designs the collection) are treated the same.
  */
 export function neutralizeFormula(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  return NEEDS_PREFIX.test(text) ? `'${text}` : text;
 }
 
 /** A raw column value as a CSV cell: ISO dates, `true`/`false`, JSON as JSON text, formula-like text neutralized. */
@@ -118,7 +120,7 @@ export function cellToValue(field: FieldMeta, cell: unknown): unknown {
     default: {
       const text = value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : String(value);
       // An exported CSV's neutralized formula-like text (`'=…`) comes back as it was.
-      return TEXT_TYPES.has(field.type) && text.startsWith("'") && FORMULA_START.test(text.slice(1)) ? text.slice(1) : text;
+      return TEXT_TYPES.has(field.type) && text.startsWith("'") && NEEDS_PREFIX.test(text.slice(1)) ? text.slice(1) : text;
     }
   }
 }

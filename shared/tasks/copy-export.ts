@@ -8,6 +8,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { FieldMeta } from '../data/index.js';
 import { quoteIdent } from '../sql/index.js';
 import type { ResolvedColumn } from './columns.js';
+import { outputClosed } from './writers.js';
 
 /**
  * CSV exports through PostgreSQL's `COPY (select …) TO STDOUT`: the server writes the CSV and Node only
@@ -135,6 +136,8 @@ export async function copyCsvExport(em: EntityManager, input: CopyExportInput, o
     return written;
   } catch (err) {
     failed = err;
+    // The output went away mid-file: the same error as the other writers (the caller's cursor ends with it).
+    if ((err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') throw outputClosed(err);
     throw err;
   } finally {
     // A connection left mid-COPY or mid-transaction is not handed back to the pool.

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify';
 import type { FieldMeta } from '../data/index.js';
-import { csvCell, xlsxCell } from './cells.js';
+import { csvCell, neutralizeFormula, xlsxCell } from './cells.js';
 
 /** Where export rows go, one at a time (nothing is kept: constant memory whatever the row count). */
 export interface RowWriter {
@@ -39,6 +39,11 @@ export function xlsxWriter(output: Writable, columns: readonly WriterColumn[], a
   };
 }
 
+/** The error an export meets when its output went away before the end (a client that left an inline download). */
+export function outputClosed(cause?: unknown): Error {
+  return new Error('the export output was closed before the end', cause === undefined ? undefined : { cause });
+}
+
 /** CSV through csv-stringify: header row of titles, RFC 4180 quoting, waits on backpressure. */
 export function csvWriter(output: Writable, columns: readonly WriterColumn[], aesKey?: Buffer): RowWriter {
   const csv = stringify({ bom: true, cast: { boolean: (v) => (v ? 'true' : 'false') } });
@@ -46,18 +51,18 @@ export function csvWriter(output: Writable, columns: readonly WriterColumn[], ae
   const done = new Promise<void>((resolve, reject) => {
     output.once('finish', resolve);
     output.once('error', reject);
-    output.once('close', () => reject(new Error('the export output was closed before the end'))); // no-op after finish
+    output.once('close', () => reject(outputClosed())); // no-op after finish
     csv.once('error', reject);
   });
   done.catch(() => undefined); // awaited in finish(); a write that failed first never gets there
   // Waits on backpressure, but not on an output that went away (a client that left an inline
   // download): `drain` would never come and the export's cursor transaction would stay open for good.
   const write = async (cells: unknown[]) => {
-    if (output.destroyed) throw new Error('the export output was closed before the end');
+    if (output.destroyed) throw outputClosed();
     if (csv.write(cells)) return;
     await new Promise<void>((resolve, reject) => {
       const drained = () => (cleanup(), resolve());
-      const closed = () => (cleanup(), reject(new Error('the export output was closed before the end')));
+      const closed = () => (cleanup(), reject(outputClosed()));
       const cleanup = () => (csv.off('drain', drained), output.off('close', closed));
       csv.once('drain', drained);
       output.once('close', closed);
@@ -68,14 +73,14 @@ export function csvWriter(output: Writable, columns: readonly WriterColumn[], ae
     async row(raw) {
       if (!headed) {
         headed = true;
-        await write(columns.map((c) => c.title));
+        await write(columns.map((c) => neutralizeFormula(c.title)));
       }
       await write(columns.map((c, i) => csvCell(c.field, raw[i], aesKey)));
     },
     async finish() {
       if (!headed) {
         headed = true;
-        await write(columns.map((c) => c.title));
+        await write(columns.map((c) => neutralizeFormula(c.title)));
       }
       csv.end();
       await done;

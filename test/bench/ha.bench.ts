@@ -69,7 +69,7 @@ async function startSide(label: string, redisUrl: string, natsUrl: string): Prom
   const schema = `bench_ha_${label}_${id}`;
   const env = {
     DATABASE_URL: benchDatabaseUrl(), DB_SCHEMA: schema, TRANSPORTER: natsUrl, NAMESPACE: `bha${label}${id}`, STORAGE_PATH: tempStorage(),
-    APP_KEY: 'ha-bench-shared-app-key', APP_AES_SECRET_KEY: 'cd'.repeat(32), REDIS_URL: redisUrl, CACHE_DEFAULT_STORE: 'redis',
+    APP_KEY: 'ha-bench-shared-app-key-9d41c7e2b8a6f035', APP_AES_SECRET_KEY: randomBytes(32).toString('hex'), REDIS_URL: redisUrl, CACHE_DEFAULT_STORE: 'redis',
     PUBSUB_ADAPTER: 'redis', QUEUE_ADAPTER: 'redis', LOCK_ADAPTER_DEFAULT: 'redis', WORKER_ID_ADAPTER: 'redis', LOG_LEVEL: 'warn',
   };
   const nodes: NodeProcess[] = [];

@@ -7,12 +7,16 @@
  * the medians count. "ours" = all-in-one, "reference" = the smaller role (lower is cheaper here).
  * Needs `npm run build` and PostgreSQL. Run: `npm run bench -- node-cost`.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { spawnNode, tempStorage } from '../support/node-process.js';
 import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { runStandalone } from './support/standalone';
+
+/** One AES key for every node of the run: they share one schema, whose key fingerprint must match. */
+const AES_KEY = randomBytes(32).toString('hex');
 
 export type { BenchResult } from './support/bench-result.js';
 
@@ -42,7 +46,7 @@ async function measure(mode: string): Promise<{ seconds: number; rss: number }> 
   const node = await spawnNode({
     env: {
       DATABASE_URL: databaseUrl(), DB_SCHEMA: SCHEMA, STORAGE_PATH: tempStorage(), LOG_LEVEL: 'warn', WORKER_MODE: mode,
-      APP_KEY: 'bench-node-cost-app-key', APP_AES_SECRET_KEY: '34'.repeat(32),
+      APP_KEY: 'bench-node-cost-app-key-2c7e90a4d1b3f568', APP_AES_SECRET_KEY: AES_KEY,
     },
   });
   try {

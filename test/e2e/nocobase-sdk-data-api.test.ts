@@ -20,7 +20,7 @@ describe('NocoBase SDK: relations, association resources, date filters, bulk del
 
   beforeAll(async () => {
     await requireServices('postgres');
-    node = await spawnNode({ env: { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, STORAGE_PATH: tempStorage(), APP_KEY: 'nocobase-sdk-data-api-app-key' } });
+    node = await spawnNode({ env: { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, STORAGE_PATH: tempStorage(), APP_KEY: 'nocobase-sdk-data-api-app-key-5f3a91c0e7d24b68' } });
     await node.waitForReady();
     api = new APIClient({ baseURL: `http://127.0.0.1:${node.appPort}/api`, storageType: 'memory' });
     await api.auth.signIn({ account: 'nocobase', password: 'admin123' }, 'basic');

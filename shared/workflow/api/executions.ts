@@ -5,11 +5,10 @@ import { EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
 import type { WorkflowApp } from '../engine/workflow-app.js';
 import { executionRow, jobJson } from '../rows.js';
 import type { Em } from '../types.js';
-import { listTable } from './list.js';
+import { listTable } from '../store-list.js';
 import { executionsMeta } from './metas.js';
 import { appendsOf, shape } from './shape.js';
 import type { Params } from './workflows.js';
-import { runSql } from '../../sql/index.js';
 
 export async function listExecutions({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const page = await listTable(em, executionsMeta(wf.store.schema), params, executionRow);
@@ -45,7 +44,7 @@ export async function destroyExecutions({ workflows: wf }: WorkflowsApp, _caller
   const filter = byKey ? { id: { $eq: Number(params.filterByTk) } } : params.filter;
   if (!byKey && (filter === undefined || filter === null || filter === '')) throw cbError('CB_ERR_VALIDATION', 'filterByTk or a non-empty filter is required');
   const page = await listTable(em, meta, { filter, paginate: false }, (r) => r, { sql: '"status" is distinct from ?', params: [EXECUTION_STATUS.STARTED] });
-  const { affected } = await runSql(em, `delete from ${wf.store.executions} where ${page.cond}`, page.params);
+  const affected = await wf.store.deleteExecutionsWhere(em, page.cond, page.params);
   return { data: affected };
 }
 
@@ -63,8 +62,8 @@ export async function rerunExecution({ workflows: wf }: WorkflowsApp, _caller: C
     await em.transactional(async (tx) => {
       const jobs = await wf.store.jobsOf(tx, execution.id);
       const last = jobs[jobs.length - 1];
-      if (last && last.status !== JOB_STATUS.RESOLVED && last.status !== JOB_STATUS.PENDING) await runSql(tx, `delete from ${wf.store.jobs} where "id" = ?`, [last.id]);
-      await runSql(tx, `update ${wf.store.executions} set "status" = null, "cb_lease_owner" = null, "cb_lease_expires_at" = null, "updatedAt" = now() where "id" = ?`, [execution.id]);
+      if (last && last.status !== JOB_STATUS.RESOLVED && last.status !== JOB_STATUS.PENDING) await wf.store.deleteJob(tx, last.id);
+      await wf.store.requeueExecution(tx, execution.id);
     });
   }
   await wf.publish(execution.id, 0, `r${Date.now()}`);

@@ -7,10 +7,9 @@ import { randomKey } from '../store.js';
 import { triggerCollection, validateCollectionConfig } from '../triggers/collection.js';
 import { validateScheduleTrigger } from '../triggers/schedule.js';
 import type { Em, WorkflowRow } from '../types.js';
-import { listTable } from './list.js';
+import { listTable } from '../store-list.js';
 import { workflowsMeta } from './metas.js';
 import { appendsOf, shape } from './shape.js';
-import { runSql } from '../../sql/index.js';
 
 export interface Params {
   readonly [key: string]: unknown;
@@ -106,7 +105,7 @@ export async function updateWorkflow({ workflows: wf }: WorkflowsApp, _caller: C
   const updated = await em.transactional(async (tx) => {
     if (values.enabled === true) {
       // One enabled version per key, and the enabled one is current (as NocoBase).
-      await runSql(tx, `update ${wf.store.workflows} set "enabled" = false, "current" = false where "key" = ? and "id" <> ?`, [current.key, current.id]);
+      await wf.store.retireOtherVersions(tx, current.key, current.id, { disable: true });
       values.current = true;
     }
     return wf.store.updateWorkflow(tx, current.id, values);
@@ -117,7 +116,7 @@ export async function updateWorkflow({ workflows: wf }: WorkflowsApp, _caller: C
 
 export async function destroyWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const row = await requireWorkflow(wf, em, params.filterByTk);
-  const { affected } = await runSql(em, `delete from ${wf.store.workflows} where "id" = ?`, [row.id]);
+  const affected = await wf.store.deleteWorkflow(em, row.id);
   await wf.changed();
   return { data: affected };
 }
@@ -138,7 +137,7 @@ export async function reviseWorkflow({ workflows: wf }: WorkflowsApp, _caller: C
       createdById: null,
       updatedById: null,
     });
-    if (row.current) await runSql(tx, `update ${wf.store.workflows} set "current" = false where "key" = ? and "id" <> ?`, [row.key, row.id]);
+    if (row.current) await wf.store.retireOtherVersions(tx, row.key, row.id, { disable: false });
     const nodes = await wf.store.nodesOf(tx, source.id);
     const idOf = new Map(nodes.map((n) => [n.id, wf.store.nextId()]));
     const remap = (id: number | null) => (id === null ? null : (idOf.get(id) ?? null));

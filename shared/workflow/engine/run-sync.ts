@@ -4,7 +4,6 @@ import { EXECUTION_STATUS } from '../constants.js';
 import type { ExecutionRow } from '../types.js';
 import { ExecutionRunner, type RunEnd } from './runner.js';
 import type { WorkflowApp } from './workflow-app.js';
-import { runSql } from '../../sql/index.js';
 
 /**
  * A sync (`sync: true`) execution, inside the triggering write's transaction `tx`: its jobs and effects
@@ -13,7 +12,7 @@ import { runSql } from '../../sql/index.js';
  * CB_ERR_WORKFLOW_REJECTED. Answers the execution's final status.
  */
 export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: ExecutionRow, afterCommit: (fn: () => Promise<void>) => void): Promise<number> {
-  await runSql(tx, `update ${wf.store.executions} set "status" = 0, "startedAt" = now() where "id" = ?`, [execution.id]);
+  await wf.store.markStarted(tx, execution.id);
   const definition = await wf.definition(tx, execution.workflowId);
   const controller = new AbortController();
   const runner = new ExecutionRunner({
@@ -47,7 +46,7 @@ export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: Exe
   try {
     const end = (await Promise.race([running, timeout])) as RunEnd;
     const status = 'status' in end ? end.status : EXECUTION_STATUS.ERROR;
-    await runSql(tx, `update ${wf.store.executions} set "status" = ?, "updatedAt" = now() where "id" = ?`, [status, execution.id]);
+    await wf.store.setExecutionStatus(tx, execution.id, status);
     return status;
   } finally {
     clearTimeout(timer);

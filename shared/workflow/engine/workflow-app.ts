@@ -16,7 +16,6 @@ import { DateFieldSchedules } from './date-field-schedules.js';
 import { Leases, StaleLeaseError } from './lease.js';
 import { processExecution } from './process-execution.js';
 import { runSync } from './run-sync.js';
-import { runSql } from '../../sql/index.js';
 
 export interface WorkflowAppOptions {
   readonly app: string;
@@ -246,11 +245,8 @@ export class WorkflowApp {
 
   /** `executions:cancel`: ABORTED with reason manual_cancel; the running node stops at its next step. */
   async cancel(em: Em, id: number): Promise<ExecutionRow | null> {
-    const sql = `update ${this.store.executions} set "status" = ?, "reason" = ?, "cb_lease_owner" = null, "cb_lease_expires_at" = null, "updatedAt" = now()
-      where "id" = ? and ("status" is null or "status" = 0) returning "id"`;
-    const { rows } = await runSql(em, sql, [EXECUTION_STATUS.ABORTED, EXECUTION_REASON.MANUAL_CANCEL, id]);
-    if (rows.length === 0) return null;
-    await runSql(em, `update ${this.store.jobs} set "status" = ?, "updatedAt" = now() where "executionId" = ? and "status" = ?`, [JOB_STATUS.ABORTED, id, JOB_STATUS.PENDING]);
+    const statuses = { aborted: EXECUTION_STATUS.ABORTED, reason: EXECUTION_REASON.MANUAL_CANCEL, jobAborted: JOB_STATUS.ABORTED, jobPending: JOB_STATUS.PENDING };
+    if (!(await this.store.cancelExecution(em, id, statuses))) return null;
     this.running.get(id)?.abort(new StaleLeaseError(id));
     await this.o.sync.publish(CANCEL_CHANNEL, { id }).catch(() => undefined);
     return this.store.execution(em, id);

@@ -41,7 +41,7 @@ describe('the supervisor /admin page in headless Chromium (shared-memory mode)',
   test('a wrong password is shown as an error, not a blank page', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/admin`);
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(() => sessionStorage.clear());
     await page.reload();
     await page.fill('#sign-in input[name=password]', 'wrong-password');
     await page.click('#sign-in button');
@@ -60,7 +60,7 @@ describe('the supervisor /admin page in headless Chromium (shared-memory mode)',
     await page.waitForSelector(`${status}:text("stopped")`);
 
     // A change made elsewhere (the REST API) shows up without a reload.
-    const token = await page.evaluate(() => localStorage.getItem('cb-supervisor-token'));
+    const token = await page.evaluate(() => sessionStorage.getItem('cb-supervisor-token'));
     await fetch(`${origin}/api/applications:start?filterByTk=${app}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     await page.waitForSelector(`${status}:text("running")`);
 

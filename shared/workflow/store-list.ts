@@ -1,7 +1,7 @@
-import { type CollectionMeta } from '../../data/index.js';
-import { compileFilter, compileSort, listMeta, pagination } from '../../query/index.js';
-import type { Em } from '../types.js';
-import { qualified, runSql } from '../../sql/index.js';
+import { type CollectionMeta } from '../data/index.js';
+import { compileFilter, compileSort, listMeta, pagination } from '../query/index.js';
+import type { Em } from './types.js';
+import { qualified, runSql } from '../sql/index.js';
 
 export interface ListInput {
   readonly filter?: unknown;
