@@ -119,7 +119,13 @@ export class ConsumerSupervisor {
     try {
       const old = e.current;
       e.current = undefined;
-      await old?.({ graceful: false }).catch(() => undefined);
+      // Bounded: closing a worker whose connection is gone may never finish; the new one must not wait on it.
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([
+        old?.({ graceful: false }).catch(() => undefined),
+        new Promise<void>((r) => (bound = setTimeout(r, this.o.staleAfterMs).unref())),
+      ]);
+      clearTimeout(bound);
       if (!this.entries.has(e)) return;
       const next = await this.queue.subscribe(e.channel, e.handler, e.options);
       if (!this.entries.has(e)) {
