@@ -94,7 +94,7 @@ function writeDependencies(graph: Map<string, Set<string>>): void {
 export const LAYERS: Record<string, string> = {
   config: 'infrastructure', errors: 'infrastructure', 'worker-mode': 'infrastructure', db: 'infrastructure', secrets: 'infrastructure',
   ids: 'infrastructure', lock: 'infrastructure', queue: 'infrastructure', sync: 'infrastructure', cache: 'infrastructure',
-  'worker-id': 'infrastructure', 'cluster-adapters': 'infrastructure', redis: 'infrastructure',
+  'worker-id': 'infrastructure', 'cluster-adapters': 'infrastructure', redis: 'infrastructure', sql: 'infrastructure',
   gateway: 'transport',
   auth: 'domain', query: 'domain', data: 'domain', 'data-api': 'domain', workflow: 'domain', tasks: 'domain',
   apps: 'apps',

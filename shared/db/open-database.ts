@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { runSql } from '../sql/index.js';
@@ -32,8 +33,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     pool: { min: 0, max: opts.poolMax },
     schema: opts.schema,
     debug: false,
+    // Hooked when the pool is made, not by asking for it: that would connect, and a node must open
+    // (and report itself unready) while PostgreSQL is down.
+    driverOptions: { onPoolCreated: (pool: EventEmitter) => freeDeadConnections(pool) },
   });
-  freeDeadConnections(await orm.em.getConnection().getNativeClient());
   return {
     orm,
     describe: withoutPassword(opts.url),

@@ -13,7 +13,7 @@ import { ClusterAdapters } from '../cluster-adapters/index.js';
 import { nodeServices } from './node-services.js';
 import { checkFingerprints, loadSecrets } from '../secrets/index.js';
 import { inProcessConflict, watchAdapters } from './adapter-health.js';
-import { waitForLease } from '../worker-id/index.js';
+import { waitForLease } from '../cluster-adapters/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

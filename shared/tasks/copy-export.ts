@@ -8,6 +8,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { FieldMeta } from '../data/index.js';
 import { quoteIdent } from '../sql/index.js';
 import type { ResolvedColumn } from './columns.js';
+import { neutralizeFormula } from './cells.js';
 import { outputClosed } from './writers.js';
 
 /**
@@ -34,7 +35,7 @@ function cellSql(c: ResolvedColumn): string {
   const type = c.field.type;
   if (TEXT.has(type)) {
     // neutralizeFormula, and '' as NULL (COPY writes an empty string as "", csv-stringify as nothing).
-    return `nullif(case when left(${v}, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' || ${v} else ${v} end, '')`;
+    return `nullif(case when left(${v}, 1) in ('=', '+', '-', '@', chr(9), chr(13), '''') then '''' || ${v} else ${v} end, '')`;
   }
   switch (type) {
     case 'boolean':
@@ -128,7 +129,7 @@ export async function copyCsvExport(em: EntityManager, input: CopyExportInput, o
       input.signal?.throwIfAborted();
       await input.onBatch?.(Math.min(rows, total), total);
     });
-    output.write(stringify([input.columns.map((c) => c.title)], { bom: true }));
+    output.write(stringify([input.columns.map((c) => neutralizeFormula(c.title))], { bom: true }));
     await pipeline(copy, counter, output, ...(input.signal ? [{ signal: input.signal }] : []));
     const written = counter.rows();
     if (written > 0) await input.onBatch?.(written, total);
