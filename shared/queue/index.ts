@@ -8,7 +8,6 @@ export type {
   SubscribeOptions,
   CloseOptions,
   Unsubscribe,
-  ConsumerStatus,
   DeadLettersOptions,
   DeadLetter,
   QueueStats,
