@@ -4,7 +4,7 @@
  * (defaults: the machine's PostgreSQL, Redis and NATS on their usual ports). Ctrl-C stops everything.
  */
 import { parseArgs } from 'node:util';
-import { ClusterPrerequisiteError, LocalCluster } from './local-cluster.js';
+import { ClusterPrerequisiteError, LocalCluster, LOCAL_CLUSTER_ROOT_PASSWORD } from './local-cluster.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,7 +36,7 @@ const cluster = new LocalCluster({
   httpPort: Number(args.port),
   autoBuild: !args['skip-build'],
   storagePath: undefined,
-  env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', ...(env.APP_KEY ? { APP_KEY: env.APP_KEY } : { APP_KEY: 'local-cluster-app-key-not-for-production' }), APP_AES_SECRET_KEY: env.APP_AES_SECRET_KEY ?? 'ab'.repeat(32) },
+  env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', ...(env.APP_KEY ? { APP_KEY: env.APP_KEY } : { APP_KEY: 'local-cluster-app-key-not-for-production' }), APP_AES_SECRET_KEY: env.APP_AES_SECRET_KEY ?? 'ab'.repeat(32), ...(env.INIT_ROOT_PASSWORD ? { INIT_ROOT_PASSWORD: env.INIT_ROOT_PASSWORD } : {}) },
   onLine: (source, line) => {
     if (!args.quiet || source === 'cluster') process.stdout.write(`${source.padEnd(12)} | ${line}\n`);
   },
@@ -68,7 +68,7 @@ process.on('SIGUSR2', () => {
 async function main(): Promise<void> {
   say(`starting on ${databaseUrl.replace(/\/\/[^@/]*@/, '//')} schema ${args.schema}, namespace ${args.namespace}…`);
   await cluster.start();
-  say(`nginx: ${cluster.url}  (API ${cluster.url}/api/…, sign in as nocobase / admin123 unless INIT_ROOT_* were set; config ${cluster.nginxConfPath})`);
+  say(`nginx: ${cluster.url}  (API ${cluster.url}/api/…, sign in as nocobase / ${env.INIT_ROOT_PASSWORD ? '<INIT_ROOT_PASSWORD>' : LOCAL_CLUSTER_ROOT_PASSWORD}; config ${cluster.nginxConfPath})`);
   for (const n of cluster.nodes) {
     say(`${n.spec.name.padEnd(12)} WORKER_MODE=${n.spec.workerMode.padEnd(18)} api :${n.appPort}  health http://127.0.0.1:${n.healthPort}/readyz  metrics /metrics`);
   }

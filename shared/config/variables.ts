@@ -144,7 +144,13 @@ export const variables = {
   }),
   INIT_ROOT_EMAIL: spec({ default: 'admin@nocobase.com', doc: 'Email of the root user made at first start.', parse: text }),
   INIT_ROOT_USERNAME: spec({ default: 'nocobase', doc: 'Username of the root user made at first start.', parse: text }),
-  INIT_ROOT_PASSWORD: spec({ secret: true, default: 'admin123', doc: 'Password of the root user made at first start (change it; a warning is logged while the default is used).', parse: text }),
+  INIT_ROOT_PASSWORD: spec({
+    secret: true,
+    default: 'admin123',
+    doc: 'Password of the root user made at first start. The default `admin123` (and any password under 12 characters) is accepted only for a single local process; a cluster, a supervisor, a worker or APP_ENV=production refuses to start with it.',
+    parse: text,
+  }),
+  APP_ENV: spec({ default: 'development', doc: '`development`, `test` or `production`. `production` refuses weak root credentials even in a single process.', parse: oneOf(['development', 'test', 'production']) }),
   TOKEN_EXPIRES_IN: spec({ default: '86400', doc: 'Seconds a sign-in token stays valid (default one day, as NocoBase).', parse: seconds(60, 365 * 86400) }),
   IDEMPOTENCY_KEY_TTL: spec({
     default: '86400',

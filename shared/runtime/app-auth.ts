@@ -40,8 +40,9 @@ async function createAppAuth(state: NodeState, app: string, log: Log): Promise<A
   const tokens = new Hs256TokenService({ key: secrets.appKey, expiresInSec: Math.round(state.config.auth.tokenTtlMs / 1000), clockToleranceSec: 5 });
   const auth = new AuthService({ schema, app, tokens, signedOut: cluster.bloom, log });
   const em = database.fork(schema);
-  const root = state.config.auth.root;
-  await ensureRootUser(em, schema, { ...root, ids: cluster.ids, log });
+  // INIT_ROOT_* make the main app's root only: a sub-app's root comes from applications:create (the
+  // app host makes it at the first start), so no tenant shares the supervisor's credentials.
+  if (app === 'main') await ensureRootUser(em, schema, { ...state.config.auth.root, ids: cluster.ids, log });
   await auth.refillSignedOutFilter(em);
   return auth;
 }

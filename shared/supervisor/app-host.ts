@@ -1,9 +1,10 @@
+import { ensureRootUser } from '../auth/index.js';
 import { runSql, tableRef } from '../data/index.js';
 import { migrateSchema } from '../db/index.js';
 import { cbError } from '../errors/index.js';
 import { appAuth, appData, forgetAppAuth, forgetAppData, type NodeState } from '../runtime/index.js';
 import type { Database } from '../db/index.js';
-import type { AppDatabase, AppRecord, Command } from './types.js';
+import type { AppDatabase, AppRecord, AppRootUser, Command } from './types.js';
 
 type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
 
@@ -92,7 +93,7 @@ export class AppHost {
     }
     switch (command.type) {
       case 'start':
-        return this.start(command.app, record.database);
+        return this.start(command.app, record.database, command.rootUser ?? null);
       case 'stop':
         return this.stop(command.app);
       case 'destroy':
@@ -105,9 +106,10 @@ export class AppHost {
 
   /**
    * Creates and migrates the app's schema (in its own database when it has one, created when missing),
-   * its root user and collections, then serves it.
+   * its root user (its own, from applications:create, at the first start only) and collections, then
+   * serves it. A resumed app (no `rootUser`) keeps the root user it has.
    */
-  async start(app: string, location: AppDatabase): Promise<void> {
+  async start(app: string, location: AppDatabase, rootUser: AppRootUser | null = null): Promise<void> {
     if (!this.state.database) throw new Error('the node is not started');
     const schema = location.schema;
     this.started.add(app);
@@ -116,6 +118,7 @@ export class AppHost {
       const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.database;
       const report = await migrateSchema(database.orm, schema);
       if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
+      if (rootUser) await ensureRootUser(database.fork(schema), schema, { ...rootUser, ids: this.state.cluster().ids, log: this.log, defaultsUsed: false });
       await appAuth(this.state, app, this.log);
       await appData(this.state, app, this.log);
       this.state.markAppStarted(app);

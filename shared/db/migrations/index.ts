@@ -5,6 +5,7 @@ import { Migration0004Workflows } from './0004-workflows.js';
 import { Migration0005AsyncTasks } from './0005-async-tasks.js';
 import { Migration0006Supervisor } from './0006-supervisor.js';
 import { Migration0007Idempotency } from './0007-idempotency.js';
+import { Migration0010AppRootUser } from './0010-app-root-user.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
 export const migrationsList = [
@@ -15,4 +16,5 @@ export const migrationsList = [
   { name: '0005-async-tasks', class: Migration0005AsyncTasks },
   { name: '0006-supervisor', class: Migration0006Supervisor },
   { name: '0007-idempotency', class: Migration0007Idempotency },
+  { name: '0010-app-root-user', class: Migration0010AppRootUser },
 ];
