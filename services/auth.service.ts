@@ -28,7 +28,7 @@ const AuthApiService = requestsService({
           const authenticator = ctx.meta.authenticator ?? 'basic';
           if (authenticator !== 'basic') throw cbError('CB_ERR_VALIDATION', `Unknown authenticator "${authenticator.slice(0, 64)}" (only "basic" exists)`);
           const auth = await appAuth(nodeState(ctx.broker), ctx.meta.app ?? 'main', this.logger);
-          const { user, token } = await auth.signIn(ctx.locals.em, { account: ctx.params.values?.account, password: ctx.params.values?.password });
+          const { user, token } = await auth.signIn(ctx.locals.em, { account: ctx.params.values?.account, password: ctx.params.values?.password, ip: ctx.meta.ip });
           return { data: { user, token } };
         },
       },

@@ -54,6 +54,8 @@ export interface Config {
   readonly auth: {
     readonly root: { readonly email: string; readonly username: string; readonly password: string; readonly defaultsUsed: boolean };
     readonly tokenTtlMs: number;
+    /** Sign-in attempt limits (shared/auth SignInGuard), times in seconds. */
+    readonly signIn: { readonly freeAttempts: number; readonly maxAttempts: number; readonly ipMaxAttempts: number; readonly windowSec: number; readonly lockoutSec: number };
   };
   /** Multi-app mode (APP_MODE and its adapters, issue 7). */
   readonly apps: AppsConfig;
@@ -276,6 +278,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         defaultsUsed: !env.INIT_ROOT_PASSWORD,
       },
       tokenTtlMs: v.TOKEN_EXPIRES_IN,
+      signIn: {
+        freeAttempts: v.SIGN_IN_FREE_ATTEMPTS,
+        maxAttempts: Math.max(v.SIGN_IN_MAX_ATTEMPTS, v.SIGN_IN_FREE_ATTEMPTS),
+        ipMaxAttempts: v.SIGN_IN_IP_MAX_ATTEMPTS,
+        windowSec: Math.ceil(v.SIGN_IN_WINDOW / 1000),
+        lockoutSec: Math.ceil(v.SIGN_IN_LOCKOUT / 1000),
+      },
     },
     apps,
   });

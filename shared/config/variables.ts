@@ -151,6 +151,11 @@ export const variables = {
     parse: text,
   }),
   APP_ENV: spec({ default: 'development', doc: '`development`, `test` or `production`. `production` refuses weak root credentials even in a single process.', parse: oneOf(['development', 'test', 'production']) }),
+  SIGN_IN_FREE_ATTEMPTS: spec({ default: '3', doc: 'Failed sign-ins of one account (within SIGN_IN_WINDOW) before each further one blocks it for a doubling delay (1 s, 2 s, 4 s …).', parse: integer(1, 1000) }),
+  SIGN_IN_MAX_ATTEMPTS: spec({ default: '10', doc: 'Failed sign-ins of one account (within SIGN_IN_WINDOW) that lock it for SIGN_IN_LOCKOUT. Counted cluster-wide in Redis when CACHE_DEFAULT_STORE=redis.', parse: integer(1, 10_000) }),
+  SIGN_IN_IP_MAX_ATTEMPTS: spec({ default: '100', doc: 'Failed sign-ins from one IP address (within SIGN_IN_WINDOW) that lock that address for SIGN_IN_LOCKOUT.', parse: integer(1, 1_000_000) }),
+  SIGN_IN_WINDOW: spec({ default: '900', doc: 'Seconds failed sign-ins are remembered.', parse: seconds(1, 86400) }),
+  SIGN_IN_LOCKOUT: spec({ default: '900', doc: 'Seconds an account or address stays locked after too many failed sign-ins (429 with Retry-After).', parse: seconds(1, 86400) }),
   TOKEN_EXPIRES_IN: spec({ default: '86400', doc: 'Seconds a sign-in token stays valid (default one day, as NocoBase).', parse: seconds(60, 365 * 86400) }),
   IDEMPOTENCY_KEY_TTL: spec({
     default: '86400',

@@ -169,6 +169,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       authorization: header(req, 'authorization'),
       idempotencyKey: header(req, 'idempotency-key'),
       authenticator: header(req, 'x-authenticator'),
+      ip: req.ip,
     };
     const params: Record<string, unknown> = { ...(req.query as object) };
     if (req.body !== undefined) params.values = req.body;
@@ -194,6 +195,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     } catch (err) {
       const mapped = mapError(err);
       if (mapped.internal) opts.logger.error(`request ${req.id} ${req.method} ${target.resource}:${target.action} failed`, err);
+      if (mapped.retryAfterSec !== undefined) reply.header('retry-after', String(mapped.retryAfterSec));
       return reply.code(mapped.status).send(mapped.body);
     }
   };

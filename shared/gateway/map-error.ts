@@ -6,6 +6,8 @@ export interface MappedError {
   readonly body: ErrorBody;
   /** True when the client got a generic message and the cause must be logged. */
   readonly internal: boolean;
+  /** Seconds for a Retry-After header (429 CB_ERR_AUTH_TOO_MANY_ATTEMPTS). */
+  readonly retryAfterSec?: number;
 }
 
 interface MoleculerLike {
@@ -46,7 +48,8 @@ export function mapError(err: unknown): MappedError {
     // NocoBase's clients react to their own codes (EMPTY_TOKEN, INVALID_TOKEN): those win when given.
     const nocobase = (e.data as { nocobaseCode?: unknown } | undefined)?.nocobaseCode;
     const shown = typeof nocobase === 'string' ? nocobase : code;
-    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal };
+    const retryAfterSec = (e.data as { retryAfterSec?: unknown } | undefined)?.retryAfterSec;
+    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal, ...(typeof retryAfterSec === 'number' ? { retryAfterSec } : {}) };
   }
   if (e.name === 'ValidationError' || e.type === 'VALIDATION_ERROR') {
     return { status: 400, body: body(validationMessage(e.data), 'CB_ERR_VALIDATION'), internal: false };

@@ -42,6 +42,8 @@ export interface RestMeta {
   authorization?: string;
   idempotencyKey?: string;
   authenticator?: string;
+  /** The client's address (Fastify's `req.ip`; set trustProxy behind a proxy), for sign-in limits. */
+  ip?: string;
 }
 
 export interface ErrorBody {

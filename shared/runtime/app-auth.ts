@@ -38,7 +38,7 @@ async function createAppAuth(state: NodeState, app: string, log: Log): Promise<A
   const cluster = state.cluster();
   const schema = state.schemaOf(app);
   const tokens = new Hs256TokenService({ key: secrets.appKey, expiresInSec: Math.round(state.config.auth.tokenTtlMs / 1000), clockToleranceSec: 5 });
-  const auth = new AuthService({ schema, app, tokens, signedOut: cluster.bloom, log });
+  const auth = new AuthService({ schema, app, tokens, signedOut: cluster.bloom, log, guard: cluster.signInGuard });
   const em = database.fork(schema);
   // INIT_ROOT_* make the main app's root only: a sub-app's root comes from applications:create (the
   // app host makes it at the first start), so no tenant shares the supervisor's credentials.
