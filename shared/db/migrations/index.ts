@@ -6,6 +6,7 @@ import { Migration0005AsyncTasks } from './0005-async-tasks.js';
 import { Migration0006Supervisor } from './0006-supervisor.js';
 import { Migration0007Idempotency } from './0007-idempotency.js';
 import { Migration0010AppRootUser } from './0010-app-root-user.js';
+import { Migration0011Acl } from './0011-acl.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
 export const migrationsList = [
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: '0006-supervisor', class: Migration0006Supervisor },
   { name: '0007-idempotency', class: Migration0007Idempotency },
   { name: '0010-app-root-user', class: Migration0010AppRootUser },
+  { name: '0011-acl', class: Migration0011Acl },
 ];
