@@ -3,6 +3,7 @@ import { bearerToken } from '../shared/auth/index.js';
 import { cbError } from '../shared/errors/index.js';
 import { restAction, type RestMeta } from '../shared/gateway/index.js';
 import { appAuth, nodeState, requestsService } from '../shared/runtime/index.js';
+import { roleRecords } from '../shared/users/index.js';
 
 type Ctx = Context<{ values?: { account?: unknown; password?: unknown } }, Partial<RestMeta>>;
 
@@ -39,7 +40,8 @@ const AuthApiService = requestsService({
         async handler(this: { logger: Parameters<typeof appAuth>[2] }, ctx: Ctx) {
           const auth = await appAuth(nodeState(ctx.broker), ctx.meta.app ?? 'main', this.logger);
           const { user, roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
-          return { data: { ...user, roles: roles.map((name) => ({ name })) } };
+          const state = nodeState(ctx.broker);
+          return { data: { ...user, roles: await roleRecords(ctx.locals.em, state.schemaOf(ctx.meta.app ?? 'main'), roles) } };
         },
       },
     ),

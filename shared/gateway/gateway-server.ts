@@ -170,6 +170,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       idempotencyKey: header(req, 'idempotency-key'),
       authenticator: header(req, 'x-authenticator'),
       ip: req.ip,
+      role: header(req, 'x-role'),
     };
     const params: Record<string, unknown> = { ...(req.query as object) };
     if (req.body !== undefined) params.values = req.body;

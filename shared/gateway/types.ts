@@ -44,6 +44,8 @@ export interface RestMeta {
   authenticator?: string;
   /** The client's address (Fastify's `req.ip`; set trustProxy behind a proxy), for sign-in limits. */
   ip?: string;
+  /** `X-Role`: the role the caller acts with (`__union__`: all of its roles). */
+  role?: string;
 }
 
 export interface ErrorBody {

@@ -1,10 +1,12 @@
 import type { Context } from 'moleculer';
-import { assertCan, bearerToken } from '../auth/index.js';
+import { resolvePermission, type Permission } from '../acl/index.js';
+import { can, forbiddenError, SYSTEM_RULES } from '../auth/index.js';
+import type { Caller } from '../users/index.js';
+import { appAcl, requestCaller } from './app-acl.js';
 import { findByFilterKeys } from '../data-api/index.js';
 import { cbError } from '../errors/index.js';
 import type { RestMeta } from '../gateway/index.js';
 import { compileFilter } from '../query/index.js';
-import { appAuth } from './app-auth.js';
 import { appData } from './app-data.js';
 import { nodeState } from './node-state.js';
 
@@ -14,14 +16,31 @@ export type Params = Record<string, unknown> & { resourceName?: string; filterBy
 export type Ctx = Context<Params, Partial<RestMeta>>;
 export type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
 
-/** Signs the caller in from the bearer token and checks the role may run `action` on `collection`. */
+/**
+ * Signs the caller in from the bearer token and checks its current roles may run `action` on
+ * `collection` (shared/acl: strategies and configured collections; the system resources' fixed
+ * rules). The permission's scope and fields are applied by the record paths (issue 18's wrapper).
+ */
 export async function authorize(ctx: Ctx, log: Log, collection: string, action: string) {
   const state = nodeState(ctx.broker);
   const app = ctx.meta.app ?? 'main';
-  const auth = await appAuth(state, app, log);
-  const { roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
-  assertCan(roles, collection, action);
+  const { caller } = await requestCaller(ctx, log);
+  await permissionOf(state, app, caller, collection, action);
   return appData(state, app, log);
+}
+
+const ALLOW_ALL: Permission = { allowed: true, filter: null, fields: null };
+
+/** What `caller` may do with `action` on `collection`; 403 when nothing allows it. */
+export async function permissionOf(state: ReturnType<typeof nodeState>, app: string, caller: Caller, collection: string, action: string): Promise<Permission> {
+  const roles = caller.current;
+  if (roles.includes('root') || roles.includes('admin') || collection in SYSTEM_RULES) {
+    if (!can(roles, collection, action)) throw forbiddenError();
+    return ALLOW_ALL;
+  }
+  const permission = resolvePermission(await (await appAcl(state, app)).roles(roles), collection, action, { id: caller.id });
+  if (!permission.allowed) throw forbiddenError();
+  return permission;
 }
 
 /**

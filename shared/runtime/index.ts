@@ -12,5 +12,6 @@ export { withClusterLock, appLockKey } from './cluster-lock.js';
 export { ClusterAdapters } from './cluster-adapters.js';
 export { superviseChildren } from './multi-core.js';
 export { appAuth, forgetAppAuth } from './app-auth.js';
+export { appAcl, forgetAppAcl, requestCaller } from './app-acl.js';
 export { appData, appWorkflows, forgetAppData } from './app-data.js';
-export { authorize, byFilterKeys, filterInstead, recordKey, type Ctx as DataCtx, type Log as DataLog } from './data-request.js';
+export { authorize, permissionOf, byFilterKeys, filterInstead, recordKey, type Ctx as DataCtx, type Log as DataLog } from './data-request.js';

@@ -2,7 +2,7 @@ import { ensureRootUser } from '../auth/index.js';
 import { runSql, tableRef } from '../data/index.js';
 import { migrateSchema } from '../db/index.js';
 import { cbError } from '../errors/index.js';
-import { appAuth, appData, forgetAppAuth, forgetAppData, type NodeState } from '../runtime/index.js';
+import { appAuth, appData, forgetAppAcl, forgetAppAuth, forgetAppData, type NodeState } from '../runtime/index.js';
 import type { Database } from '../db/index.js';
 import type { AppDatabase, AppRecord, AppRootUser, Command } from './types.js';
 
@@ -149,6 +149,7 @@ export class AppHost {
   private async forget(app: string): Promise<void> {
     this.state.markAppStopped(app);
     forgetAppAuth(this.state, app);
+    forgetAppAcl(this.state, app);
     await forgetAppData(this.state, app);
     await this.state.closeAppDatabase(app);
   }
