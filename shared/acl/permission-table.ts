@@ -16,6 +16,12 @@ export interface PermissionTableOptions {
   readonly schema: string;
   readonly fork: () => AclSql;
   readonly signal: AclSignal;
+  /**
+   * A version stamp every node shares (a key in the cluster cache): read once per request, so a
+   * change made through any node applies on every node at the very next request, whatever the
+   * signal's delivery time. Without it the signal alone invalidates (a few ms later on other nodes).
+   */
+  readonly version?: { get(): Promise<string | undefined>; set(stamp: string): Promise<void> };
 }
 
 /** Sync channel every node of the app listens on; any permission write publishes to it. */
@@ -33,6 +39,8 @@ const q = (schema: string, table: string) => `"${schema.replace(/"/g, '""')}"."$
  */
 export class PermissionTable {
   private loaded: Promise<Map<string, RoleDefinition>> | null = null;
+  /** The shared version stamp the loaded table was read under. */
+  private loadedVersion: string | undefined;
   private generation = 0;
   private unsubscribe: (() => Promise<void>) | null = null;
 
@@ -56,12 +64,20 @@ export class PermissionTable {
 
   /** Call after a committed permission change: this node reloads, the others are told at once. */
   async changed(): Promise<void> {
+    await this.o.version?.set(`${Date.now()}-${Math.random().toString(36).slice(2)}`);
     this.invalidate();
     await this.o.signal.publish(ACL_CHANNEL, { at: Date.now() }, { debounceMs: 0 });
   }
 
   /** The definitions of the named roles that exist (unknown names are dropped). */
   async roles(names: readonly string[]): Promise<RoleDefinition[]> {
+    if (this.o.version) {
+      const current = await this.o.version.get();
+      if (current !== this.loadedVersion) {
+        this.invalidate();
+        this.loadedVersion = current;
+      }
+    }
     const table = await this.table();
     return names.map((n) => table.get(n)).filter((r): r is RoleDefinition => r !== undefined);
   }

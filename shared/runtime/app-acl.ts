@@ -19,7 +19,10 @@ export function appAcl(state: NodeState, app: string): Promise<PermissionTable> 
     const database = state.databaseOf(app);
     if (!database) return Promise.reject(new Error('the node is not started'));
     const schema = state.schemaOf(app);
-    const created = new PermissionTable({ schema, fork: () => database.fork(schema), signal: state.cluster().sync.forApp(app) });
+    const cluster = state.cluster();
+    const cache = cluster.cache.forApp(app);
+    const version = { get: () => cache.get<string>('acl:version'), set: (stamp: string) => cache.set('acl:version', stamp) };
+    const created = new PermissionTable({ schema, fork: () => database.fork(schema), signal: cluster.sync.forApp(app), version });
     table = created.open().then(() => created);
     table.catch(() => byApp!.delete(app));
     byApp.set(app, table);
