@@ -25,8 +25,7 @@ const AsyncTaskService = processorService<Record<string, never>, Record<string, 
 
   async started() {
     const state = nodeState(this.broker);
-    const cluster = state.cluster();
-    const database = state.database!;
+    const { cluster, secrets } = state.services();
     state.addCheck('storage', () => checkWritable(state.config.storagePath));
     this.processor = new TaskProcessor({
       nodeId: state.config.nodeId,
@@ -35,9 +34,9 @@ const AsyncTaskService = processorService<Record<string, never>, Record<string, 
       queue: cluster.queue,
       sync: cluster.sync,
       schemaOf: (app) => state.schemaOf(app),
-      fork: (schema) => (state.databaseOfSchema(schema) ?? database).fork(schema),
+      fork: (schema) => state.databaseOfSchema(schema).fork(schema),
       appData: (app) => appData(state, app, this.logger),
-      aesKey: state.secrets?.aesKey,
+      aesKey: secrets.aesKey,
       log: this.logger,
     });
     await this.processor.start(['main']);

@@ -95,7 +95,7 @@ const DataService = requestsService({
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'list');
       const meta = data.collections.require(name);
-      return listRecords(ctx.locals.em, meta, (n) => data.collections.get(n), ctx.params as ListParams, nodeState(ctx.broker).secrets!.aesKey);
+      return listRecords(ctx.locals.em, meta, (n) => data.collections.get(n), ctx.params as ListParams, nodeState(ctx.broker).services().secrets.aesKey);
     }),
     count: records('count', false, async (ctx, log) => {
       const name = String(ctx.params.resourceName);
@@ -106,7 +106,7 @@ const DataService = requestsService({
       const name = String(ctx.params.resourceName);
       const data = await authorize(ctx, log, name, 'get');
       const record = await data.records.getByPk(ctx.locals.em, name, recordKey(ctx));
-      if (record) await loadAppends(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), [record], ctx.params.appends, nodeState(ctx.broker).secrets!.aesKey);
+      if (record) await loadAppends(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), [record], ctx.params.appends, nodeState(ctx.broker).services().secrets.aesKey);
       return { data: record };
     }),
     firstOrCreate: records('firstOrCreate', true, async (ctx, log) => {

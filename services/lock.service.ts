@@ -19,29 +19,29 @@ const LockService = everyNodeService({
       params: { key, ttl: ms, waitMs: { type: 'number', integer: true, min: 0, optional: true, convert: true } },
       async handler(ctx: Context<KeyParams & { ttl: number; waitMs?: number }>) {
         const handle = await nodeState(ctx.broker)
-          .cluster()
-          .lock.acquire(appLockKey(ctx, ctx.params.key), { ttlMs: ctx.params.ttl, waitMs: ctx.params.waitMs ?? 0 });
+          .services()
+          .cluster.lock.acquire(appLockKey(ctx, ctx.params.key), { ttlMs: ctx.params.ttl, waitMs: ctx.params.waitMs ?? 0 });
         return { token: handle.token, fence: handle.fence, expiresAt: handle.expiresAt };
       },
     },
     extend: {
       params: { key, token: 'string', ttl: ms },
       async handler(ctx: Context<KeyParams & { token: string; ttl: number }>) {
-        const expiresAt = await nodeState(ctx.broker).cluster().lock.extend(appLockKey(ctx, ctx.params.key), ctx.params.token, ctx.params.ttl);
+        const expiresAt = await nodeState(ctx.broker).services().cluster.lock.extend(appLockKey(ctx, ctx.params.key), ctx.params.token, ctx.params.ttl);
         return { expiresAt };
       },
     },
     release: {
       params: { key, token: 'string' },
       async handler(ctx: Context<KeyParams & { token: string }>) {
-        return { released: await nodeState(ctx.broker).cluster().lock.release(appLockKey(ctx, ctx.params.key), ctx.params.token) };
+        return { released: await nodeState(ctx.broker).services().cluster.lock.release(appLockKey(ctx, ctx.params.key), ctx.params.token) };
       },
     },
     list: {
       params: { prefix: { type: 'string', optional: true } },
       async handler(ctx: Context<{ prefix?: string }>) {
         const app = appLockKey(ctx, '');
-        const locks = await nodeState(ctx.broker).cluster().lock.list(app + (ctx.params.prefix ?? ''));
+        const locks = await nodeState(ctx.broker).services().cluster.lock.list(app + (ctx.params.prefix ?? ''));
         return locks.map((l) => ({ ...l, key: l.key.slice(app.length) }));
       },
     },

@@ -14,7 +14,7 @@ const action = (resource: string, name: string, write: boolean, run: Run) =>
       const state = nodeState(ctx.broker);
       const app = ctx.meta.app ?? 'main';
       const { caller } = await requestCaller(ctx, this.logger);
-      const context = { schema: state.schemaOf(app), ids: state.cluster().ids, acl: await appAcl(state, app) };
+      const context = { schema: state.schemaOf(app), ids: state.services().cluster.ids, acl: await appAcl(state, app) };
       return run(context, caller, ctx.locals.em, ctx.params);
     },
   });

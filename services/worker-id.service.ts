@@ -10,14 +10,14 @@ const WorkerIdService = everyNodeService({
   actions: {
     current: {
       handler() {
-        const { workerIds } = nodeState(this.broker).cluster();
+        const { workerIds } = nodeState(this.broker).services().cluster;
         return { workerId: workerIds.current(), healthy: workerIds.healthy(), adapter: workerIds.type, leaseMs: workerIds.leaseMs };
       },
     },
     nextIds: {
       params: { count: { type: 'number', integer: true, min: 1, max: 10000, optional: true, convert: true } },
       handler(ctx) {
-        const { ids } = nodeState(this.broker).cluster();
+        const { ids } = nodeState(this.broker).services().cluster;
         const count = (ctx.params as { count?: number }).count ?? 1;
         return Array.from({ length: count }, () => ids.next());
       },

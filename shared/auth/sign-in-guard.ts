@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
-import { createRedisClient } from '../cache/index.js';
+import { createRedisClient } from '../redis/index.js';
 import { cbError } from '../errors/index.js';
 
 /** Limits of sign-in attempts (SIGN_IN_* variables). Times in seconds. */
@@ -34,7 +34,7 @@ export class SignInGuard {
   private readonly blocks: RateLimiterAbstract;
 
   constructor(private readonly o: SignInGuardOptions) {
-    this.client = o.type === 'redis' ? createRedisClient(o.url, { maxRetriesPerRequest: 2 }) : null;
+    this.client = o.type === 'redis' ? createRedisClient(o.url, { user: 'The sign-in limits', maxRetriesPerRequest: 2 }) : null;
     const common = { keyPrefix: `${o.prefix}:signin` };
     // `fails` only counts (its points are never exhausted); `blocks` holds the delays and lockouts.
     const fails = { ...common, keyPrefix: `${common.keyPrefix}:fails`, points: Number.MAX_SAFE_INTEGER, duration: o.windowSec };

@@ -14,7 +14,6 @@ export type {
   RedisBloomOptions,
 } from './types.js';
 export { resolveKeyValueCache } from './resolve-cache.js';
-export { createRedisClient } from './load-ioredis.js';
 export { ScopedCache } from './scoped-cache.js';
 export { MemoryCacheStore } from './memory-cache-store.js';
 export { RedisCacheStore } from './redis-cache-store.js';

@@ -1,5 +1,6 @@
+import type { RedisOptions } from 'ioredis';
 import { cbError } from '../errors/index.js';
-import { requireUrl } from './load-ioredis.js';
+import { redisConnectOption, requireRedisUrl } from '../redis/index.js';
 
 export interface MoleculerCacherSettings {
   readonly type: 'memory' | 'local' | 'redis';
@@ -21,7 +22,7 @@ export interface MoleculerCacherOptions {
     readonly ttl?: number;
     readonly max?: number;
     /** For the Redis cacher: handed to `new Redis(…)` by Moleculer (a URL string works). */
-    readonly redis?: string;
+    readonly redis?: string | RedisOptions;
   };
 }
 
@@ -47,7 +48,7 @@ export function moleculerCacherOptions(settings: MoleculerCacherSettings): Molec
       }
       return { type: 'Memory', options: withTtl };
     case 'redis':
-      return { type: 'Redis', options: { ...withTtl, redis: requireUrl(settings.url, 'The Redis cacher') } };
+      return { type: 'Redis', options: { ...withTtl, redis: redisConnectOption(requireRedisUrl(settings.url, 'The Redis cacher')) } };
     default:
       throw cbError(
         'CB_ERR_CONFIG_INVALID',

@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { cbError } from '../errors/index.js';
-import { createRedisClient } from './load-ioredis.js';
+import { createRedisClient } from '../redis/index.js';
 import { RedisBitmapBloomFilter } from './redis-bitmap-bloom-filter.js';
 import { probeNativeBloom, RedisNativeBloomFilter, type RedisCaller } from './redis-native-bloom-filter.js';
 import type { BloomFilter, BloomFilterKind } from './types.js';
@@ -62,7 +62,7 @@ export class RedisBloomFilter implements BloomFilter {
   }
 
   private async open(): Promise<void> {
-    const client = createRedisClient(this.options.url, { connectionName: 'cb-bloom', ...this.options.redisOptions });
+    const client = createRedisClient(this.options.url, { user: 'The Redis Bloom filter', connectionName: 'cb-bloom', ...this.options.redisOptions });
     client.on('error', () => {});
     this.client = client;
     await client.connect();

@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { cbError } from '../errors/index.js';
-import { createRedisClient } from './load-ioredis.js';
+import { createRedisClient } from '../redis/index.js';
 import type { CacheStore } from './types.js';
 
 export interface RedisCacheStoreOptions {
@@ -28,7 +28,7 @@ export class RedisCacheStore implements CacheStore {
 
   connect(): Promise<void> {
     this.connecting ??= (async () => {
-      const client = createRedisClient(this.options.url, { connectionName: 'cb-cache', ...this.options.redisOptions });
+      const client = createRedisClient(this.options.url, { user: 'The Redis cache adapter', connectionName: 'cb-cache', ...this.options.redisOptions });
       // Errors surface on the failing command; the listener keeps ioredis from printing each reconnect attempt.
       client.on('error', () => {});
       try {

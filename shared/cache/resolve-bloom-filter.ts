@@ -1,6 +1,6 @@
 import { cbError } from '../errors/index.js';
 import { bloomParameters } from './bloom-math.js';
-import { requireUrl } from './load-ioredis.js';
+import { requireRedisUrl } from '../redis/index.js';
 import { MemoryBloomFilter } from './memory-bloom-filter.js';
 import { checkAppName } from './names.js';
 import { RedisBloomFilter } from './redis-bloom-filter.js';
@@ -38,7 +38,7 @@ function redisBloomFilter(options: RedisBloomOptions): BloomFilter {
   const app = checkAppName(options.app ?? 'main');
   return new RedisBloomFilter({
     mode: MODES[options.type],
-    url: requireUrl(options.url, 'The Redis Bloom filter'),
+    url: requireRedisUrl(options.url, 'The Redis Bloom filter'),
     redisOptions: options.redisOptions,
     baseKey: `${options.prefix ?? 'cb:bloom'}:${app}:${options.name}`,
     expectedItems: options.expectedItems,

@@ -1,5 +1,5 @@
 import { cbError } from '../errors/index.js';
-import { requireUrl } from './load-ioredis.js';
+import { requireRedisUrl } from '../redis/index.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { RedisCacheStore } from './redis-cache-store.js';
 import { ScopedCache } from './scoped-cache.js';
@@ -17,7 +17,7 @@ export function resolveKeyValueCache(options: CacheOptions): KeyValueCache {
       return ScopedCache.create(new MemoryCacheStore({ maxEntries: options.maxEntries }), common);
     case 'redis':
       return ScopedCache.create(
-        new RedisCacheStore({ url: requireUrl(options.url, 'The Redis cache'), redisOptions: options.redisOptions, scanCount: options.scanCount }),
+        new RedisCacheStore({ url: requireRedisUrl(options.url, 'The Redis cache'), redisOptions: options.redisOptions, scanCount: options.scanCount }),
         common,
       );
     default:

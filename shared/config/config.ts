@@ -183,7 +183,7 @@ function deepFreeze<T>(value: T): T {
 
 function adaptersOf(v: ReturnType<typeof readEnv>, problems: string[]): AdaptersConfig {
   const fallback = v.REDIS_URL?.toString() ?? null;
-  const redis = (type: string, own: URL | undefined, variable: string, typeVariable: string): string | null => {
+  const redis = (type: string, own: string | undefined, variable: string, typeVariable: string): string | null => {
     const url = own?.toString() ?? fallback;
     if (type === 'redis' && !url) problems.push(`${typeVariable}: "redis" needs ${variable} or REDIS_URL`);
     return type === 'redis' ? url : null;

@@ -1,3 +1,5 @@
+import { parseRedisUrl } from '../redis/index.js';
+
 /**
  * Parsers for env values. Each returns the typed value or throws an Error whose message is the reason,
  * phrased to follow "<NAME>: ".
@@ -86,5 +88,39 @@ export function identifier(maxLength: number) {
       throw new Error(`may contain only letters, digits, "_", "-" and ".", got "${value}"`);
     }
     return value;
+  };
+}
+
+/**
+ * An optional Redis URL: `redis://`, `rediss://` or `redis-sentinel://[:password@]h1:26379,h2:26379/<db>#<master>`
+ * (read by shared/redis, which opens the connections). Passwords are never echoed.
+ */
+export function redisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  parseRedisUrl(raw);
+  return raw.trim();
+}
+
+/**
+ * TRANSPORTER: one URL of `schemes`, or a comma-separated list of `nats://` URLs (the servers of one
+ * NATS cluster; the client connects to one and moves to another when it goes away).
+ */
+export function transporterUrl(schemes: readonly string[]) {
+  const single = url(schemes);
+  return (raw: string | undefined): string | undefined => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const items = raw.split(',').map((item) => item.trim());
+    if (items.length === 1) return single(items[0])!.toString();
+    items.forEach((item, i) => {
+      if (item === '') throw new Error(`has an empty item ${i + 1} in its list (expected nats://host:port,nats://host:port,…)`);
+      let parsed: URL;
+      try {
+        parsed = new URL(item);
+      } catch {
+        throw new Error(`item ${i + 1} is not a valid URL (expected nats://host:port)`);
+      }
+      if (parsed.protocol !== 'nats:') throw new Error(`item ${i + 1} has scheme "${parsed.protocol.replace(/:$/, '')}": only NATS accepts a list of servers`);
+    });
+    return items.join(',');
   };
 }

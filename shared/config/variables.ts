@@ -1,13 +1,11 @@
 import { hostname } from 'node:os';
 import { parseWorkerMode } from '../worker-mode/index.js';
 import type { VarSpec } from './types.js';
-import { bytes, identifier, integer, oneOf, optionalText, port, seconds, text, url } from './parsers.js';
+import { bytes, identifier, integer, oneOf, optionalText, port, redisUrl, seconds, text, transporterUrl, url } from './parsers.js';
 
 function spec<T>(s: VarSpec<T>): VarSpec<T> {
   return s;
 }
-
-const REDIS_SCHEMES = ['redis', 'rediss'];
 
 /** `memory` and `local` both name the in-process adapter; this keeps one spelling per variable. */
 function inProcessAlias<T extends string>(value: T, canonical: T): T {
@@ -43,8 +41,8 @@ export const variables = {
   HTTP_BODY_LIMIT: spec({ default: '10mb', doc: 'Largest request body the gateway accepts (bytes, or with kb/mb/gb).', parse: bytes }),
   TRANSPORTER: spec({
     default: '',
-    doc: 'Moleculer transporter URL (`nats://…`, `redis://…`, `amqp://…`, `tcp://…`). Empty: a local broker, no network.',
-    parse: url(['nats', 'redis', 'rediss', 'amqp', 'amqps', 'tcp']),
+    doc: 'Moleculer transporter URL (`nats://…`, `redis://…`, `amqp://…`, `tcp://…`), or the servers of a NATS cluster as a comma-separated list (`nats://h1:4222,nats://h2:4222,nats://h3:4222`). Empty: a local broker, no network.',
+    parse: transporterUrl(['nats', 'redis', 'rediss', 'amqp', 'amqps', 'tcp']),
   }),
   NAMESPACE: spec({ default: '', doc: 'Moleculer namespace: only nodes with the same namespace see each other.', parse: identifier(64) }),
   NODE_ID: spec({ defaultDoc: '`<hostname>-<pid>`', doc: 'Unique name of this node in the cluster.', parse: (raw) => identifier(128)(raw) || `${hostname()}-${process.pid}` }),
@@ -71,27 +69,27 @@ export const variables = {
   DB_POOL_MAX: spec({ default: '10', doc: 'Most database connections one node opens.', parse: integer(1, 1000) }),
   EMBEDDED_DB_PORT: spec({ default: '0', doc: 'Port of the embedded PostgreSQL (127.0.0.1 only). 0 picks a free port.', parse: port }),
   STORAGE_PATH: spec({ default: './storage', doc: 'Shared storage directory (embedded database, generated keys, files). Shared by every node of a cluster.', parse: text }),
-  REDIS_URL: spec({ secret: true, doc: 'Redis URL every Redis-backed adapter falls back to; when set, readiness checks it.', parse: url(REDIS_SCHEMES) }),
+  REDIS_URL: spec({ secret: true, doc: 'Redis URL every Redis-backed adapter falls back to; when set, readiness checks it. Every Redis URL variable takes `redis://`, `rediss://` or `redis-sentinel://[:password@]host1:26379,host2:26379,host3:26379/<db>#<masterName>` (a master found through Sentinel).', parse: redisUrl }),
   CACHE_DEFAULT_STORE: spec({
     default: 'memory',
     doc: 'Cache store: `memory` (per process) or `redis` (shared by the cluster).',
     parse: oneOf(['memory', 'redis']),
   }),
-  CACHE_REDIS_URL: spec({ secret: true, doc: 'Redis of the cache (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  CACHE_REDIS_URL: spec({ secret: true, doc: 'Redis of the cache (falls back to REDIS_URL).', parse: redisUrl }),
   PUBSUB_ADAPTER: spec({
     aliases: ['SYNC_ADAPTER'],
     default: 'local',
     doc: 'Sync signal between nodes: `local`/`memory` (one process), `transporter` (Moleculer broadcast) or `redis` (Redis Streams, replayed after a reconnect).',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'transporter', 'redis'])(raw), 'local'),
   }),
-  PUBSUB_ADAPTER_REDIS_URL: spec({ aliases: ['SYNC_REDIS_URL'], secret: true, doc: 'Redis of the sync signal (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  PUBSUB_ADAPTER_REDIS_URL: spec({ aliases: ['SYNC_REDIS_URL'], secret: true, doc: 'Redis of the sync signal (falls back to REDIS_URL).', parse: redisUrl }),
   PUBSUB_RETENTION: spec({ default: '10000', doc: 'Signals a Redis stream keeps per channel; a node that missed more reloads its state (resync).', parse: integer(100, 10_000_000) }),
   QUEUE_ADAPTER: spec({
     default: 'memory',
     doc: 'Message queue: `memory`/`local` (one process), `redis` (BullMQ) or `rabbitmq` (quorum queues).',
     parse: (raw) => inProcessAlias(oneOf(['memory', 'local', 'redis', 'rabbitmq'])(raw), 'memory'),
   }),
-  QUEUE_ADAPTER_REDIS_URL: spec({ aliases: ['QUEUE_REDIS_URL'], secret: true, doc: 'Redis of the queue (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  QUEUE_ADAPTER_REDIS_URL: spec({ aliases: ['QUEUE_REDIS_URL'], secret: true, doc: 'Redis of the queue (falls back to REDIS_URL).', parse: redisUrl }),
   QUEUE_ADAPTER_RABBITMQ_URL: spec({ aliases: ['QUEUE_RABBITMQ_URL'], secret: true, doc: 'RabbitMQ URL of the queue (`amqp://user:pass@host:5672`).', parse: url(['amqp', 'amqps']) }),
   LOCK_ADAPTER_DEFAULT: spec({
     aliases: ['LOCK_ADAPTER'],
@@ -99,13 +97,13 @@ export const variables = {
     doc: 'Distributed lock: `local`/`memory` (one process) or `redis`.',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'redis'])(raw), 'local'),
   }),
-  LOCK_ADAPTER_REDIS_URL: spec({ aliases: ['LOCK_REDIS_URL'], secret: true, doc: 'Redis of the lock (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  LOCK_ADAPTER_REDIS_URL: spec({ aliases: ['LOCK_REDIS_URL'], secret: true, doc: 'Redis of the lock (falls back to REDIS_URL).', parse: redisUrl }),
   WORKER_ID_ADAPTER: spec({
     default: 'local',
     doc: 'Worker-ID allocator for snowflake IDs: `local`/`memory` (one process) or `redis` (leases 0–31).',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'redis'])(raw), 'local'),
   }),
-  WORKER_ID_REDIS_URL: spec({ secret: true, doc: 'Redis of the worker-ID allocator (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  WORKER_ID_REDIS_URL: spec({ secret: true, doc: 'Redis of the worker-ID allocator (falls back to REDIS_URL).', parse: redisUrl }),
   WORKER_ID_LEASE: spec({ default: '30', doc: 'Seconds a worker-ID lease lasts (renewed every third); a released ID waits this long before reuse.', parse: seconds(0.2, 3600) }),
   CLUSTER_MODE: spec({
     aliases: ['CLUSTER_INSTANCES'],
@@ -204,13 +202,13 @@ export const variables = {
     doc: 'Where apps run: `local` (in this process: shared-memory mode on a supervisor, always on a worker) or `remote` (on worker environments, supervisor only).',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'remote'])(raw), 'local'),
   }),
-  APP_SUPERVISOR_REDIS_URL: spec({ secret: true, doc: 'Redis caching app and environment configuration, shared by the supervisor and its workers (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  APP_SUPERVISOR_REDIS_URL: spec({ secret: true, doc: 'Redis caching app and environment configuration, shared by the supervisor and its workers (falls back to REDIS_URL).', parse: redisUrl }),
   APP_COMMAND_ADAPTER: spec({
     default: 'local',
     doc: 'Channel of supervisor → environment commands: `local` (in-process) or `redis`.',
     parse: (raw) => inProcessAlias(oneOf(['local', 'memory', 'redis'])(raw), 'local'),
   }),
-  APP_COMMAND_REDIS_URL: spec({ secret: true, doc: 'Redis of the command channel (falls back to REDIS_URL).', parse: url(REDIS_SCHEMES) }),
+  APP_COMMAND_REDIS_URL: spec({ secret: true, doc: 'Redis of the command channel (falls back to REDIS_URL).', parse: redisUrl }),
   APP_COMMAND_ACK_TIMEOUT: spec({ default: '10', doc: 'Seconds an environment has to acknowledge a command before it counts as not delivered (and is discarded if picked up later).', parse: seconds(0.1, 3600) }),
   APP_COMMAND_TIMEOUT: spec({ default: '300', doc: 'Seconds an acknowledged command (e.g. an app start with its migrations) may take before its outcome is recorded as a timeout.', parse: seconds(0.1, 86400) }),
   ENVIRONMENT_NAME: spec({ doc: 'Worker only: the name of the environment this node belongs to (e.g. `env_a`).', parse: (raw) => identifier(63)(raw) || undefined }),

@@ -37,7 +37,7 @@ function toMeta(schema: string, row: CollectionRow, fields: FieldRow[]): Collect
     table: row.name,
     primaryKey: o.primaryKey ?? 'id',
     timestamps: { createdAt: o.timestamps?.createdAt ?? false, updatedAt: o.timestamps?.updatedAt ?? false },
-    fields: new Map(fields.map((f) => [f.name, { ...f.options, name: f.name, type: f.type } as FieldMeta])),
+    fields: new Map(fields.map((f): [string, FieldMeta] => [f.name, { ...f.options, name: f.name, type: f.type }])),
     ...(o.key !== undefined ? { key: o.key } : {}),
     ...(o.autoGenId !== undefined ? { autoGenId: o.autoGenId } : {}),
     ...(o.options !== undefined && Object.keys(o.options).length > 0 ? { options: o.options } : {}),

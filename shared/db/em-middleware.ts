@@ -9,9 +9,9 @@ export type SchemaOf = (app: string | undefined) => string;
  * Gives every local action call its own EntityManager, forked lazily on first use of `ctx.locals.em`
  * and bound to the calling app's schema, so no two calls ever share identity maps or transactions.
  */
-/** `getDatabase(app)`: the database holding that app's data (a sub-app may have its own). */
-export function entityManagerMiddleware(getDatabase: (app: string | undefined) => Database | null, schemaOf: SchemaOf): Middleware {
-  return {
+/** `getDatabase(app)`: the database holding that app's data (a sub-app may have its own); throws before the node starts. */
+export function entityManagerMiddleware(getDatabase: (app: string | undefined) => Database, schemaOf: SchemaOf): Middleware {
+  const middleware: Middleware = {
     name: 'EntityManagerPerCall',
     localAction(next: (ctx: Context) => Promise<unknown>) {
       return function (ctx: Context) {
@@ -20,14 +20,13 @@ export function entityManagerMiddleware(getDatabase: (app: string | undefined) =
           configurable: true,
           get() {
             const app = (ctx.meta as { app?: string }).app;
-            const db = getDatabase(app);
-            if (!db) throw new Error('the database is not started on this node');
-            em ??= db.fork(schemaOf(app));
+            em ??= getDatabase(app).fork(schemaOf(app));
             return em;
           },
         });
         return next(ctx);
       };
     },
-  } as Middleware;
+  };
+  return middleware;
 }

@@ -15,6 +15,7 @@ export const catalogue = {
   CB_ERR_VALIDATION: { status: 400, retryable: false, message: 'Invalid parameters' },
   CB_ERR_NODE_DRAINING: { status: 503, retryable: true, message: 'This node is shutting down' },
   CB_ERR_SERVICE_UNAVAILABLE: { status: 503, retryable: true, message: 'The service is not available' },
+  CB_ERR_NODE_NOT_STARTED: { status: 503, retryable: true, message: 'This node is starting: its database and cluster adapters are not connected yet' },
   CB_ERR_REQUEST_TIMEOUT: { status: 504, retryable: true, message: 'The request timed out' },
   CB_ERR_DB_UNAVAILABLE: { status: 503, retryable: true, message: 'The database is not reachable' },
   CB_ERR_DB_EMBEDDED: { status: 500, retryable: false, message: 'The embedded PostgreSQL could not start' },

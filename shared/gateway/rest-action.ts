@@ -5,5 +5,5 @@ import type { RestDeclaration } from './types.js';
  * The declaration travels with the action through the registry to every gateway node.
  */
 export function restAction<T extends object>(rest: RestDeclaration, schema: T): T {
-  return { ...schema, rest } as T;
+  return Object.assign({}, schema, { rest });
 }

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { luaScript } from './lua-script.js';
+import { luaScript } from '../redis/index.js';
 
 /**
  * Fenced write to Redis: stores `value` in the hash `key` (fields `value` and `fence`) only if `fence`
@@ -8,7 +9,7 @@ import { luaScript } from './lua-script.js';
  * `key` is the data key, not the lock key; it must be guarded by a single lock key.
  */
 export async function redisFencedSet(client: Redis, key: string, value: string, fence: number): Promise<boolean> {
-  return (await luaScript('fenced-set.lua', 1).run(client, [key], [value, fence])) === 1;
+  return (await luaScript(join(__dirname, 'scripts'), 'fenced-set.lua', 1).run(client, [key], [value, fence])) === 1;
 }
 
 /** Reads what `redisFencedSet` stored: the value and the fence of its writer, or null when nothing was written. */

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { cbError } from '../errors/index.js';
+import { luaScript } from '../redis/index.js';
 import { abortReason, backoffDelay, sleep } from './backoff.js';
 import { LockLostError, LockTimeoutError, lockClosedError, lockConfigError } from './errors.js';
-import { luaScript } from './lua-script.js';
 import type { AcquireOptions, LockAdapter, LockHandle, LockInfo } from './types.js';
 import { checkKey, checkToken, checkTtl, checkWait } from './validate.js';
 
@@ -17,9 +18,11 @@ export interface RedisLockAdapterOptions {
   readonly retryMaxMs?: number;
 }
 
-const acquireScript = (): ReturnType<typeof luaScript> => luaScript('acquire.lua', 2);
-const extendScript = (): ReturnType<typeof luaScript> => luaScript('extend.lua', 1);
-const releaseScript = (): ReturnType<typeof luaScript> => luaScript('release.lua', 1);
+/** The build copies `shared/lock/scripts/*.lua` next to the compiled module. */
+const SCRIPTS_DIR = join(__dirname, 'scripts');
+const acquireScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'acquire.lua', 2);
+const extendScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'extend.lua', 1);
+const releaseScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'release.lua', 1);
 
 function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');

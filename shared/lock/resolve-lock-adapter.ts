@@ -1,23 +1,11 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import { createRedisClient, isRedisUrl } from '../redis/index.js';
 import { lockConfigError } from './errors.js';
 import { MemoryLockAdapter } from './memory-lock-adapter.js';
 import { RedisLockAdapter } from './redis-lock-adapter.js';
 import type { LockAdapter, LockAdapterConfig, RedisLockOptions } from './types.js';
 
-type RedisConstructor = new (url: string, options: RedisOptions) => Redis;
-
-/** ioredis is loaded only when a Redis adapter is asked for, with a fix-it message when it is missing. */
-function loadIoredis(): RedisConstructor {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('ioredis') as { Redis: RedisConstructor }).Redis;
-  } catch (err) {
-    throw lockConfigError(`The redis lock adapter needs the ioredis package (npm i -E ioredis@5): ${(err as Error).message}`);
-  }
-}
-
 function fromString(value: string): { type: string; url?: string } {
-  if (/^rediss?:\/\//i.test(value)) return { type: 'redis', url: value };
+  if (isRedisUrl(value)) return { type: 'redis', url: value };
   return { type: value };
 }
 
@@ -37,13 +25,12 @@ export function resolveLockAdapter(config: LockAdapterConfig): LockAdapter {
       const { client, url, prefix, retryMinMs, retryMaxMs } = options;
       if (client) return new RedisLockAdapter({ client, ownsClient: false, prefix, retryMinMs, retryMaxMs });
       if (!url) throw lockConfigError('The redis lock adapter needs a URL (LOCK_ADAPTER_REDIS_URL or REDIS_URL) or a client');
-      const Redis = loadIoredis();
-      // lazyConnect: nothing touches the network before connect(); the adapter owns and quits this client.
-      const owned = new Redis(url, { lazyConnect: true, connectionName: 'cb-lock' });
+      // Unconnected until connect(); the adapter owns and quits this client.
+      const owned = createRedisClient(url, { user: 'The redis lock adapter', connectionName: 'cb-lock' });
       return new RedisLockAdapter({ client: owned, ownsClient: true, prefix, retryMinMs, retryMaxMs });
     }
     default:
       // Strip credentials in case a URL of another scheme was passed.
-      throw lockConfigError(`Unknown lock adapter "${String(options.type).replace(/\/\/[^@/]*@/, '//')}" (expected memory, local, redis or a redis:// URL)`);
+      throw lockConfigError(`Unknown lock adapter "${String(options.type).replace(/\/\/[^@/]*@/, '//')}" (expected memory, local, redis or a redis:// / redis-sentinel:// URL)`);
   }
 }

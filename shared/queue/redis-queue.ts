@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient, requireRedisUrl } from '../redis/index.js';
 import type {
   CloseOptions,
   DeadLetter,
@@ -15,7 +16,7 @@ import type {
 } from './types.js';
 import { bodyJson, parseEnvelope, rawPayload } from './envelope.js';
 import { RedisSubscription } from './redis-subscription.js';
-import { errorText, queueClosed, queueConfig, queueUnavailable } from './queue-errors.js';
+import { errorText, queueClosed, queueUnavailable } from './queue-errors.js';
 import {
   checkChannel,
   checkClose,
@@ -69,10 +70,7 @@ export class RedisQueue implements MessageQueue {
 
   constructor(options: RedisQueueOptions) {
     this.options = resolveCommon(options);
-    if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-      throw queueConfig('The redis queue adapter needs a redis:// or rediss:// URL (QUEUE_ADAPTER_REDIS_URL or REDIS_URL)');
-    }
-    this.url = options.url;
+    this.url = requireRedisUrl(options.url, 'The redis queue adapter', 'QUEUE_ADAPTER_REDIS_URL or REDIS_URL');
     this.bullPrefix = `${this.options.prefix}:queue`;
     this.lockDurationMs = msOption('lockDurationMs', options.lockDurationMs, 30_000);
     this.stalledIntervalMs = msOption('stalledIntervalMs', options.stalledIntervalMs, 30_000);
@@ -91,8 +89,10 @@ export class RedisQueue implements MessageQueue {
   private async open(): Promise<void> {
     const onError = (err: unknown) => this.options.logger?.warn('queue redis connection error:', errorText(err));
     const name = `${this.bullPrefix}:${process.pid}`;
-    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: `${name}:publisher` });
-    const workerClient = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: `${name}:worker` });
+    const user = 'The redis queue adapter';
+    const client = createRedisClient(this.url, { user, maxRetriesPerRequest: 3, connectionName: `${name}:publisher` });
+    // BullMQ's workers (and, through Sentinel, its duplicated blocking connections) must wait out a failover.
+    const workerClient = createRedisClient(this.url, { user, maxRetriesPerRequest: null, connectionName: `${name}:worker` });
     client.on('error', onError);
     workerClient.on('error', onError);
     try {

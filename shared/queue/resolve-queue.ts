@@ -1,3 +1,4 @@
+import { isRedisUrl } from '../redis/index.js';
 import type { MessageQueue, RabbitQueueOptions, RedisQueueOptions } from './types.js';
 import { MemoryQueue, type MemoryQueueOptions } from './memory-queue.js';
 import { queueConfig } from './queue-errors.js';
@@ -7,6 +8,7 @@ export type QueueOptions = MemoryQueueOptions | RedisQueueOptions | RabbitQueueO
 /** Loads an adapter whose client library is optional, with a fix-it message when it is missing. */
 function load<T>(file: string, packages: string): T {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand so bullmq and amqplib stay optional; import() would make resolveQueue async
     return require(file) as T;
   } catch (err) {
     if ((err as { code?: unknown }).code === 'MODULE_NOT_FOUND' && !String((err as Error).message).includes(file.slice(2))) {
@@ -42,7 +44,7 @@ export function resolveQueue(config: QueueOptions | string): MessageQueue {
 
 function fromString(value: string): QueueOptions {
   if (value === 'memory' || value === 'local') return { type: value };
-  if (/^rediss?:\/\//.test(value)) return { type: 'redis', url: value };
+  if (isRedisUrl(value)) return { type: 'redis', url: value };
   if (/^amqps?:\/\//.test(value)) return { type: 'rabbitmq', url: value };
   throw queueConfig(`Unknown queue adapter ${JSON.stringify(value.replace(/\/\/[^@]*@/, '//'))}: use memory, a redis:// URL or an amqp:// URL`);
 }

@@ -43,6 +43,7 @@ export interface ResolvedPublish {
 export function checkPublishOptions(options: PublishOptions | undefined, defaults: ResolvedCommon): ResolvedPublish {
   const o = options ?? {};
   const jobId = o.jobId;
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (jobId !== undefined && (typeof jobId !== 'string' || jobId.length < 1 || jobId.length > 200 || /[\u0000-\u001f]/.test(jobId))) {
     throw invalidArgument('jobId must be a string of 1 to 200 characters without control characters');
   }

@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient, redisServerLabel } from '../redis/index.js';
 import type { ServiceBroker } from 'moleculer';
-import type { ClusterAdapters } from './cluster-adapters.js';
+import type { ClusterAdapters } from '../cluster-adapters/index.js';
 import type { NodeState } from './node-state.js';
 
 const GAUGES = ['waiting', 'delayed', 'inFlight', 'deadLettered'] as const;
@@ -70,10 +71,9 @@ function redisPingers(state: NodeState): Redis[] {
   const a = state.config.adapters;
   const urls = new Set([state.config.redisUrl, a.cache.url, a.sync.url, a.lock.url, a.workerId.url, a.queue.type === 'redis' ? a.queue.url : null].filter((u): u is string => !!u));
   return [...urls].map((url) => {
-    const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectionName: 'cb-readiness' });
+    const client = createRedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectionName: 'cb-readiness' });
     client.on('error', () => undefined); // reported by the check, not as an unhandled event
-    const u = new URL(url);
-    state.addCheck(urls.size === 1 ? 'redis' : `redis:${u.hostname}:${u.port || 6379}${u.pathname}`, async () => {
+    state.addCheck(urls.size === 1 ? 'redis' : `redis:${redisServerLabel(url)}`, async () => {
       if (client.status === 'wait' || client.status === 'end') await client.connect().catch(() => undefined);
       await client.ping();
     });

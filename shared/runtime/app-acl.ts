@@ -19,7 +19,7 @@ export function appAcl(state: NodeState, app: string): Promise<PermissionTable> 
     const database = state.databaseOf(app);
     if (!database) return Promise.reject(new Error('the node is not started'));
     const schema = state.schemaOf(app);
-    const cluster = state.cluster();
+    const { cluster } = state.services();
     const cache = cluster.cache.forApp(app);
     const version = { get: () => cache.get<string>('acl:version'), set: (stamp: string) => cache.set('acl:version', stamp) };
     const created = new PermissionTable({ schema, fork: () => database.fork(schema), signal: cluster.sync.forApp(app), version });

@@ -32,10 +32,8 @@ export function appAuth(state: NodeState, app: string, log: Log): Promise<AuthSe
 }
 
 async function createAppAuth(state: NodeState, app: string, log: Log): Promise<AuthService> {
-  const secrets = state.secrets;
+  const { secrets, cluster } = state.services();
   const database = state.databaseOf(app);
-  if (!secrets || !database) throw new Error('the node is not started');
-  const cluster = state.cluster();
   const schema = state.schemaOf(app);
   const tokens = new Hs256TokenService({ key: secrets.appKey, expiresInSec: Math.round(state.config.auth.tokenTtlMs / 1000), clockToleranceSec: 5 });
   const auth = new AuthService({ schema, app, tokens, signedOut: cluster.bloom, log, guard: cluster.signInGuard });

@@ -1,4 +1,5 @@
 import { AppData } from '../data-api/index.js';
+import { cbError } from '../errors/index.js';
 import type { NodeState } from './node-state.js';
 import { WorkflowApp } from '../workflow/index.js';
 
@@ -27,10 +28,9 @@ export function appData(state: NodeState, app: string, log: Log): Promise<AppDat
   if (!byApp) registries.set(state, (byApp = new Map()));
   let data = byApp.get(app);
   if (!data) {
-    const secrets = state.secrets;
+    if (!state.started) return Promise.reject(cbError('CB_ERR_NODE_NOT_STARTED'));
+    const { secrets, cluster } = state.services();
     const database = state.databaseOf(app);
-    if (!secrets || !database) return Promise.reject(new Error('the node is not started'));
-    const cluster = state.cluster();
     const schema = state.schemaOf(app);
     data = AppData.open({ app, schema, ids: cluster.ids, aesKey: secrets.aesKey, lock: cluster.lock, sync: cluster.sync, fork: () => database.fork(schema), log }).then(
       async (opened) => {

@@ -1,20 +1,26 @@
 import type { BrokerOptions, Middleware } from 'moleculer';
 import type { Config } from '../config/index.js';
 import { entityManagerMiddleware } from '../db/index.js';
-import { moleculerCacherOptions } from '../cache/index.js';
+import { moleculerCacherOptions } from '../cluster-adapters/index.js';
 import { PrometheusTextReporter } from './metrics-reporter.js';
+import { ClusterNatsTransporter } from './nats-transporter.js';
 import { NodeState } from './node-state.js';
 import { runtimeMiddleware } from './runtime-middleware.js';
 import type { ServiceEntry } from './service-catalogue.js';
 
-function transporter(url: string | null): BrokerOptions['transporter'] {
+/** The transporter option of TRANSPORTER (exported for the NATS cluster test). */
+export function transporter(url: string | null): BrokerOptions['transporter'] {
   if (!url) return undefined;
-  const scheme = new URL(url).protocol.replace(/:$/, '');
+  // A NATS cluster is a comma-separated list of nats:// URLs (checked by shared/config).
+  const scheme = /^([a-z]+):/i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
     case 'nats':
-      return { type: 'NATS', options: { url } };
+      return new ClusterNatsTransporter({ url });
     case 'redis':
     case 'rediss':
+      // Moleculer's Redis transporter takes the URL string as its options (its constructor accepts
+      // one); TransporterConfig's typing only lists the object form.
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
       return { type: 'Redis', options: url } as BrokerOptions['transporter'];
     case 'amqp':
     case 'amqps':

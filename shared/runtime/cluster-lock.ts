@@ -13,5 +13,5 @@ export function appLockKey(ctx: Context, key: string): string {
  * `fn` also receives the fence, to be checked where it writes.
  */
 export function withClusterLock<T>(ctx: Context, key: string, fn: LockedWork<T>, options: WithLockOptions): Promise<T> {
-  return withLock(nodeState(ctx.broker).cluster().lock, appLockKey(ctx, key), fn, options);
+  return withLock(nodeState(ctx.broker).services().cluster.lock, appLockKey(ctx, key), fn, options);
 }

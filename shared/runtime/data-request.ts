@@ -62,6 +62,6 @@ export function recordKey(ctx: Ctx): string {
 export async function byFilterKeys(ctx: Ctx, data: Awaited<ReturnType<typeof appData>>, name: string) {
   const meta = data.collections.require(name);
   const lookup = (n: string) => data.collections.get(n);
-  return { meta, ...(await findByFilterKeys(ctx.locals.em, meta, lookup, ctx.params.values, ctx.params.filterKeys, nodeState(ctx.broker).secrets!.aesKey)) };
+  return { meta, ...(await findByFilterKeys(ctx.locals.em, meta, lookup, ctx.params.values, ctx.params.filterKeys, nodeState(ctx.broker).services().secrets.aesKey)) };
 }
 

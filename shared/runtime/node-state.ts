@@ -4,8 +4,7 @@ import { cbError } from '../errors/index.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { serving } from '../worker-mode/index.js';
-import type { ClusterAdapters } from './cluster-adapters.js';
-import type { Secrets } from '../secrets/index.js';
+import type { NodeServices } from './node-services.js';
 import type { ReadinessCheck } from './types.js';
 
 /**
@@ -22,11 +21,8 @@ export interface HostedAppsListener {
 
 export class NodeState {
   readonly config: Config;
-  database: Database | null = null;
-  /** APP_KEY and the AES key (from env or generated key files); null until the node starts. */
-  secrets: Secrets | null = null;
-  /** The cluster middleware (lock, IDs, queue, sync signal, cache); null until the node starts. */
-  adapters: ClusterAdapters | null = null;
+  /** Set by the runtime when the node has started (database, keys, adapters), cleared when it stops. */
+  private current: NodeServices | null = null;
   /** Set when a stop began: readiness answers 503 from then on, new HTTP requests too. */
   draining = false;
   private readonly checks = new Map<string, ReadinessCheck>();
@@ -44,6 +40,22 @@ export class NodeState {
 
   constructor(config: Config) {
     this.config = config;
+  }
+
+  /** The started node's database, keys and cluster adapters; a 503 (CB_ERR_NODE_NOT_STARTED) before start or after stop. */
+  services(): NodeServices {
+    if (!this.current) throw cbError('CB_ERR_NODE_NOT_STARTED');
+    return this.current;
+  }
+
+  /** Whether the node's services exist (the database and adapters are connected). */
+  get started(): boolean {
+    return this.current !== null;
+  }
+
+  /** @internal The runtime middleware's: the node started (`services`) or stopped (null). */
+  setServices(services: NodeServices | null): void {
+    this.current = services;
   }
 
   /** The PostgreSQL schema of an app: DB_SCHEMA for `main`, `app_<name>` for sub-applications. */
@@ -83,14 +95,14 @@ export class NodeState {
   }
 
   /** The database holding an app's data: its own when it has one open here, else the node's. */
-  databaseOf(app: string | undefined): Database | null {
-    return (app && app !== 'main' ? this.appDatabases.get(app) : undefined) ?? this.database;
+  databaseOf(app: string | undefined): Database {
+    return (app && app !== 'main' ? this.appDatabases.get(app) : undefined) ?? this.services().database;
   }
 
   /** The database holding a schema's data (background work that knows the schema, not the app). */
-  databaseOfSchema(schema: string): Database | null {
+  databaseOfSchema(schema: string): Database {
     for (const [app, db] of this.appDatabases) if (this.schemaOf(app) === schema) return db;
-    return this.database;
+    return this.services().database;
   }
 
   hasAppDatabase(app: string): boolean {
@@ -103,8 +115,13 @@ export class NodeState {
     if (open) return Promise.resolve(open);
     let pending = this.appDatabaseOpens.get(app);
     if (!pending) {
-      if (!this.database) return Promise.reject(new Error('the node is not started'));
-      pending = this.database.openSibling(name).then(
+      let main: Database;
+      try {
+        main = this.services().database;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      pending = main.openSibling(name).then(
         (db) => {
           this.appDatabases.set(app, db);
           this.appDatabaseOpens.delete(app);
@@ -192,12 +209,6 @@ export class NodeState {
 
   metricsText(): string {
     return this.metricTexts.map((r) => r()).join('');
-  }
-
-  /** The cluster middleware, or an error when the node has not started yet. */
-  cluster(): ClusterAdapters {
-    if (!this.adapters) throw new Error('the cluster adapters are not connected yet (node starting)');
-    return this.adapters;
   }
 
   /**

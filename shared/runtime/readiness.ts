@@ -41,8 +41,8 @@ export async function readiness(broker: ServiceBroker, state: NodeState, timeout
       if (!broker.started) throw new Error('services are not started');
     },
     database: async () => {
-      if (!state.database) throw new Error('not connected');
-      await state.database.check(timeoutMs);
+      if (!state.started) throw new Error('not connected');
+      await state.services().database.check(timeoutMs);
     },
   };
   if (state.config.transporter) {

@@ -9,7 +9,8 @@ import { attachNodeState, type NodeState } from './node-state.js';
 import { exitWithRefusal } from './refusal.js';
 import { appModeAllows, describeRole, discoverServices, selectServices, type ServiceEntry } from './service-catalogue.js';
 import type { ServiceMetadata } from './types.js';
-import { ClusterAdapters } from './cluster-adapters.js';
+import { ClusterAdapters } from '../cluster-adapters/index.js';
+import { nodeServices } from './node-services.js';
 import { checkFingerprints, loadSecrets } from '../secrets/index.js';
 import { inProcessConflict, watchAdapters } from './adapter-health.js';
 
@@ -63,18 +64,16 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
       const target = state.config.db.kind === 'external' ? new URL(state.config.db.url).host : 'embedded';
       throw new StartupRefusal('CB_ERR_DB_UNAVAILABLE', [`database (${target}) is not usable: ${(err as Error).message}`]);
     }
-    state.database = db.database;
     log.info(`database ${db.database.describe} (schema "${state.config.db.schema}") ready`);
 
     const clustered = state.config.transporter !== null || state.config.clusterMode !== null;
-    state.secrets = loadSecrets({
+    const secrets = loadSecrets({
       appKey: state.config.secrets.appKey ?? undefined,
       aesKeyHex: state.config.secrets.aesKeyHex ?? undefined,
       storagePath: state.config.storagePath,
       clustered,
       log: { warn: (m) => log.warn(m), error: (m) => log.error(m) },
     });
-    const secrets = state.secrets;
     const database = db.database;
     // A node whose keys differ from the ones the database was first started with must not serve:
     // its tokens would be refused elsewhere and its encrypted values unreadable. Never fatal at start,
@@ -93,7 +92,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
       throw err;
     }
     adapters = cluster;
-    state.adapters = cluster;
+    state.setServices(nodeServices({ config: state.config, database, secrets, cluster }));
     stopWatching = watchAdapters(broker, state, cluster);
   };
 
@@ -108,7 +107,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     if (conflict) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', [conflict]);
   };
 
-  return {
+  const middleware: Middleware = {
     name: 'ClusterbaseRuntime',
 
     created(broker: ServiceBroker) {
@@ -157,10 +156,10 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     async stopped() {
       await management?.close();
       await stopWatching?.();
+      state.setServices(null);
       await adapters?.close();
-      state.adapters = null;
       await db?.stop();
-      state.database = null;
     },
-  } as Middleware;
+  };
+  return middleware;
 }

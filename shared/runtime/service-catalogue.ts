@@ -34,7 +34,7 @@ export function discoverServices(dir: string = SERVICES_DIR): ServiceEntry[] {
     .sort();
   return files.map((file) => {
     const path = join(dir, file);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- service files are found by name at start, as moleculer-runner loads them
     const schema = schemaOf(require(path));
     const metadata = schema.metadata as ServiceMetadata | undefined;
     const role = metadata?.role;

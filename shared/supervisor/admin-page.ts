@@ -25,7 +25,7 @@ function loadScript(): string {
   const built = join(__dirname, 'admin', 'page.js');
   if (existsSync(built)) return readFileSync(built, 'utf8');
   // Source tree (tsx, tests): esbuild comes with tsx in development installs.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild is a development-only dependency, loaded only when no built page exists
   const esbuild = require('esbuild') as typeof import('esbuild');
   const out = esbuild.buildSync({ entryPoints: [join(__dirname, 'admin', 'page.mts')], bundle: true, write: false, format: 'iife', target: 'es2022' });
   return out.outputFiles[0]!.text;

@@ -110,15 +110,15 @@ export class AppHost {
    * serves it. A resumed app (no `rootUser`) keeps the root user it has.
    */
   async start(app: string, location: AppDatabase, rootUser: AppRootUser | null = null): Promise<void> {
-    if (!this.state.database) throw new Error('the node is not started');
+    const main = this.state.services().database;
     const schema = location.schema;
     this.started.add(app);
     this.stopped.delete(app);
     try {
-      const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.database;
+      const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : main;
       const report = await migrateSchema(database.orm, schema);
       if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
-      if (rootUser) await ensureRootUser(database.fork(schema), schema, { ...rootUser, ids: this.state.cluster().ids, log: this.log, defaultsUsed: false });
+      if (rootUser) await ensureRootUser(database.fork(schema), schema, { ...rootUser, ids: this.state.services().cluster.ids, log: this.log, defaultsUsed: false });
       await appAuth(this.state, app, this.log);
       await appData(this.state, app, this.log);
       this.state.markAppStarted(app);
@@ -162,7 +162,7 @@ export class AppHost {
   private async dropSchema(app: string, location: AppDatabase): Promise<void> {
     const schema = location.schema;
     if (location.kind === 'schema' && schema === this.state.config.db.schema) throw new Error(`refusing to drop the data of the main schema "${schema}"`);
-    const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.database!;
+    const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.services().database;
     try {
       await this.dropTables(database, schema);
     } finally {

@@ -1,5 +1,6 @@
 import httpProxy from '@fastify/http-proxy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cbError } from '../errors/index.js';
 import { mapError } from '../gateway/index.js';
 import type { ControlPlane, RouteTarget } from './control-plane.js';
 
@@ -31,7 +32,7 @@ export function registerProxy(server: FastifyInstance, plane: () => ControlPlane
   const target = (req: Routed): RouteTarget => {
     if (req.cbTarget) return req.cbTarget;
     const current = plane();
-    if (!current) throw Object.assign(new Error('The supervisor is starting'), { code: 'CB_ERR_SERVICE_UNAVAILABLE', statusCode: 503 });
+    if (!current) throw cbError('CB_ERR_SERVICE_UNAVAILABLE', 'The supervisor is starting');
     const { app } = split(req.url);
     req.cbApp = app;
     req.cbTarget = current.route(app, picked(req));
@@ -46,13 +47,16 @@ export function registerProxy(server: FastifyInstance, plane: () => ControlPlane
       rewritePrefix: '/',
       websocket: true,
       preRewrite: (url: string) => split(url).rest,
-      preHandler: async (req, reply) => {
+      // Callback style, as the plugin types it: an answer sent here ends the request without done().
+      preHandler: (req, reply, done) => {
         try {
           target(req as Routed);
         } catch (err) {
           const mapped = mapError(err);
-          return reply.code(mapped.status).send(mapped.body);
+          void reply.code(mapped.status).send(mapped.body);
+          return;
         }
+        done();
       },
       replyOptions: {
         getUpstream: (req) => target(req as Routed).url,

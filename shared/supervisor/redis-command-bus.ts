@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../redis/index.js';
 import type { Command, CommandBus, CommandHandler, CommandOutcome } from './types.js';
 import { runWithin } from './timeouts.js';
 
@@ -25,7 +26,7 @@ export class RedisCommandBus implements CommandBus {
     private readonly prefix: string,
     private readonly log: Log,
   ) {
-    this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    this.client = createRedisClient(url, { user: 'The redis command bus', maxRetriesPerRequest: 3 });
   }
 
   async connect(): Promise<void> {
@@ -33,7 +34,7 @@ export class RedisCommandBus implements CommandBus {
   }
 
   private blocking(): Redis {
-    return new Redis(this.url, { maxRetriesPerRequest: null });
+    return createRedisClient(this.url, { user: 'The redis command bus', lazyConnect: false, maxRetriesPerRequest: null });
   }
 
   private async pop(conn: Redis, key: string, ms: number): Promise<Reply | null> {

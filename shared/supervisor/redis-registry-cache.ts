@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../redis/index.js';
 import type { AppRecord, EnvironmentInfo, RegistryCache } from './types.js';
 
 /**
@@ -10,7 +11,7 @@ export class RedisRegistryCache implements RegistryCache {
   private readonly client: Redis;
 
   constructor(url: string, private readonly prefix: string) {
-    this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    this.client = createRedisClient(url, { user: 'The supervisor registry cache', maxRetriesPerRequest: 3 });
   }
 
   async connect(): Promise<void> {

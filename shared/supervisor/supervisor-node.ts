@@ -27,8 +27,7 @@ export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: ()
   const state = nodeState(broker);
   const config = state.config;
   const log = broker.getLogger('supervisor');
-  const database = state.database!;
-  const cluster = state.cluster();
+  const { database, cluster } = state.services();
   const cache: RegistryCache = await resolveRegistryCache(config);
   let bus: CommandBus;
   try {

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis, RedisOptions } from 'ioredis';
 import { cbError } from '../errors/index.js';
-import { createRedisClient } from './load-ioredis.js';
+import { createRedisClient, luaScript, type LuaScript } from '../redis/index.js';
 import { checkMs, topicKey } from './names.js';
 import type { Envelope, SyncTransport, TransportSink } from './types.js';
 
@@ -34,20 +33,8 @@ interface Position {
 
 type XreadReply = [string, [string, string[]][]][] | null;
 
-interface PublishCommand {
-  cbSyncPublish(streamKey: string, seqKey: string, retention: number, trim: '~' | '=', payload: string): Promise<[string, number]>;
-}
-
-const PUBLISH_LUA = 'publish.lua';
-
-function loadScript(name: string): string {
-  const path = join(__dirname, 'scripts', name);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw cbError('CB_ERR_CONFIG_INVALID', `The sync signal script ${path} is missing (the build must copy shared/sync/scripts): ${String(err)}`);
-  }
-}
+/** KEYS: stream, sequence counter; ARGV: retention, trim ('~' or '='), payload. */
+const publishScript = (): LuaScript => luaScript(join(__dirname, 'scripts'), 'publish.lua', 2);
 
 /**
  * Redis Streams adapter. Each channel is a stream `<prefix>:{<app>:<channel>}` trimmed to `retention`
@@ -66,7 +53,6 @@ export class RedisStreamTransport implements SyncTransport {
   private readonly reconnectDelayMs: number;
   private readonly maxReconnectDelayMs: number;
   private readonly readTimeoutMs: number;
-  private readonly publishLua: string;
   private sink: TransportSink | undefined;
   private command: Redis | undefined;
   private reader: Redis | undefined;
@@ -90,7 +76,8 @@ export class RedisStreamTransport implements SyncTransport {
     this.reconnectDelayMs = checkMs(options.reconnectDelayMs, 'reconnectDelayMs', 100, 1);
     this.maxReconnectDelayMs = checkMs(options.maxReconnectDelayMs, 'maxReconnectDelayMs', 2000, 1);
     this.readTimeoutMs = this.blockMs + checkMs(options.readTimeoutGraceMs, 'readTimeoutGraceMs', 5000, 1);
-    this.publishLua = loadScript(PUBLISH_LUA);
+    // Read now, so a missing file fails at construction rather than at the first publish.
+    publishScript();
   }
 
   async connect(sink: TransportSink): Promise<void> {
@@ -98,11 +85,12 @@ export class RedisStreamTransport implements SyncTransport {
     this.closing = false;
     const name = this.options.connectionName ?? `cb-sync:${sink.nodeId}`;
     const retryStrategy = (times: number) => Math.min(times * this.reconnectDelayMs, this.maxReconnectDelayMs);
-    const command = createRedisClient(this.options.url, { connectionName: name, retryStrategy, ...this.options.redisOptions });
+    const command = createRedisClient(this.options.url, { user: 'The Redis sync signal adapter', connectionName: name, retryStrategy, ...this.options.redisOptions });
     // The reader waits out outages: its commands wait until it is back, and an XREAD cut off in flight
     // is sent again on the new connection (ioredis 5 leaves it pending forever otherwise) with the
     // same positions, which is exactly the replay from the last id seen.
     const reader = createRedisClient(this.options.url, {
+      user: 'The Redis sync signal adapter',
       connectionName: `${name}:reader`,
       retryStrategy,
       ...this.options.redisOptions,
@@ -123,7 +111,6 @@ export class RedisStreamTransport implements SyncTransport {
       // until the loop asks again, so a subscription made meanwhile waits at most blockMs.
       this.blockedReaderId = undefined;
     });
-    command.defineCommand('cbSyncPublish', { numberOfKeys: 2, lua: this.publishLua });
     try {
       await Promise.all([command.connect(), reader.connect()]);
     } catch (err) {
@@ -152,12 +139,10 @@ export class RedisStreamTransport implements SyncTransport {
 
   async send(envelope: Envelope): Promise<void> {
     const streamKey = this.streamKey(envelope.app, envelope.channel);
-    await (this.requireCommand() as unknown as PublishCommand).cbSyncPublish(
-      streamKey,
-      `${streamKey}:seq`,
-      this.retention,
-      this.options.exactTrim ? '=' : '~',
-      JSON.stringify(envelope),
+    await publishScript().run(
+      this.requireCommand(),
+      [streamKey, `${streamKey}:seq`],
+      [this.retention, this.options.exactTrim ? '=' : '~', JSON.stringify(envelope)],
     );
   }
 

@@ -1,4 +1,5 @@
 import { cbError } from '../errors/index.js';
+import { requireRedisUrl } from '../redis/index.js';
 import { defaultLocalHub, LocalTransport } from './local-transport.js';
 import { checkAppName, checkMs } from './names.js';
 import { RedisStreamTransport } from './redis-stream-transport.js';
@@ -37,9 +38,7 @@ function buildTransport(options: SyncSignalOptions): SyncTransport {
       }
       return new TransporterTransport(options);
     case 'redis':
-      if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-        throw cbError('CB_ERR_CONFIG_INVALID', 'The Redis sync signal needs a redis:// or rediss:// URL');
-      }
+      requireRedisUrl(options.url, 'The Redis sync signal');
       return new RedisStreamTransport(options);
     default:
       throw cbError(

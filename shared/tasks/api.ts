@@ -112,7 +112,7 @@ export async function stopTask(ctx: Ctx, log: Log) {
   if (changed && isFinished(changed.status)) {
     // Canceled before any node claimed it: no runner will remove the staged import file.
     if (changed.type === 'import') await removeQuietly(nodeState(ctx.broker).config.storagePath, changed.inputPath);
-    await publishProgress(nodeState(ctx.broker).cluster().sync, app(ctx), progressOf(changed));
+    await publishProgress(nodeState(ctx.broker).services().cluster.sync, app(ctx), progressOf(changed));
   }
   meta(ctx).$statusCode = 202;
   return { data: changed ? taskToJson(changed) : taskToJson(task) };
@@ -147,7 +147,7 @@ export async function progressStream(ctx: Ctx, log: Log): Promise<Readable> {
   };
   meta(ctx).$responseType = 'text/event-stream; charset=utf-8';
   meta(ctx).$responseHeaders = { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
-  const sync = nodeState(ctx.broker).cluster().sync.forApp(app(ctx));
+  const sync = nodeState(ctx.broker).services().cluster.sync.forApp(app(ctx));
   const unsubscribe = await sync.subscribe<ProgressEvent>(PROGRESS_CHANNEL, (event) => {
     if (event?.id === task.id) send(event);
   });
@@ -161,7 +161,7 @@ export async function progressStream(ctx: Ctx, log: Log): Promise<Readable> {
   });
   // Read again after subscribing: an end that happened in between is not missed.
   try {
-    const now = await store(ctx).get(nodeState(ctx.broker).databaseOf(app(ctx))!.fork(nodeState(ctx.broker).schemaOf(app(ctx))), task.id);
+    const now = await store(ctx).get(nodeState(ctx.broker).databaseOf(app(ctx)).fork(nodeState(ctx.broker).schemaOf(app(ctx))), task.id);
     send(progressOf(now ?? task));
   } catch (err) {
     out.destroy(); // never handed to the gateway: its close is what unsubscribes
@@ -172,7 +172,7 @@ export async function progressStream(ctx: Ctx, log: Log): Promise<Readable> {
 
 async function queueTask(ctx: Ctx, task: TaskRow) {
   const message: TaskMessage = { app: app(ctx), taskId: task.id };
-  await nodeState(ctx.broker).cluster().queue.publish(taskChannel(app(ctx)), message, { jobId: task.id, attempts: 3 });
+  await nodeState(ctx.broker).services().cluster.queue.publish(taskChannel(app(ctx)), message, { jobId: task.id, attempts: 3 });
   meta(ctx).$statusCode = 202;
   return { data: taskToJson(task) };
 }
@@ -223,7 +223,7 @@ export async function exportAction(ctx: Ctx, log: Log) {
   if (!truthy(param(ctx, 'async')) && (await countExportRows(ctx.locals.em, input)) <= cfg.exportInlineMaxRows) {
     const out = new PassThrough();
     const em = ctx.locals.em.fork();
-    const aesKey = nodeState(ctx.broker).secrets?.aesKey;
+    const aesKey = nodeState(ctx.broker).services().secrets.aesKey;
     // The client going away (the gateway destroys the stream) ends the cursor at its next batch.
     const gone = new AbortController();
     out.once('close', () => gone.abort(new Error('the client went away')));

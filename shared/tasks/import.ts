@@ -168,7 +168,6 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
   let lastRow = input.start.offset;
   let committedRow = input.start.offset;
   let batchNo = input.start.batch;
-  let rows = 0;
   let stopped = false;
   const flush = async () => {
     const local: ImportCounts = { inserted: 0, updated: 0, rejected: pendingRejected.length, rejectedRows: [...pendingRejected] };
@@ -197,7 +196,6 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
 
   for await (const { row, cells } of dataRows(input.path, params.format, titles)) {
     if (row <= input.start.offset) continue;
-    rows++;
     const { values, rejected } = convert(columns, row, cells);
     if (rejected) pendingRejected.push(...rejected.slice(0, 1).map((r) => ({ ...r, reason: rejected.length > 1 ? rejected.map((x) => `${x.column}: ${x.reason}`).join('; ') : r.reason })));
     else batch.push({ row, values: values! });

@@ -112,7 +112,7 @@ export class TaskProcessor {
     const controller = new AbortController();
     delivery?.addEventListener('abort', () => controller.abort(new Abandoned()));
     this.#running.set(taskId, controller);
-    const renew = setInterval(async () => {
+    const renewLease = async () => {
       try {
         const { owned, stopRequested } = await store.renew(em(), taskId, fence, this.#o.config.leaseMs);
         if (!owned) controller.abort(new StaleFence(taskId, fence));
@@ -120,7 +120,8 @@ export class TaskProcessor {
       } catch (err) {
         log.warn(`task ${taskId}: lease renewal failed: ${(err as Error).message}`);
       }
-    }, Math.max(50, Math.floor(this.#o.config.leaseMs / 3)));
+    };
+    const renew = setInterval(() => void renewLease(), Math.max(50, Math.floor(this.#o.config.leaseMs / 3)));
     const progress = (current: number, total: number | null) =>
       void publishProgress(this.#o.sync, app, { id: taskId, status: 0, progressCurrent: current, progressTotal: total }).catch(() => undefined);
     let outcome: RunOutcome;

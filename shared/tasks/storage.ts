@@ -20,6 +20,7 @@ export const FILE_NAME_MAX_BYTES = 180;
  * at most FILE_NAME_MAX_BYTES bytes of UTF-8 (cut on a character boundary, never mid surrogate pair).
  */
 export function safeFileName(title: string, ext: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are replaced on purpose
   const cleaned = title.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069/\\:*?"<>|]+/g, '_').replace(/^[.\s]+/, '').trim();
   let base = '';
   let bytes = 0;
@@ -72,7 +73,7 @@ export async function checkWritable(storagePath: string): Promise<void> {
     await writeFile(probe, 'ok');
     await unlink(probe);
   } catch (err) {
-    throw new Error(`STORAGE_PATH ${storagePath} is not writable: ${(err as Error).message}`);
+    throw new Error(`STORAGE_PATH ${storagePath} is not writable: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -81,10 +81,22 @@ export class TaskStore {
   ): Promise<{ stopRequested: boolean }> {
     const sets = ['"progressCurrent" = ?'];
     const params: unknown[] = [progress.current];
-    if (progress.total !== undefined) (sets.push('"progressTotal" = ?'), params.push(progress.total));
-    if (progress.batch !== undefined) (sets.push('"committedBatch" = ?'), params.push(progress.batch));
-    if (progress.offset !== undefined) (sets.push('"committedOffset" = ?'), params.push(progress.offset));
-    if (progress.checkpoint !== undefined) (sets.push('"checkpoint" = ?'), params.push(JSON.stringify(progress.checkpoint)));
+    if (progress.total !== undefined) {
+      sets.push('"progressTotal" = ?');
+      params.push(progress.total);
+    }
+    if (progress.batch !== undefined) {
+      sets.push('"committedBatch" = ?');
+      params.push(progress.batch);
+    }
+    if (progress.offset !== undefined) {
+      sets.push('"committedOffset" = ?');
+      params.push(progress.offset);
+    }
+    if (progress.checkpoint !== undefined) {
+      sets.push('"checkpoint" = ?');
+      params.push(JSON.stringify(progress.checkpoint));
+    }
     const sql = `update ${this.#table} set ${sets.join(', ')} where "id" = ? and "fence" = ? and "status" = 0 returning "stopRequested"`;
     const row = (await runSql<{ stopRequested: boolean }>(em, sql, [...params, id, fence])).rows[0];
     if (!row) throw new StaleFence(id, fence);

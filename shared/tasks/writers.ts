@@ -66,11 +66,17 @@ export function csvWriter(output: Writable, columns: readonly WriterColumn[], ae
   let headed = false;
   return {
     async row(raw) {
-      if (!headed) ((headed = true), await write(columns.map((c) => c.title)));
+      if (!headed) {
+        headed = true;
+        await write(columns.map((c) => c.title));
+      }
       await write(columns.map((c, i) => csvCell(c.field, raw[i], aesKey)));
     },
     async finish() {
-      if (!headed) ((headed = true), await write(columns.map((c) => c.title)));
+      if (!headed) {
+        headed = true;
+        await write(columns.map((c) => c.title));
+      }
       csv.end();
       await done;
     },

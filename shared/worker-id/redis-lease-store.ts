@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { createRedisClient, luaScript, type LuaScript } from '../redis/index.js';
 import { WORKER_ID_COUNT } from './errors.js';
-import { loadScript, type LuaScript } from './load-script.js';
 import type { AcquireOutcome, LeaseStore } from './types.js';
 
 type ScriptName = 'acquire' | 'renew' | 'release';
@@ -8,7 +9,8 @@ let loaded: Record<ScriptName, LuaScript> | null = null;
 
 /** Loaded on first use, so importing the folder for the memory adapter never touches the files. */
 function script(name: ScriptName): LuaScript {
-  loaded ??= { acquire: loadScript('acquire.lua'), renew: loadScript('renew.lua'), release: loadScript('release.lua') };
+  const dir = join(__dirname, 'scripts');
+  loaded ??= { acquire: luaScript(dir, 'acquire.lua', WORKER_ID_COUNT), renew: luaScript(dir, 'renew.lua', 1), release: luaScript(dir, 'release.lua', 1) };
   return loaded[name];
 }
 
@@ -66,7 +68,10 @@ export class RedisLeaseStore implements LeaseStore {
 
   async acquire(token: string, leaseMs: number): Promise<AcquireOutcome> {
     const reply = (await this.run(script('acquire'), this.keys, [token, leaseMs])) as number[];
-    if (reply[0] === 1) return { ok: true, workerId: Number(reply[1]) };
+    if (reply[0] === 1) {
+      await this.waitForReplica();
+      return { ok: true, workerId: Number(reply[1]) };
+    }
     return { ok: false, held: Number(reply[1]), coolingDown: Number(reply[2]) };
   }
 
@@ -79,6 +84,19 @@ export class RedisLeaseStore implements LeaseStore {
     return Number(await this.run(script('release'), [this.key(workerId)], [token, leaseMs])) === 1;
   }
 
+  /**
+   * A new lease must survive a failover: a replica promoted without it would hand the same ID to
+   * another node. When the server has replicas, wait (up to a second, once per acquisition) until one
+   * has the lease; without replicas there is nothing to wait for.
+   */
+  private async waitForReplica(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const info = String(await client.info('replication'));
+    const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    if (replicas > 0) await client.call('WAIT', 1, 1000);
+  }
+
   private key(workerId: number): string {
     const key = this.keys[workerId];
     if (key === undefined) throw new Error(`worker ID ${workerId} is out of range 0–${WORKER_ID_COUNT - 1}`);
@@ -88,8 +106,9 @@ export class RedisLeaseStore implements LeaseStore {
   private async open(): Promise<void> {
     if (!this.ownsClient) return;
     if (!this.client) {
-      const client = new Redis(this.options.url ?? 'redis://127.0.0.1:6379', {
-        lazyConnect: true,
+      const client = createRedisClient(this.options.url ?? 'redis://127.0.0.1:6379', {
+        user: 'The redis worker-ID allocator',
+        connectionName: 'cb-worker-id',
         // Fail a command after a few reconnection attempts: the lease deadline, not the queue, decides.
         maxRetriesPerRequest: 2,
         // ioredis keeps a process alive this long after disconnect() even when the socket is already gone.
@@ -118,11 +137,6 @@ export class RedisLeaseStore implements LeaseStore {
     await this.connect();
     const client = this.client;
     if (!client) throw new Error('the Redis connection is closed');
-    try {
-      return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(lua.lua, keys.length, ...keys, ...args);
-    }
+    return lua.run(client, keys, args);
   }
 }

@@ -1,3 +1,4 @@
+import { isRedisUrl } from '../redis/index.js';
 import { workerIdConfigError } from './errors.js';
 import { LeaseAllocator } from './lease-allocator.js';
 import { processLeaseStore } from './memory-lease-store.js';
@@ -41,8 +42,8 @@ export function resolveWorkerIdAllocator(options: WorkerIdOptions): WorkerIdAllo
       if (!redis.client && !redis.url) {
         throw workerIdConfigError('The redis worker-ID adapter needs a Redis URL: set WORKER_ID_REDIS_URL or REDIS_URL');
       }
-      if (redis.url && !/^rediss?:\/\//.test(redis.url)) {
-        throw workerIdConfigError('The worker-ID Redis URL must start with redis:// or rediss://');
+      if (redis.url && !isRedisUrl(redis.url)) {
+        throw workerIdConfigError('The worker-ID Redis URL must start with redis://, rediss:// or redis-sentinel://');
       }
       const prefix = redis.prefix ?? DEFAULT_PREFIX;
       if (prefix === '' || /\s/.test(prefix)) throw workerIdConfigError(`Worker-ID key prefix must be non-empty without spaces (got "${prefix}")`);

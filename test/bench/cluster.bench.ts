@@ -18,6 +18,7 @@ import type { BenchResult } from './support/bench-result.js';
 import { load, type LoadFigures } from './support/load.js';
 import { alternateRounds, describeRounds, MEASURE_S, median, ROUNDS } from './support/rounds.js';
 import { runStandalone } from './support/standalone';
+import type { Json } from '../support/http';
 
 const CONNECTIONS = 20;
 
@@ -46,7 +47,7 @@ async function startCluster(requestNodes: number): Promise<{ cluster: LocalClust
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as { data?: any } };
+    return { status: res.status, body: (await res.json()) as { data?: Json } };
   };
   const token = (await post('auth:signIn', { account: 'nocobase', password: LOCAL_CLUSTER_ROOT_PASSWORD })).body.data.token as string;
   const exists = await fetch(`${cluster.url}/api/items:count`, { headers: { authorization: `Bearer ${token}` } });

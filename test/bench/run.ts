@@ -77,6 +77,7 @@ async function main(): Promise<number> {
     const t0 = performance.now();
     process.stderr.write(`running ${name}${SUFFIX} ...\n`);
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bench file picked by name at run time, loaded through tsx's require hook
       const mod = require(join(BENCH_DIR, `${name}${SUFFIX}`)) as Partial<BenchModule>;
       if (typeof mod.run !== 'function') throw new Error(`${name}${SUFFIX} does not export run()`);
       const results = await mod.run();

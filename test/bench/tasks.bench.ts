@@ -19,6 +19,7 @@ import { spawnNode, tempStorage } from '../support/node-process.js';
 import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { runStandalone } from './support/standalone';
+import type { Json } from '../support/http';
 
 export type { BenchResult } from './support/bench-result.js';
 
@@ -82,7 +83,7 @@ export async function run(): Promise<BenchResult[]> {
     await node.waitForReady();
     const base = `http://127.0.0.1:${node.appPort}/api`;
     const post = async (path: string, body: unknown, token?: string) =>
-      (await (await fetch(`${base}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json()) as { data: any };
+      (await (await fetch(`${base}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json()) as { data: Json };
     const token = (await post('auth:signIn', { account: 'nocobase', password: 'admin123' })).data.token as string;
     await post('collections:create', { name: 'rows', fields: FIELDS }, token);
     await post('collections:create', { name: 'imported', fields: FIELDS }, token);
@@ -94,7 +95,7 @@ export async function run(): Promise<BenchResult[]> {
     const waitDone = async (id: string, onPoll?: () => void) => {
       for (;;) {
         onPoll?.();
-        const task = (await (await fetch(`${base}/asyncTasks:get?filterByTk=${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: any };
+        const task = (await (await fetch(`${base}/asyncTasks:get?filterByTk=${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: Json };
         if (task.data.status !== null && task.data.status !== 0) {
           if (task.data.status !== 1) throw new Error(`task ${id} ended with ${task.data.status}: ${JSON.stringify(task.data.result)}`);
           return task.data;
@@ -128,7 +129,7 @@ export async function run(): Promise<BenchResult[]> {
     form.append('file', new Blob([readFileSync(csvFile)]), 'import.csv');
     form.append('columns', JSON.stringify(columns));
     const t0 = performance.now();
-    const uploaded = (await (await fetch(`${base}/imported:importCsv`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as { data: any };
+    const uploaded = (await (await fetch(`${base}/imported:importCsv`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as { data: Json };
     const imported = await waitDone(uploaded.data.id);
     const importSeconds = (performance.now() - t0) / 1000;
     if (imported.result.inserted !== SEED_ROWS) throw new Error(`import inserted ${imported.result.inserted} of ${SEED_ROWS}`);

@@ -19,6 +19,7 @@ import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { runStandalone } from './support/standalone';
 import { ROOT_PASSWORD } from '../support/root';
+import type { Json } from '../support/http';
 
 export type { BenchResult } from './support/bench-result.js';
 
@@ -79,7 +80,7 @@ export async function run(): Promise<BenchResult[]> {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { data: any }).data;
+      return ((await res.json()) as { data: Json }).data;
     };
     token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: ROOT_PASSWORD })).token;
     await call('POST', 'collections:create', { name: 'products', fields: [{ name: 'title', type: 'string' }, { name: 'price', type: 'double' }, { name: 'qty', type: 'integer' }] });
@@ -105,7 +106,7 @@ export async function run(): Promise<BenchResult[]> {
       }));
       const started = await Promise.all(Array.from({ length: workers }, () => spawn('workflow:process')));
       let first: { at: number; count: number } | undefined;
-      let last = { at: 0, count: 0 };
+      let last: { at: number; count: number };
       for (;;) {
         const done = (await resolved()) - before;
         const at = performance.now();

@@ -14,15 +14,15 @@ import { APIClient } from '@nocobase/sdk';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../support/database';
 import { spawnNode, tempStorage, type NodeProcess } from '../support/node-process';
 import { requireServices } from '../support/services';
+import type { Json } from '../support/http';
 
 type Product = { id: number; title: string; price: number; qty: number; active: boolean; notes: string | null; createdAt: string; updatedAt: string };
-type ListMeta = { count: number; page: number; pageSize: number; totalPage: number };
 
 /** The HTTP status of a failed SDK call (axios rejects on non-2xx). */
-async function statusOf(call: Promise<unknown>): Promise<{ status: number | undefined; data: any }> {
+async function statusOf(call: Promise<unknown>): Promise<{ status: number | undefined; data: Json }> {
   try {
     await call;
-  } catch (err: any) {
+  } catch (err: Json) {
     return { status: err?.response?.status, data: err?.response?.data };
   }
   throw new Error('expected the call to fail');

@@ -1,6 +1,9 @@
+/** A value read from outside (an API answer, a parsed manifest): tests look into whatever shape it has and assert on it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one place tests type what they read loosely
+export type Json = any;
+
 /** What clusterbase answers: NocoBase's envelope. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever the API answers
-export type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
+export type Body = { data?: Json; meta?: Json; errors?: Array<{ message: string; code?: string }> };
 
 export interface Answer {
   readonly status: number;

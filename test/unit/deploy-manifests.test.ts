@@ -8,15 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { variables } from '../../shared/config';
+import type { Json } from '../support/http';
 
 const DEPLOY = join(__dirname, '..', '..', 'deploy');
 const K8S = join(DEPLOY, 'k8s');
 const ROLES = ['!', 'async-task:process', 'workflow:process'];
 const CONFIG_MAP = 'clusterbase-config';
 const SECRET = 'clusterbase-secrets';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Any = any;
 
 const documented = new Set<string>();
 for (const [name, spec] of Object.entries(variables)) {
@@ -25,9 +23,9 @@ for (const [name, spec] of Object.entries(variables)) {
 }
 const secretNames = new Set(Object.entries(variables).filter(([, spec]) => (spec as { secret?: boolean }).secret).map(([name]) => name));
 
-function loadK8s(): { file: string; doc: Any }[] {
+function loadK8s(): { file: string; doc: Json }[] {
   const files = readdirSync(K8S).filter((f) => /\.ya?ml$/.test(f));
-  const out: { file: string; doc: Any }[] = [];
+  const out: { file: string; doc: Json }[] = [];
   for (const file of files) {
     for (const document of parseAllDocuments(readFileSync(join(K8S, file), 'utf8'))) {
       if (document.errors.length > 0) throw new Error(`${file}: ${document.errors.map((e) => e.message).join('; ')}`);
@@ -51,15 +49,15 @@ function parseEnvFile(text: string): Map<string, string> {
 }
 
 const docs = loadK8s();
-const ofKind = (kind: string): Any[] => docs.filter((d) => d.doc.kind === kind).map((d) => d.doc);
+const ofKind = (kind: string): Json[] => docs.filter((d) => d.doc.kind === kind).map((d) => d.doc);
 const configMap = ofKind('ConfigMap').find((c) => c.metadata.name === CONFIG_MAP);
 const secret = ofKind('Secret').find((s) => s.metadata.name === SECRET);
 const secretKeys = (): string[] => Object.keys({ ...(secret?.data ?? {}), ...(secret?.stringData ?? {}) });
 const deployments = ofKind('Deployment');
 
-function workerMode(deployment: Any): string | undefined {
+function workerMode(deployment: Json): string | undefined {
   const container = deployment.spec.template.spec.containers[0];
-  const fromEnv = (container.env ?? []).find((e: Any) => e.name === 'WORKER_MODE');
+  const fromEnv = (container.env ?? []).find((e: Json) => e.name === 'WORKER_MODE');
   return fromEnv !== undefined ? String(fromEnv.value) : configMap?.data?.WORKER_MODE;
 }
 
@@ -90,7 +88,7 @@ describe('deploy/k8s manifests', () => {
     expect(secret).toBeDefined();
     for (const deployment of deployments) {
       for (const container of deployment.spec.template.spec.containers) {
-        const envFrom: Any[] = container.envFrom ?? [];
+        const envFrom: Json[] = container.envFrom ?? [];
         expect(envFrom.filter((e) => e.configMapRef).map((e) => e.configMapRef.name)).toEqual([CONFIG_MAP]);
         expect(envFrom.filter((e) => e.secretRef).map((e) => e.secretRef.name)).toEqual([SECRET]);
       }
@@ -123,7 +121,7 @@ describe('deploy/k8s manifests', () => {
     expect(claim?.spec.accessModes).toEqual(['ReadWriteMany']);
     expect(configMap.data.STORAGE_PATH).toBe('/app/storage');
     for (const deployment of deployments) {
-      const volume = deployment.spec.template.spec.volumes.find((v: Any) => v.persistentVolumeClaim?.claimName === 'clusterbase-storage');
+      const volume = deployment.spec.template.spec.volumes.find((v: Json) => v.persistentVolumeClaim?.claimName === 'clusterbase-storage');
       expect(volume).toBeDefined();
       for (const container of deployment.spec.template.spec.containers) {
         expect(container.volumeMounts).toContainEqual({ name: volume.name, mountPath: '/app/storage' });
@@ -139,7 +137,7 @@ describe('deploy/k8s manifests', () => {
   it('use only documented variables in the ConfigMap, the Secret and container env', () => {
     const names = [...Object.keys(configMap.data), ...secretKeys()];
     for (const deployment of deployments) {
-      for (const container of deployment.spec.template.spec.containers) names.push(...(container.env ?? []).map((e: Any) => e.name));
+      for (const container of deployment.spec.template.spec.containers) names.push(...(container.env ?? []).map((e: Json) => e.name));
     }
     expect(names.filter((n) => !documented.has(n))).toEqual([]);
   });
@@ -165,7 +163,7 @@ describe('deploy/k8s manifests', () => {
     const requests = deployments.find((d) => workerMode(d) === '!');
     const service = ofKind('Service').find((s) => matches(s.spec.selector, requests.spec.template.metadata.labels));
     expect(service?.spec.ports).toContainEqual(expect.objectContaining({ port: 80, targetPort: 13000 }));
-    const backends = ofKind('Ingress').flatMap((i) => i.spec.rules.flatMap((r: Any) => r.http.paths.map((p: Any) => p.backend.service)));
+    const backends = ofKind('Ingress').flatMap((i) => i.spec.rules.flatMap((r: Json) => r.http.paths.map((p: Json) => p.backend.service)));
     expect(backends).toContainEqual({ name: service.metadata.name, port: { number: 80 } });
   });
 
@@ -178,7 +176,7 @@ describe('deploy/k8s manifests', () => {
     for (const deployment of deployments.filter((d) => workerMode(d) !== '!')) {
       const object = scaled.find((s) => s.spec.scaleTargetRef.name === deployment.metadata.name);
       expect(object?.apiVersion).toBe('keda.sh/v1alpha1');
-      const trigger = object.spec.triggers.find((t: Any) => t.type === 'prometheus');
+      const trigger = object.spec.triggers.find((t: Json) => t.type === 'prometheus');
       expect(trigger.metadata.query).toContain('cb_queue_waiting');
       expect(trigger.metadata.serverAddress).toMatch(/^https?:\/\//);
     }
@@ -188,7 +186,7 @@ describe('deploy/k8s manifests', () => {
 describe('deploy/compose.yml and cluster.env', () => {
   const compose = parse(readFileSync(join(DEPLOY, 'compose.yml'), 'utf8'), { merge: true });
   const env = parseEnvFile(readFileSync(join(DEPLOY, 'cluster.env'), 'utf8'));
-  const nodes = Object.entries(compose.services as Record<string, Any>).filter(([, s]) => s.environment?.WORKER_MODE !== undefined);
+  const nodes = Object.entries(compose.services as Record<string, Json>).filter(([, s]) => s.environment?.WORKER_MODE !== undefined);
 
   it('runs two request nodes, one workflow node and one async-task node', () => {
     expect(nodes.map(([, s]) => String(s.environment.WORKER_MODE)).sort()).toEqual(['!', ...ROLES]);
@@ -204,7 +202,7 @@ describe('deploy/compose.yml and cluster.env', () => {
   });
 
   it('runs the middleware and nginx in front', () => {
-    const images = Object.values(compose.services as Record<string, Any>).map((s) => s.image);
+    const images = Object.values(compose.services as Record<string, Json>).map((s) => s.image);
     expect(images).toEqual(expect.arrayContaining(['postgres:15', 'redis:7', 'nats:2.9']));
     expect(images.some((i) => /^rabbitmq:3\.10/.test(i))).toBe(true);
     expect(images.some((i) => /^nginx/.test(i))).toBe(true);
@@ -236,7 +234,7 @@ describe('deploy/compose.yml and cluster.env', () => {
 describe('deploy/compose.supervisor.yml and supervisor.env', () => {
   const compose = parse(readFileSync(join(DEPLOY, 'compose.supervisor.yml'), 'utf8'), { merge: true });
   const env = parseEnvFile(readFileSync(join(DEPLOY, 'supervisor.env'), 'utf8'));
-  const nodes = Object.entries(compose.services as Record<string, Any>).filter(([, s]) => s.environment?.APP_MODE !== undefined);
+  const nodes = Object.entries(compose.services as Record<string, Json>).filter(([, s]) => s.environment?.APP_MODE !== undefined);
   const workers = nodes.filter(([, s]) => s.environment.APP_MODE === 'worker');
 
   it('runs one supervisor and two worker environments with their own names and databases', () => {

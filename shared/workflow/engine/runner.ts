@@ -142,7 +142,7 @@ export class ExecutionRunner implements BranchRunner {
     if (job.status === JOB_STATUS.PENDING && instruction && !instruction.branches) {
       const pending: JobRow = job;
       const outcome = await this.o.step(async (tx, after) => {
-        const out = instruction.resume ? await instruction.resume(this.context(node, tx, after, pending.seq), pending) : ({ status: JOB_STATUS.RESOLVED } as Outcome);
+        const out = instruction.resume ? await instruction.resume(this.context(node, tx, after, pending.seq), pending) : ({ status: JOB_STATUS.RESOLVED } satisfies Outcome);
         if ('wait' in out) {
           await this.o.park(tx, out.wait);
           return out;

@@ -5,7 +5,7 @@ import type { CalculationConfig, CalculationGroup, CalculationItem, Calculator, 
 
 type Compare = (a: unknown, b: unknown) => boolean;
 
-/* eslint-disable eqeqeq -- NocoBase's `equal`/`==` calculators compare loosely, so "5" equals 5. */
+// eslint-disable-next-line eqeqeq -- NocoBase's `equal`/`==` calculators compare loosely, so "5" equals 5.
 const looseEqual: Compare = (a, b) => a == b;
 const text = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
 const includes: Compare = (a, b) => (Array.isArray(a) ? a.includes(b) : text(a).includes(text(b)));

@@ -26,6 +26,7 @@ interface AutocannonResult {
 }
 
 type Autocannon = (opts: LoadOptions & { title?: string }) => Promise<AutocannonResult>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped package: typed here by the Autocannon type above
 const autocannon = require('autocannon') as Autocannon;
 
 export interface LoadFigures {

@@ -4,8 +4,8 @@ import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { requireServices } from '../../support/services';
 import { ROOT_PASSWORD } from '../../support/root';
+import type { Body } from '../../support/http';
 
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 describe('two request nodes over NATS stay consistent', () => {
   const schema = uniqueSchema('tn');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Json } from '../../support/http';
 
 /**
  * Steady traffic for cluster tests: each stream runs until stopped and reports what it saw. A new kind
@@ -99,7 +100,7 @@ export function idempotentCreates(base: string, collection: string, token: strin
 }
 
 /** One JSON call through nginx as the signed-in user; anything but a 200 throws with the answer. */
-async function api<T = any>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+async function api<T = Json>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}/api/${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -181,7 +182,7 @@ const UNFINISHED = JSON.stringify({ status: { $notIn: [1, -1, -2, -3, -4, -5, -6
  */
 export async function workflowExecutions(base: string, token: string, wf: EffectWorkflow): Promise<LoadStream<WorkflowReport>> {
   const list = async (filter: Record<string, unknown> | string, extra = '') =>
-    api<{ data: any[]; meta?: { count: number } }>(base, token, 'GET', `executions:list?filter=${encodeURIComponent(typeof filter === 'string' ? filter : JSON.stringify(filter))}${extra}`);
+    api<{ data: Json[]; meta?: { count: number } }>(base, token, 'GET', `executions:list?filter=${encodeURIComponent(typeof filter === 'string' ? filter : JSON.stringify(filter))}${extra}`);
   const before = (await list({ workflowId: wf.id }, '&sort=-id&pageSize=1')).data[0];
   const afterId = before ? Number(before.id) : 0;
   return {
@@ -200,7 +201,7 @@ export async function workflowExecutions(base: string, token: string, wf: Effect
       const rows = (await list({ $and: [{ workflowId: wf.id }, { id: { $gt: afterId } }] }, '&paginate=false&sort=id&fields=id,status,context')).data;
       const executions = rows.map((e) => ({ id: Number(e.id), status: e.status ?? null, sourceId: String(e.context?.data?.id), ref: String(e.context?.data?.ref) }));
       // The effects collection is written by this workflow only: all of its rows, matched by ref by the caller.
-      const effects = (await api<{ data: any[] }>(base, token, 'GET', `${wf.effects}:list?paginate=false&sort=id`)).data.map((r) => ({
+      const effects = (await api<{ data: Json[] }>(base, token, 'GET', `${wf.effects}:list?paginate=false&sort=id`)).data.map((r) => ({
         sourceId: String(r.sourceId),
         ref: String(r.ref),
         refLength: r.refLength ?? null,

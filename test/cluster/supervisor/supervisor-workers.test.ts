@@ -9,8 +9,8 @@ import pg from 'pg';
 import { existsSync } from 'node:fs';
 import { launchChromium, openAdmin, screenshot } from './admin-browser';
 import { APP_ROOT_PASSWORD, ROOT_PASSWORD } from '../../support/root';
+import type { Body } from '../../support/http';
 
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,6 +7,7 @@ import { ROOT_PASSWORD } from '../../support/root';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { requireServices } from '../../support/services';
 import { client, readXlsx, sql, waitForTask, type Client } from '../../integration/tasks/support';
+import type { Json } from '../../support/http';
 
 const ROWS = 200_000;
 const IMPORT_ROWS = 50_000;
@@ -40,7 +41,7 @@ describe('async tasks across processes', () => {
     return node;
   };
   const task = async (id: string) => (await sql(`select * from "${schema}"."asyncTasks" where id = $1`, [id]))[0];
-  const until = async (id: string, check: (t: any) => boolean) => {
+  const until = async (id: string, check: (t: Json) => boolean) => {
     for (;;) {
       const t = await task(id);
       if (check(t)) return t;

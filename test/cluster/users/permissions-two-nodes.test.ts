@@ -5,6 +5,7 @@ import DataService = require('../../../services/data.service');
 import UsersService = require('../../../services/users.service');
 import { clusterEnv } from '../../support/cluster-env';
 import { dropSchemas, uniqueSchema } from '../../support/database';
+import type { Body } from '../../support/http';
 import { startInProcessNode, type InProcessNode } from '../../support/in-process-node';
 import { tempStorage } from '../../support/node-process';
 import { ROOT_PASSWORD } from '../../support/root';
@@ -29,7 +30,7 @@ describe('permissions and sign-in limits across two nodes', () => {
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { data?: any } };
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Body };
   };
 
   beforeAll(async () => {

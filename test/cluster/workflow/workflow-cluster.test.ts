@@ -3,7 +3,7 @@ import pg from 'pg';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
-import { jsonCaller, until } from '../../support/http';
+import { jsonCaller, until, type Json } from '../../support/http';
 import { requireServices } from '../../support/services';
 import { ROOT_PASSWORD } from '../../support/root';
 
@@ -163,7 +163,7 @@ describe('workflows across a cluster', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     const after = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data;
     expect(after.status).toBe(-3);
-    expect(after.jobs.map((j: any) => j.status)).toEqual([-3]);
+    expect(after.jobs.map((j: Json) => j.status)).toEqual([-3]);
     expect(await count('audit:list?filter[note]=after cancelled delay')).toBe(0);
   });
 
@@ -185,7 +185,7 @@ describe('workflows across a cluster', () => {
     }
     const done = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data;
     expect(done.status).toBe(-3);
-    const created = done.jobs.filter((j: any) => j.nodeId !== loop.id);
+    const created = done.jobs.filter((j: Json) => j.nodeId !== loop.id);
     expect(created.length).toBeLessThan(2000);
     expect(await count('audit:list?filter[note]=cancel-loop')).toBe(created.length);
   });
@@ -203,7 +203,7 @@ describe('workflows across a cluster', () => {
       const e = (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data;
       return e.status === 1 ? e : undefined;
     });
-    expect(done.jobs.map((j: any) => j.status)).toEqual([1, 1]);
+    expect(done.jobs.map((j: Json) => j.status)).toEqual([1, 1]);
     expect(await count('audit:list?filter[note]=after restart')).toBe(1);
   });
 
@@ -215,7 +215,7 @@ describe('workflows across a cluster', () => {
     await until(async () => (await count(`executions:list?filter[workflowId]=${wf.id}&filter[status]=1`)) >= 5);
     await call('POST', `workflows:update?filterByTk=${wf.id}`, { enabled: false });
     const executions = await until(async () => {
-      const list = (await call('GET', `executions:list?filter[workflowId]=${wf.id}&paginate=false&sort=id`)).body.data as any[];
+      const list = (await call('GET', `executions:list?filter[workflowId]=${wf.id}&paginate=false&sort=id`)).body.data as Json[];
       return list.every((e) => e.status === 1) ? list : undefined;
     });
     const ticks = executions.map((e) => Date.parse(e.eventKey.split('@')[1])).sort((x, y) => x - y);

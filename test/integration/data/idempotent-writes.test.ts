@@ -10,8 +10,8 @@ import DataService = require('../../../services/data.service');
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
+import type { Body } from '../../support/http';
 
-type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
 
 describe('record writes with an Idempotency-Key are applied once', () => {
   const schema = uniqueSchema('idem');
@@ -160,7 +160,7 @@ describe('record writes with an Idempotency-Key are applied once', () => {
     expect(await rows(`"ref" in ('h-1', 'h-2')`)).toBe(2);
 
     await db.query(`update "${schema}"."cb_idempotency_keys" set "expires_at" = now() - interval '1 second'`);
-    expect(await sweepExpiredKeys(nodeState(broker).database!.fork(schema), schema)).toBeGreaterThan(0);
+    expect(await sweepExpiredKeys(nodeState(broker).services().database.fork(schema), schema)).toBeGreaterThan(0);
     expect(Number((await db.query(`select count(*) from "${schema}"."cb_idempotency_keys"`)).rows[0].count)).toBe(0);
   });
 });

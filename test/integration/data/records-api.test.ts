@@ -7,8 +7,8 @@ import DataService = require('../../../services/data.service');
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
+import type { Body } from '../../support/http';
 
-type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
 
 describe('collections and records through the gateway', () => {
   const schema = uniqueSchema('rec');

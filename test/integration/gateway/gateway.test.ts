@@ -9,7 +9,7 @@ import { requireBuild } from '../../support/node-process';
 import { requireServices } from '../../support/services';
 
 // The probe service is plain JS over the compiled runtime (see test/fixtures/services).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain-JS fixture (no types), read when a test starts its node
 const probeSchema = () => require('../../fixtures/services/probe.service.js');
 
 describe('the API gateway', () => {

@@ -10,12 +10,12 @@ import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices, SERVICES } from '../../support/services';
 import { ROOT_PASSWORD } from '../../support/root';
+import type { Body, Json } from '../../support/http';
 
-type EchoServer = { on(e: 'connection', f: (socket: any, req: IncomingMessage) => void): void; close(): void; clients: Set<{ terminate(): void }> };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+type EchoServer = { on(e: 'connection', f: (socket: Json, req: IncomingMessage) => void): void; close(): void; clients: Set<{ terminate(): void }> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- ws (a dependency of @fastify/http-proxy) ships no types; typed by EchoServer above
 const { WebSocketServer } = require('ws') as { WebSocketServer: new (o: { server: Server }) => EchoServer };
 
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 /**
  * The supervisor's proxy against a stand-in environment (an HTTP + websocket echo server that

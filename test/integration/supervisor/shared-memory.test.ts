@@ -4,8 +4,8 @@ import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startSharedMemorySupervisor } from '../../support/supervisor-node';
 import { requireServices } from '../../support/services';
 import { APP_ROOT_PASSWORD, ROOT_PASSWORD } from '../../support/root';
+import type { Body } from '../../support/http';
 
-type Body = { data?: any; errors?: Array<{ message: string; code?: string }> };
 
 describe('shared-memory mode: sub-apps hosted in the supervisor process', () => {
   const schema = uniqueSchema('sm');

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { freePort } from '../../../shared/db';
 import { createGateway, HttpMetrics, restAction, RouteTable } from '../../../shared/gateway';
 import { requireServices, SERVICES } from '../../support/services';
+import type { Json } from '../../support/http';
 
 /**
  * The gateway's file plumbing with the action on another node (NATS): a multipart file streamed to a
@@ -27,11 +28,14 @@ describe('gateway uploads and file answers across nodes', () => {
       name: 'files',
       actions: {
         upload: restAction({ resource: '*', action: 'upload', write: true, upload: true }, {
-          async handler(ctx: Context<any, any>) {
+          async handler(ctx: Context<Json, Json>) {
             if (ctx.meta.$upload) {
               const hash = createHash('sha256');
               let bytes = 0;
-              for await (const chunk of (ctx as unknown as { stream: Readable }).stream) (hash.update(chunk), (bytes += chunk.length));
+              for await (const chunk of (ctx as unknown as { stream: Readable }).stream) {
+                hash.update(chunk);
+                bytes += chunk.length;
+              }
               return { field: ctx.meta.$upload.field, fileName: ctx.meta.$upload.fileName, bytes, sha256: hash.digest('hex'), node: ctx.broker.nodeID };
             }
             ctx.meta.$statusCode = 202;
@@ -39,7 +43,7 @@ describe('gateway uploads and file answers across nodes', () => {
           },
         }),
         download: restAction({ resource: 'things', action: 'download', write: false }, {
-          handler(ctx: Context<any, any>) {
+          handler(ctx: Context<Json, Json>) {
             ctx.meta.$responseType = 'application/octet-stream';
             ctx.meta.$responseHeaders = { 'content-disposition': 'attachment; filename="thing.bin"' };
             return Readable.from([download.subarray(0, 500_000), download.subarray(500_000)]);
@@ -79,7 +83,7 @@ describe('gateway uploads and file answers across nodes', () => {
     form.append('columns', '[1,2]');
     const res = await fetch(`${base}/products:upload`, { method: 'POST', body: form });
     expect(res.status).toBe(202);
-    const body = (await res.json()) as { data: any };
+    const body = (await res.json()) as { data: Json };
     expect(body.data).toEqual({
       resource: 'products',
       values: { columns: '[1,2]' },

@@ -15,7 +15,8 @@ import { PassThrough } from 'node:stream';
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
-import { addMember, client, sql, waitForTask, xlsxOf, type Client } from './support';
+import { addMember, client, sql, waitForTask, type Client } from './support';
+import type { Json } from '../../support/http';
 
 /**
  * Failure paths a hostile or careless client reaches: other users' tasks, files named through the
@@ -172,8 +173,8 @@ describe('tasks API: authorization, input checks and leftovers', () => {
   test('an export runner taken over after its last batch does not put its file in place (fenced before the rename)', async () => {
     const state = nodeState(broker);
     const schemaName = state.schemaOf('main');
-    const em = () => state.database!.fork(schemaName) as EntityManager;
-    const log = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
+    const em = () => state.services().database.fork(schemaName) as EntityManager;
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const store = new TaskStore(schemaName);
     const id = '6f1de2a4-3b7c-4d8e-9f00-1234567890ab';
     await store.insert(em(), { id, origin: 'items', type: 'export', title: 'Export stale', params: { collection: 'items', format: 'csv', title: 'stale', columns: TITLE }, createdById: 1 });
@@ -194,7 +195,7 @@ describe('tasks API: authorization, input checks and leftovers', () => {
   });
 
   test('the tasks API is described in /api/__openapi.json with its parameters, and they are checked', async () => {
-    const doc = (await (await fetch(`${api.base}/__openapi.json`)).json()) as { paths: Record<string, any> };
+    const doc = (await (await fetch(`${api.base}/__openapi.json`)).json()) as { paths: Record<string, Json> };
     const names = (path: string, method = 'get') => (doc.paths[path]?.[method]?.parameters ?? []).map((p: { name: string }) => p.name);
     expect(names('/api/asyncTasks:list')).toEqual(expect.arrayContaining(['page', 'pageSize']));
     for (const a of ['get', 'fetchFile', 'progress']) expect(names(`/api/asyncTasks:${a}`)).toContain('filterByTk');
@@ -210,7 +211,7 @@ describe('tasks API: authorization, input checks and leftovers', () => {
   });
 
   test('a client that goes away ends its progress stream and releases its subscription', async () => {
-    const node = (nodeState(broker).cluster().sync as unknown as { node: { subscriptions: Map<string, Set<unknown>> } }).node;
+    const node = (nodeState(broker).services().cluster.sync as unknown as { node: { subscriptions: Map<string, Set<unknown>> } }).node;
     const subscribers = () => [...node.subscriptions].filter(([key]) => key.includes('asyncTasks:progress')).reduce((n, [, set]) => n + set.size, 0);
     const [{ id: userId }] = await sql(`select id from "${schema}".users where username = 'nocobase'`);
     // A task running "elsewhere" with a live lease: its stream would stay open for an hour.
@@ -237,7 +238,7 @@ describe('tasks API: authorization, input checks and leftovers', () => {
       if (++chunks === 2) out.destroy(); // the client went away; nothing reads any more
     });
     const input = { meta: data.collections.require('items'), lookup: (n: string) => data.collections.get(n), format: 'csv' as const, columns: TITLE, batchSize: 1000 };
-    await expect(writeExport(state.database!.fork(state.schemaOf('main')) as EntityManager, input, out)).rejects.toThrow('closed before the end');
+    await expect(writeExport(state.services().database.fork(state.schemaOf('main')) as EntityManager, input, out)).rejects.toThrow('closed before the end');
     // Rejecting (rather than hanging on a drain) is what ends the cursor's transaction: writeExport runs
     // it in em.transactional, which rolls back on the throw. (pg_stat_activity is not checked: other
     // suites' exports on the same server use the same cursor name.)

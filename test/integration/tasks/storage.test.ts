@@ -10,6 +10,7 @@ import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
 import { client, sql, waitForTask, type Client } from './support';
+import type { Json } from '../../support/http';
 
 describe('task files on shared storage', () => {
   const schema = uniqueSchema('tst');
@@ -59,7 +60,7 @@ describe('task files on shared storage', () => {
       `insert into "${schema}"."asyncTasks" (id, origin, type, title, status, "stopRequested", "leaseUntil", "ownerNode", checkpoint, "createdById")
        values (gen_random_uuid(), 'notes', 'import', 'Import x', 0, true, now() - interval '1 minute', 'dead-node', '{"counts":{"inserted":2000,"updated":0,"rejected":1,"rejectedRows":[]}}', null) returning id`,
     );
-    let row: any;
+    let row: Json;
     do {
       await new Promise((r) => setTimeout(r, 100));
       [row] = await sql(`select status, result from "${schema}"."asyncTasks" where id = $1`, [id]);

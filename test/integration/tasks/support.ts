@@ -2,8 +2,9 @@ import ExcelJS from 'exceljs';
 import pg from 'pg';
 import { hashPassword } from '../../../shared/auth';
 import { testDatabaseUrl } from '../../support/database';
+import type { Body, Json } from '../../support/http';
+export type { Body } from '../../support/http';
 
-export type Body = { data?: any; meta?: any; errors?: Array<{ message: string; code?: string }> };
 
 /** A small HTTP client for one node's API: JSON calls, multipart uploads, raw bytes. */
 export function client(base: string) {
@@ -44,7 +45,7 @@ export function client(base: string) {
 export type Client = ReturnType<typeof client>;
 
 /** Polls asyncTasks:get until the task has ended (status not null/0). */
-export async function waitForTask(api: Client, id: string, token: string): Promise<any> {
+export async function waitForTask(api: Client, id: string, token: string): Promise<Json> {
   for (;;) {
     const task = (await api.call('GET', `asyncTasks:get?filterByTk=${id}`, undefined, token)).body.data;
     if (task && task.status !== null && task.status !== 0) return task;
@@ -64,7 +65,7 @@ export async function addMember(schema: string, username: string, password: stri
   }
 }
 
-export async function sql<R = any>(text: string, params: unknown[] = []): Promise<R[]> {
+export async function sql<R = Json>(text: string, params: unknown[] = []): Promise<R[]> {
   const db = new pg.Client({ connectionString: testDatabaseUrl() });
   await db.connect();
   try {

@@ -4,7 +4,7 @@ import AuthService = require('../../../services/auth.service');
 import DataService = require('../../../services/data.service');
 import UsersService = require('../../../services/users.service');
 import { dropSchemas, uniqueSchema } from '../../support/database';
-import { jsonCaller } from '../../support/http';
+import { jsonCaller, type Body } from '../../support/http';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices } from '../../support/services';
 
@@ -20,7 +20,7 @@ describe('users, roles and permissions (NocoBase’s resources)', () => {
       headers: { authorization: `Bearer ${token}`, ...(role ? { 'x-role': role } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as { data?: any; errors?: Array<{ code: string }> } };
+    return { status: res.status, body: (await res.json()) as Body };
   };
   const signIn = async (account: string, password: string) => (await call('POST', '/api/auth:signIn', { account, password }, '')).body.data?.token as string;
 

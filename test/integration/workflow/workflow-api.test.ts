@@ -12,7 +12,7 @@ import { appWorkflows, nodeState } from '../../../shared/runtime';
 import { Leases, StaleLeaseError } from '../../../shared/workflow/engine/lease';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
-import { jsonCaller, until } from '../../support/http';
+import { jsonCaller, until, type Json } from '../../support/http';
 import { requireServices } from '../../support/services';
 
 /**
@@ -106,9 +106,9 @@ describe('workflows API (NocoBase samples)', () => {
     expect(enabled.body.data).toEqual([expect.objectContaining({ id: workflowId, enabled: true })]);
 
     const got = (await call('GET', `workflows:get?filterByTk=${workflowId}&appends[]=nodes&appends[]=stats&appends[]=versionStats`)).body.data;
-    const byId = new Map<number, any>(got.nodes.map((n: any) => [n.id, n]));
+    const byId = new Map<number, Json>(got.nodes.map((n: Json) => [n.id, n]));
     const order: string[] = [];
-    for (let n = got.nodes.find((x: any) => x.upstreamId === null); n; n = byId.get(n.downstreamId)) order.push(n.type);
+    for (let n = got.nodes.find((x: Json) => x.upstreamId === null); n; n = byId.get(n.downstreamId)) order.push(n.type);
     expect(order).toEqual(['condition', 'create', 'calculation', 'update']);
     expect(got.stats).toMatchObject({ executed: 0 });
   });
@@ -118,23 +118,23 @@ describe('workflows API (NocoBase samples)', () => {
     const neg = (await call('POST', 'products:create', { title: 'wf-test NEG', price: -1, qty: 2, active: false })).body.data;
     const list = await until(async () => {
       const l = (await call('GET', `executions:list?filter[workflowId]=${workflowId}&sort=-id&pageSize=10`)).body;
-      return l.data?.length === 2 && l.data.every((e: any) => e.status !== null && e.status !== 0) ? l : undefined;
+      return l.data?.length === 2 && l.data.every((e: Json) => e.status !== null && e.status !== 0) ? l : undefined;
     });
     expect(list.meta).toEqual({ count: 2, page: 1, pageSize: 10, totalPage: 1 });
-    const ok = list.data.find((e: any) => e.context.data.id === a.id);
-    const bad = list.data.find((e: any) => e.context.data.id === neg.id);
+    const ok = list.data.find((e: Json) => e.context.data.id === a.id);
+    const bad = list.data.find((e: Json) => e.context.data.id === neg.id);
     expect(ok).toMatchObject({ workflowId, status: 1, reason: null, dispatched: true, manually: null, context: { data: { title: 'wf-test A', price: 12.5 } } });
     expect(Object.keys(ok).filter((k) => k.startsWith('cb_'))).toEqual([]);
 
     const done = (await call('GET', `executions:get?filterByTk=${ok.id}&appends[]=jobs&except[]=context`)).body.data;
     expect(done.context).toBeUndefined();
-    expect(done.jobs.map((j: any) => [j.nodeKey, j.status])).toEqual([[keys.cond, 1], [keys.create, 1], [keys.calc, 1], [keys.update, 1]]);
+    expect(done.jobs.map((j: Json) => [j.nodeKey, j.status])).toEqual([[keys.cond, 1], [keys.create, 1], [keys.calc, 1], [keys.update, 1]]);
     expect(done.jobs[0].result).toBe(true);
     expect(done.jobs[1].result).toMatchObject({ productId: a.id, note: 'created wf-test A price=12.5' });
     expect(done.jobs[2].result).toBe(50);
     expect(done.jobs[3].result).toBe(1);
     // The job chain: each job names the job of the node before it (NocoBase leaves this null).
-    expect(done.jobs.map((j: any) => j.upstreamId)).toEqual([null, done.jobs[0].id, done.jobs[1].id, done.jobs[2].id]);
+    expect(done.jobs.map((j: Json) => j.upstreamId)).toEqual([null, done.jobs[0].id, done.jobs[1].id, done.jobs[2].id]);
 
     const failed = (await call('GET', `executions:get?filterByTk=${bad.id}&appends[]=jobs&except[]=context`)).body.data;
     expect(failed).toMatchObject({ status: -1, jobs: [{ nodeKey: keys.cond, status: -1, result: false }] });
@@ -173,11 +173,11 @@ describe('workflows API (NocoBase samples)', () => {
     await call('POST', 'products:update?filter[title]=changed', { title: 'changed', qty: 4 }); // by filter, price not set
     const runs = await until(async () => {
       const l = (await call('GET', `executions:list?filter[workflowId]=${onPrice.id}`)).body.data;
-      return l.length >= 1 && l.every((e: any) => e.status === 1) ? l : undefined;
+      return l.length >= 1 && l.every((e: Json) => e.status === 1) ? l : undefined;
     });
     // The later qty-only update by filter was committed before this read, and its hook runs in its
     // transaction: had it fired, its execution row would be listed here.
-    expect(runs.map((e: any) => e.context.data.price)).toEqual([3]);
+    expect(runs.map((e: Json) => e.context.data.price)).toEqual([3]);
     await call('POST', `workflows:update?filterByTk=${onPrice.id}`, { enabled: false });
   });
 
@@ -186,11 +186,11 @@ describe('workflows API (NocoBase samples)', () => {
       status: 400, body: { errors: [{ message: 'config of executed workflow can not be updated' }] },
     });
     const nodes = (await call('GET', `workflows:get?filterByTk=${workflowId}&appends[]=nodes`)).body.data.nodes;
-    const tail = nodes.find((n: any) => n.downstreamId === null);
+    const tail = nodes.find((n: Json) => n.downstreamId === null);
     expect(await call('POST', `workflows/${workflowId}/nodes:create`, { type: 'end', upstreamId: tail.id, config: { endStatus: 1 } })).toMatchObject({
       status: 400, body: { errors: [{ message: 'Node could not be created in executed workflow' }] },
     });
-    const calc = nodes.find((n: any) => n.type === 'calculation');
+    const calc = nodes.find((n: Json) => n.type === 'calculation');
     expect(await call('POST', `flow_nodes:update?filterByTk=${calc.id}`, { config: { engine: 'math.js', expression: '1+1' } })).toMatchObject({
       status: 400, body: { errors: [{ message: 'Nodes in executed workflow could not be reconfigured' }] },
     });
@@ -199,7 +199,7 @@ describe('workflows API (NocoBase samples)', () => {
     expect(revision.status).toBe(200);
     expect(revision.body.data).toMatchObject({ key: original.key, current: false, enabled: false, executed: 0, createdById: null });
     const copy = (await call('GET', `workflows:get?filterByTk=${revision.body.data.id}&appends[]=nodes`)).body.data;
-    expect(copy.nodes.map((n: any) => n.key).sort()).toEqual(nodes.map((n: any) => n.key).sort());
+    expect(copy.nodes.map((n: Json) => n.key).sort()).toEqual(nodes.map((n: Json) => n.key).sort());
     const versions = (await call('GET', `workflows:list?filter[key]=${original.key}&fields[]=id&fields[]=current&sort=id`)).body.data;
     expect(versions).toEqual([{ id: workflowId, current: true }, { id: revision.body.data.id, current: false }]);
   });
@@ -267,9 +267,9 @@ describe('workflows API (NocoBase samples)', () => {
     const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, { items: [1, 2, 3] })).body.data.execution.id;
     const done = await finished(id);
     expect(done.status).toBe(-1);
-    const jobs = done.jobs.map((j: any) => [j.nodeId, j.result]);
+    const jobs = done.jobs.map((j: Json) => [j.nodeId, j.result]);
     expect(jobs).toEqual([[loop.id, 3], [inLoop.id, 2], [inLoop.id, 4], [inLoop.id, 6], [multi.id, 2], [second.id, 7], [end.id, null]]);
-    expect(jobs.find((j: any) => j[0] === after.id)).toBeUndefined();
+    expect(jobs.find((j: Json) => j[0] === after.id)).toBeUndefined();
   });
 
   test('parallel runs every branch (mode all), then the main line continues', async () => {
@@ -282,7 +282,7 @@ describe('workflows API (NocoBase samples)', () => {
     const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, {})).body.data.execution.id;
     const done = await finished(id);
     expect(done.status).toBe(1);
-    expect(done.jobs.map((j: any) => [j.nodeId, j.status, j.result])).toEqual([[par.id, 1, [1, 1]], [b1.id, 1, 3], [b2.id, 1, 2.5], [next.id, 1, 5.5]]);
+    expect(done.jobs.map((j: Json) => [j.nodeId, j.status, j.result])).toEqual([[par.id, 1, [1, 1]], [b1.id, 1, 3], [b2.id, 1, 2.5], [next.id, 1, 5.5]]);
   });
 
   test('executions:rerun re-runs a failed execution from the failed node; committed steps are not repeated', async () => {
@@ -295,7 +295,7 @@ describe('workflows API (NocoBase samples)', () => {
     expect((await call('POST', `executions:rerun?filterByTk=${id}`)).status).toBe(200);
     const done = await finished(id);
     expect(done.status).toBe(1);
-    expect(done.jobs.map((j: any) => [j.nodeId, j.status])).toEqual([[create.id, 1], [query.id, 1]]);
+    expect(done.jobs.map((j: Json) => [j.nodeId, j.status])).toEqual([[create.id, 1], [query.id, 1]]);
     expect(done.jobs[1].result).toMatchObject({ note: 'rerun-marker' });
     expect((await call('GET', 'audit:count?filter[note]=rerun-step-1')).body.data).toBe(1);
     expect((await call('POST', `executions:rerun?filterByTk=${id}`)).status).toBe(400);
@@ -339,7 +339,7 @@ describe('workflows API (NocoBase samples)', () => {
       const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, { n: 20 })).body.data.execution.id;
       const done = await finished(id);
       expect(done.status).toBe(1);
-      expect(done.jobs.map((j: any) => [j.nodeId, j.result])).toEqual([[req.id, { doubled: 40 }], [calc.id, 41]]);
+      expect(done.jobs.map((j: Json) => [j.nodeId, j.result])).toEqual([[req.id, { doubled: 40 }], [calc.id, 41]]);
       expect(seen[0]).toEqual({ key: `${id}:${req.id}:0`, body: JSON.stringify({ n: 20 }) });
 
       const bad = (await call('POST', 'workflows:create', { title: 'http fail', type: 'schedule', config: { mode: 0 } })).body.data;

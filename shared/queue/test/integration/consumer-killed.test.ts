@@ -75,7 +75,7 @@ describe.each(adapters)('a consumer process killed with SIGKILL mid-message (%s)
 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await publisher?.deleteChannel(channel);
     await publisher?.close();
     rmSync(logFile, { force: true });

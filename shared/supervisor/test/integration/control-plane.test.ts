@@ -8,6 +8,7 @@ import { RegistryStore } from '../../registry-store';
 import type { Command } from '../../types';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../../../test/support/database';
 import { requireServices } from '../../../../test/support/services';
+import type { Json } from '../../../../test/support/http';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -102,7 +103,7 @@ describe('control plane over environments (registry in PostgreSQL, in-process bu
     await plane.create({ name: two, environments: ['env_a', 'env_b'] });
     expect(() => plane.route('nosuch', undefined)).toThrow(expect.objectContaining({ code: 404 }));
     expect(plane.route(one, undefined)).toEqual({ environment: 'env_b', url: 'http://env_b-proxy:2' });
-    let err: any;
+    let err: Json;
     try {
       plane.route(two, undefined);
     } catch (e) {

@@ -1,3 +1,4 @@
+import type { NodeState } from '../../../runtime';
 import { AppHost } from '../../app-host';
 import type { AppRecord } from '../../types';
 
@@ -17,7 +18,8 @@ const record = (name: string, environments: string[], status: 'running' | 'stopp
 /** The part of NodeState the host reports to: which apps run here (background processors follow it). */
 const hostedState = () => {
   const hosted = new Set<string>();
-  return { hosted, state: { markAppStarted: (app: string) => void hosted.add(app), markAppStopped: (app: string) => void hosted.delete(app) } as never };
+  const reported: Pick<NodeState, 'markAppStarted' | 'markAppStopped'> = { markAppStarted: (app) => void hosted.add(app), markAppStopped: (app) => void hosted.delete(app) };
+  return { hosted, state: reported as NodeState };
 };
 
 describe('the app guard of an environment', () => {

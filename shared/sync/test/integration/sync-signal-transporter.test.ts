@@ -10,6 +10,12 @@ beforeAll(async () => {
   await requireServices('nats');
 });
 
+// Moleculer reads `transit.serviceChangedDebounceTime` though its TransitOptions typing omits it.
+const transit: NonNullable<ServiceBroker['options']['transit']> & { serviceChangedDebounceTime: number } = {
+  // Moleculer batches INFO packets for 1 s after a service change; short here so tests stay short.
+  serviceChangedDebounceTime: 20,
+};
+
 function natsBroker(namespace: string, nodeID: string): ServiceBroker {
   return new ServiceBroker({
     namespace,
@@ -17,8 +23,7 @@ function natsBroker(namespace: string, nodeID: string): ServiceBroker {
     logger: false,
     transporter: { type: 'NATS', options: { url: SERVICES.nats.url } },
     heartbeatInterval: 1,
-    // Moleculer batches INFO packets for 1 s after a service change; short here so tests stay short.
-    transit: { serviceChangedDebounceTime: 20 } as ServiceBroker['options']['transit'],
+    transit,
   });
 }
 
@@ -89,8 +94,8 @@ describe('transporter sync signal', () => {
     shop.onResync((event) => void resyncs.push(event));
     pair.b.onResync((event) => void resyncs.push({ ...event, view: 'main' }));
     await shop.subscribe('roles', () => {});
-    pair.brokerB.broadcastLocal('$transporter.connected', { wasReconnect: false });
-    pair.brokerB.broadcastLocal('$transporter.connected', { wasReconnect: true });
+    await pair.brokerB.broadcastLocal('$transporter.connected', { wasReconnect: false });
+    await pair.brokerB.broadcastLocal('$transporter.connected', { wasReconnect: true });
     for (;;) {
       if (resyncs.length > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,9 +1,10 @@
-import { calculate, evaluateCondition, type ConditionConfig } from '../index.js';
+import { calculate, evaluateCondition, type CalculationGroup, type CalculationItem, type ConditionConfig } from '../index.js';
 
 const scope = { $context: { data: { price: 12.5, qty: 4, title: 'wf-test A', tags: ['red', 'blue'], count: '5' } } };
 
+/** A condition as it is stored: calculators named by plain strings, as the API receives them. */
 function basic(type: 'and' | 'or', calculations: unknown[]): ConditionConfig {
-  return { rejectOnFalse: true, engine: 'basic', calculation: { group: { type, calculations } } } as ConditionConfig;
+  return { rejectOnFalse: true, engine: 'basic', calculation: { group: { type, calculations: calculations as Array<CalculationItem | CalculationGroup> } } };
 }
 
 describe('evaluateCondition', () => {

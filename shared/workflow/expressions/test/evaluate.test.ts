@@ -88,7 +88,8 @@ describe('evaluate cannot escape the sandbox', () => {
     for (const engine of ['math.js', 'formula.js'] as const) {
       expect(expressionError(engine, expression).type).toBe('CB_ERR_WORKFLOW_EXPRESSION');
     }
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const fresh: Record<string, unknown> = {};
+    expect(fresh.polluted).toBeUndefined();
   });
 
   it('leaves the shared instances unchanged after escape attempts', () => {

@@ -48,7 +48,8 @@ describe('render (NocoBase variable semantics)', () => {
 
   it('never lets a rendered key pollute a prototype', () => {
     const out = render({ '{{k}}': { polluted: true } }, { k: '__proto__' }) as Record<string, unknown>;
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const fresh: Record<string, unknown> = {};
+    expect(fresh.polluted).toBeUndefined();
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
 

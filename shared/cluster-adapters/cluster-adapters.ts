@@ -9,7 +9,8 @@ import { resolveKeyValueCache, resolveBloomFilter, type BloomFilter, type KeyVal
 import { SignInGuard } from '../auth/index.js';
 import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
 
-type Logger = ReturnType<ServiceBroker['getLogger']>;
+/** The logger the adapters report to (a Moleculer logger fits). */
+export type ClusterLogger = Pick<ReturnType<ServiceBroker['getLogger']>, 'info' | 'warn' | 'error' | 'debug'>;
 
 /**
  * The cluster middleware of one node, each behind the adapter its configuration names: lock,
@@ -30,7 +31,7 @@ export class ClusterAdapters {
   /** Channels this node published to or consumed, reported on /metrics. */
   readonly queueChannels = new Set<string>();
 
-  constructor(private readonly config: Config, broker: ServiceBroker, private readonly log: Logger) {
+  constructor(private readonly config: Config, broker: ServiceBroker, private readonly log: ClusterLogger) {
     const a = config.adapters;
     const prefix = config.namespace ? `cb:${config.namespace}` : 'cb';
     this.lock = resolveLockAdapter(a.lock.type === 'redis' ? { type: 'redis', url: a.lock.url!, prefix } : { type: 'memory' });
@@ -41,7 +42,7 @@ export class ClusterAdapters {
     const queueLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
     this.queue = this.trackChannels(
       resolveQueue(
-        a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : ({ type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog } as never),
+        a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : { type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog },
       ),
     );
     this.sync = resolveSyncSignal(
@@ -85,7 +86,7 @@ export class ClusterAdapters {
   /** Connects every adapter and leases a worker ID; refuses the start when all 32 are taken. */
   async connect(): Promise<void> {
     const parts = [this.lock, this.queue, this.sync, this.cache, this.bloom, this.signInGuard] as Array<{ connect?: () => Promise<void> }>;
-    await Promise.all(parts.map((p) => p.connect?.()));
+    await Promise.all(parts.map(async (p) => p.connect?.()));
     try {
       const id = await this.workerIds.acquire();
       this.log.info(`worker ID ${id} leased (${this.workerIds.type}, lease ${this.workerIds.leaseMs} ms)`);
@@ -101,7 +102,7 @@ export class ClusterAdapters {
   async close(): Promise<void> {
     await this.queue.close();
     const parts = [this.sync, this.lock, this.cache, this.bloom, this.signInGuard, this.workerIds] as Array<{ close?: () => Promise<void> }>;
-    await Promise.allSettled(parts.map((p) => p.close?.()));
+    await Promise.allSettled(parts.map(async (p) => p.close?.()));
   }
 
   /** The in-process adapters this node runs with, by the variable that chose them. */
