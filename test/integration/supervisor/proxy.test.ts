@@ -59,6 +59,7 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
 
     const node = await startInProcessNode(schema, [ApiService, AuthService, SupervisorService], {
       APP_MODE: 'supervisor',
+      INIT_ROOT_PASSWORD: ROOT_PASSWORD,
       APP_DISCOVERY_ADAPTER: 'remote',
       APP_PROCESS_ADAPTER: 'remote',
       APP_COMMAND_ADAPTER: 'redis',
