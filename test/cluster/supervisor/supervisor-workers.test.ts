@@ -30,6 +30,7 @@ describe('supervisor with worker environments env_a and env_b', () => {
     STORAGE_PATH: storage,
     APP_KEY: 'supervisor-cluster-test-key',
     APP_AES_SECRET_KEY: 'ef'.repeat(32),
+    INIT_ROOT_PASSWORD: ROOT_PASSWORD,
     NAMESPACE: namespace,
     APP_DISCOVERY_ADAPTER: 'remote',
     APP_COMMAND_ADAPTER: 'redis',
