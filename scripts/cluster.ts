@@ -3,6 +3,7 @@
  * checkout (see docs/cluster.md). Backing services come from DATABASE_URL, REDIS_URL and TRANSPORTER
  * (defaults: the machine's PostgreSQL, Redis and NATS on their usual ports). Ctrl-C stops everything.
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ClusterPrerequisiteError, LocalCluster, LOCAL_CLUSTER_ROOT_PASSWORD } from './local-cluster.js';
 
@@ -36,7 +37,8 @@ const cluster = new LocalCluster({
   httpPort: Number(args.port),
   autoBuild: !args['skip-build'],
   storagePath: undefined,
-  env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', ...(env.APP_KEY ? { APP_KEY: env.APP_KEY } : { APP_KEY: 'local-cluster-app-key-not-for-production' }), APP_AES_SECRET_KEY: env.APP_AES_SECRET_KEY ?? 'ab'.repeat(32), ...(env.INIT_ROOT_PASSWORD ? { INIT_ROOT_PASSWORD: env.INIT_ROOT_PASSWORD } : {}) },
+  // Unset keys: a fresh random pair for this local cluster, shared by all its nodes.
+  env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', APP_KEY: env.APP_KEY || randomBytes(32).toString('hex'), APP_AES_SECRET_KEY: env.APP_AES_SECRET_KEY || randomBytes(32).toString('hex'), ...(env.INIT_ROOT_PASSWORD ? { INIT_ROOT_PASSWORD: env.INIT_ROOT_PASSWORD } : {}) },
   onLine: (source, line) => {
     if (!args.quiet || source === 'cluster') process.stdout.write(`${source.padEnd(12)} | ${line}\n`);
   },

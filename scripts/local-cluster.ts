@@ -57,6 +57,8 @@ export interface LocalClusterOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Where node and nginx output goes, line by line (default: kept in memory only). */
   readonly onLine?: (source: string, line: string) => void;
+  /** false: no nginx; `url` is the first request node's own port (a cluster with one request node). Default true. */
+  readonly nginx?: boolean;
 }
 
 export interface RunningNode {
@@ -74,8 +76,9 @@ export class ClusterPrerequisiteError extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether the first server of `url` accepts TCP (a list — a NATS cluster, Redis Sentinels — counts by its first). */
 function reachable(url: string, fallbackPort: number): Promise<boolean> {
-  const u = new URL(url);
+  const u = new URL(url.replace(/^([a-z-]+:\/\/)(?:[^@/]*@)?([^,/?#]+).*$/i, '$1$2'));
   return new Promise((resolve) => {
     const socket = connect({ host: u.hostname, port: Number(u.port || fallbackPort) });
     const done = (ok: boolean) => {
@@ -91,9 +94,9 @@ function reachable(url: string, fallbackPort: number): Promise<boolean> {
 const safeUrl = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
 
 /** Refuses, naming what is missing and how to get it, when nginx or a backing service is not there. */
-export async function checkPrerequisites(opts: Pick<LocalClusterOptions, 'databaseUrl' | 'redisUrl' | 'natsUrl'>): Promise<string> {
+export async function checkPrerequisites(opts: Pick<LocalClusterOptions, 'databaseUrl' | 'redisUrl' | 'natsUrl' | 'nginx'>): Promise<string> {
   const problems: string[] = [];
-  const nginx = findNginx();
+  const nginx = opts.nginx === false ? 'none' : findNginx();
   if (!nginx) problems.push('nginx is not installed: apt-get install -y nginx-light (Debian) — the cluster only runs its binary, no system service is needed');
   const services = [
     { name: 'PostgreSQL', url: opts.databaseUrl, port: 5432, start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or set DATABASE_URL)' },
@@ -162,7 +165,13 @@ export class LocalCluster {
   }
 
   get url(): string {
+    if (this.opts.nginx === false) return `http://127.0.0.1:${this.requestNodes()[0]?.appPort ?? 0}`;
     return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /** The nodes that serve HTTP (WORKER_MODE empty or with `!`). */
+  requestNodes(): RunningNode[] {
+    return this.nodes.filter((n) => n.spec.workerMode.split(',').map((s) => s.trim()).includes('!') || n.spec.workerMode === '');
   }
 
   /** The last lines a node (or `nginx`) printed. */
@@ -219,7 +228,7 @@ export class LocalCluster {
       // The first node migrates the schema (under the cluster's advisory lock); the rest then start together.
       await this.launch(this.nodes[0]!);
       await Promise.all(this.nodes.slice(1).map((n) => this.launch(n)));
-      await this.startNginx(nginxBin);
+      if (this.opts.nginx !== false) await this.startNginx(nginxBin);
     } catch (err) {
       await this.stop();
       throw err;
@@ -268,7 +277,7 @@ export class LocalCluster {
     chmodSync(this.prefix, 0o755);
     for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(this.prefix, dir));
     this.httpPort = this.opts.httpPort || (await freePort());
-    const requestPorts = this.nodes.filter((n) => n.spec.workerMode.split(',').map((s) => s.trim()).includes('!') || n.spec.workerMode === '').map((n) => n.appPort);
+    const requestPorts = this.requestNodes().map((n) => n.appPort);
     const conf = join(this.prefix, 'nginx.conf');
     writeFileSync(
       conf,

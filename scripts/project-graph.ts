@@ -86,6 +86,63 @@ function writeDependencies(graph: Map<string, Set<string>>): void {
   }
 }
 
+/**
+ * The layer of every shared/ folder and what each layer may import (docs/architecture.md, "Layers").
+ * services/ (the composition root) may import anything; runtime is the node lifecycle and sees only
+ * the infrastructure it starts; apps sees the domain; no shared/ folder sees runtime.
+ */
+export const LAYERS: Record<string, string> = {
+  config: 'infrastructure', errors: 'infrastructure', 'worker-mode': 'infrastructure', db: 'infrastructure', secrets: 'infrastructure',
+  ids: 'infrastructure', lock: 'infrastructure', queue: 'infrastructure', sync: 'infrastructure', cache: 'infrastructure',
+  'worker-id': 'infrastructure', 'cluster-adapters': 'infrastructure', redis: 'infrastructure',
+  gateway: 'transport',
+  auth: 'domain', query: 'domain', data: 'domain', 'data-api': 'domain', workflow: 'domain', tasks: 'domain',
+  apps: 'apps',
+  supervisor: 'hosting',
+  runtime: 'runtime',
+};
+
+/** Layer → the layers its folders may import (its own included unless said otherwise). */
+export const ALLOWED: Record<string, readonly string[]> = {
+  infrastructure: ['infrastructure'],
+  transport: ['infrastructure'],
+  domain: ['domain', 'transport', 'infrastructure'],
+  apps: ['domain', 'infrastructure'],
+  hosting: ['apps', 'domain', 'transport', 'infrastructure'],
+};
+
+/** runtime imports exactly these folders and nothing else. */
+export const RUNTIME_IMPORTS = ['cluster-adapters', 'config', 'db', 'errors', 'redis', 'secrets', 'worker-mode'];
+
+/**
+ * Known breaks of the table, to remove: config validates WORKFLOW_REQUEST_ALLOW with the workflow's
+ * request policy parser (move the parser into config, or the check into workflow).
+ */
+export const KNOWN_EXCEPTIONS = ['config → workflow'];
+
+/** Imports that break the layer table, as `from → to` strings. */
+export function layerViolations(graph: Map<string, Set<string>>): string[] {
+  const out: string[] = [];
+  for (const [folder, deps] of graph) {
+    const layer = LAYERS[folder];
+    for (const dep of deps) {
+      const ok = layer === 'runtime' ? RUNTIME_IMPORTS.includes(dep) : !!layer && (ALLOWED[layer] ?? []).includes(LAYERS[dep] ?? '');
+      if (!ok && !KNOWN_EXCEPTIONS.includes(`${folder} → ${dep}`)) out.push(`${folder} (${layer ?? 'no layer'}) → ${dep} (${LAYERS[dep] ?? 'no layer'})`);
+    }
+  }
+  return out;
+}
+
+/** Non-test files of shared/ (outside `allowed` folders/files) whose text matches `pattern`. */
+export function filesMatching(pattern: RegExp, allowed: readonly string[]): string[] {
+  return folders().flatMap((folder) =>
+    sourceFiles(join(SHARED, folder))
+      .map((file) => relative(SHARED, file))
+      .filter((file) => !allowed.some((a) => file === a || file.startsWith(`${a}/`)))
+      .filter((file) => pattern.test(readFileSync(join(SHARED, file), 'utf8'))),
+  );
+}
+
 if (require.main === module) {
   const graph = importGraph();
   if (process.argv.includes('--write')) writeDependencies(graph);

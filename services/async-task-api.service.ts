@@ -1,20 +1,12 @@
 import type { ActionParams } from 'moleculer';
-import { restAction } from '../shared/gateway/index.js';
-import { nodeState, requestsService, type DataCtx as Ctx, type DataLog as Log } from '../shared/runtime/index.js';
-import { checkWritable, exportAction, fetchFile, getTask, importAction, listTasks, progressStream, stopTask, templateAction } from '../shared/tasks/index.js';
-
-const action = (resource: string, name: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>, params: ActionParams, upload = false) =>
-  restAction({ resource, action: name, write, ...(upload ? { upload: true } : {}) }, {
-    params,
-    async handler(this: { logger: Log }, ctx: Ctx) {
-      return run(ctx, this.logger);
-    },
-  });
+import { nodeState, requestsService } from '../shared/runtime/index.js';
+import { checkWritable, discardStagedImport, exportAction, fetchFile, getTask, importAction, listTasks, progressStream, stopTask, templateAction, type TaskHandler } from '../shared/tasks/index.js';
+import { restAction, type Access } from './support/rest-action.js';
 
 // Parameter schemas (fastest-validator; also the OpenAPI document). Lenient where NocoBase's client
 // sends JSON text or strings (columns, filter, flags); shared/tasks checks them and names the problem.
-const taskId: ActionParams = { filterByTk: { type: 'string', optional: true } };
-const exportParams: ActionParams = {
+const taskId = { filterByTk: { type: 'string', optional: true } } as const;
+const exportParams = {
   format: { type: 'enum', values: ['xlsx', 'csv'], optional: true },
   title: { type: 'string', optional: true, max: 248 },
   async: 'any|optional',
@@ -22,17 +14,28 @@ const exportParams: ActionParams = {
   sort: 'any|optional',
   columns: 'any|optional',
   values: { type: 'object', optional: true, props: { columns: 'any|optional', title: 'any|optional', format: 'any|optional', filter: 'any|optional', sort: 'any|optional' } },
-};
-const importParams: ActionParams = {
+} as const;
+const importParams = {
   values: {
     type: 'object',
     optional: true,
     // Not enums or strings: a refused request must reach the action, which removes the staged file.
     props: { columns: 'any|optional', mode: 'any|optional', uniqueField: 'any|optional', allOrNothing: 'any|optional', triggerWorkflows: 'any|optional' },
   },
+} as const;
+const templateParams = { values: { type: 'object', optional: true, props: { columns: 'any|optional', explain: 'string|optional' } }, columns: 'any|optional', explain: 'string|optional' } as const;
+const listParams = { page: { type: 'number', integer: true, min: 1, optional: true, convert: true }, pageSize: { type: 'number', integer: true, min: 1, max: 1000, optional: true, convert: true } } as const;
+
+/** Records actions check the collection in the path; asyncTasks actions only a signed-in caller (tasks are scoped to their owner). */
+const records = <const S extends ActionParams>(name: string, write: boolean, run: TaskHandler, params: S, permission: string, upload = false) => {
+  const access: Access = { action: permission };
+  return restAction(
+    { resource: '*', action: name, write, params, upload, access, onRefused: upload ? (p, config) => discardStagedImport(config.storagePath, p) : undefined },
+    (app, caller, em, p) => run(app, caller, em, p),
+  );
 };
-const templateParams: ActionParams = { values: { type: 'object', optional: true, props: { columns: 'any|optional', explain: 'string|optional' } }, columns: 'any|optional', explain: 'string|optional' };
-const listParams: ActionParams = { page: { type: 'number', integer: true, min: 1, optional: true, convert: true }, pageSize: { type: 'number', integer: true, min: 1, max: 1000, optional: true, convert: true } };
+const tasks = <const S extends ActionParams>(name: string, write: boolean, run: TaskHandler, params: S) =>
+  restAction({ resource: 'asyncTasks', action: name, write, params, access: 'signed-in' }, (app, caller, em, p) => run(app, caller, em, p));
 
 /**
  * Task submission, status and files (requests role): `<collection>:export|importXlsx|importCsv|
@@ -42,15 +45,15 @@ const listParams: ActionParams = { page: { type: 'number', integer: true, min: 1
 const AsyncTaskApiService = requestsService({
   name: 'async-task-api',
   actions: {
-    export: action('*', 'export', false, exportAction, exportParams),
-    importXlsx: action('*', 'importXlsx', true, (ctx, log) => importAction(ctx, log, 'xlsx'), importParams, true),
-    importCsv: action('*', 'importCsv', true, (ctx, log) => importAction(ctx, log, 'csv'), importParams, true),
-    downloadXlsxTemplate: action('*', 'downloadXlsxTemplate', false, templateAction, templateParams),
-    list: action('asyncTasks', 'list', false, listTasks, listParams),
-    get: action('asyncTasks', 'get', false, getTask, taskId),
-    stop: action('asyncTasks', 'stop', true, stopTask, taskId),
-    fetchFile: action('asyncTasks', 'fetchFile', false, fetchFile, taskId),
-    progress: action('asyncTasks', 'progress', false, progressStream, taskId),
+    export: records('export', false, exportAction, exportParams, 'list'),
+    importXlsx: records('importXlsx', true, importAction('xlsx'), importParams, 'create', true),
+    importCsv: records('importCsv', true, importAction('csv'), importParams, 'create', true),
+    downloadXlsxTemplate: records('downloadXlsxTemplate', false, templateAction, templateParams, 'create'),
+    list: tasks('list', false, listTasks, listParams),
+    get: tasks('get', false, getTask, taskId),
+    stop: tasks('stop', true, stopTask, taskId),
+    fetchFile: tasks('fetchFile', false, fetchFile, taskId),
+    progress: tasks('progress', false, progressStream, taskId),
   },
   started() {
     // Imports are staged under STORAGE_PATH by this service: a node that cannot write there is not ready.

@@ -1,4 +1,5 @@
-import { nodeState, processorService, appData } from '../shared/runtime/index.js';
+import { nodeState, processorService } from '../shared/runtime/index.js';
+import { appsOf } from './support/apps.js';
 import { checkWritable, STOP_EVENT, TaskProcessor } from '../shared/tasks/index.js';
 
 interface Vars {
@@ -26,6 +27,7 @@ const AsyncTaskService = processorService<Record<string, never>, Record<string, 
   async started() {
     const state = nodeState(this.broker);
     const { cluster, secrets } = state.services();
+    const apps = appsOf(this.broker);
     state.addCheck('storage', () => checkWritable(state.config.storagePath));
     this.processor = new TaskProcessor({
       nodeId: state.config.nodeId,
@@ -33,18 +35,18 @@ const AsyncTaskService = processorService<Record<string, never>, Record<string, 
       storagePath: state.config.storagePath,
       queue: cluster.queue,
       sync: cluster.sync,
-      schemaOf: (app) => state.schemaOf(app),
-      fork: (schema) => state.databaseOfSchema(schema).fork(schema),
-      appData: (app) => appData(state, app, this.logger),
+      schemaOf: (app) => apps.schemaOf(app),
+      fork: (schema) => apps.databaseOfSchema(schema).fork(schema),
+      appData: async (app) => (await apps.get(app)).data,
       aesKey: secrets.aesKey,
       log: this.logger,
     });
     await this.processor.start(['main']);
     // Sub-applications hosted on this node's environment (supervisor, issue 7) add their channels.
     const processor = this.processor;
-    state.onHostedApps({
+    apps.onApps({
       started: (app) => processor.serveApp(app),
-      stopped: () => undefined, // a stopped app's queued tasks wait on its channel until it runs again here or elsewhere
+      stopped: (app) => processor.forgetApp(app), // its queued tasks wait on its channel until it runs again here or elsewhere
       onError: (err, app) => this.logger.error(`task processor for app ${app} failed`, err),
     });
   },

@@ -1,11 +1,11 @@
-import type { Context } from 'moleculer';
 import { bearerToken } from '../shared/auth/index.js';
 import { cbError } from '../shared/errors/index.js';
-import { restAction, type RestMeta } from '../shared/gateway/index.js';
-import { appAuth, nodeState, requestsService } from '../shared/runtime/index.js';
+import { requestsService } from '../shared/runtime/index.js';
+import { appsOf } from './support/apps.js';
+import { restAction } from './support/rest-action.js';
 import { roleRecords } from '../shared/users/index.js';
 
-type Ctx = Context<{ values?: { account?: unknown; password?: unknown } }, Partial<RestMeta>>;
+const signInParams = { values: { type: 'object', props: { account: 'string', password: 'string' } } } as const;
 
 /**
  * Users' sign-in, check and sign-out (requests role), as NocoBase answers them: `auth:signIn` with
@@ -17,44 +17,24 @@ const AuthApiService = requestsService({
 
   async started() {
     // The main app's root user exists once the first requests node is up.
-    await appAuth(nodeState(this.broker), 'main', this.logger);
+    await appsOf(this.broker).get('main');
   },
 
   actions: {
-    signIn: restAction(
-      { resource: 'auth', action: 'signIn', write: true },
-      {
-        params: { values: { type: 'object', props: { account: 'string', password: 'string' } } },
-        async handler(this: { broker: Ctx['broker']; logger: Parameters<typeof appAuth>[2] }, ctx: Ctx) {
-          const authenticator = ctx.meta.authenticator ?? 'basic';
-          if (authenticator !== 'basic') throw cbError('CB_ERR_VALIDATION', `Unknown authenticator "${authenticator.slice(0, 64)}" (only "basic" exists)`);
-          const auth = await appAuth(nodeState(ctx.broker), ctx.meta.app ?? 'main', this.logger);
-          const { user, token } = await auth.signIn(ctx.locals.em, { account: ctx.params.values?.account, password: ctx.params.values?.password, ip: ctx.meta.ip });
-          return { data: { user, token } };
-        },
-      },
-    ),
-    check: restAction(
-      { resource: 'auth', action: 'check', write: false },
-      {
-        async handler(this: { logger: Parameters<typeof appAuth>[2] }, ctx: Ctx) {
-          const auth = await appAuth(nodeState(ctx.broker), ctx.meta.app ?? 'main', this.logger);
-          const { user, roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
-          const state = nodeState(ctx.broker);
-          return { data: { ...user, roles: await roleRecords(ctx.locals.em, state.schemaOf(ctx.meta.app ?? 'main'), roles) } };
-        },
-      },
-    ),
-    signOut: restAction(
-      { resource: 'auth', action: 'signOut', write: true },
-      {
-        async handler(this: { logger: Parameters<typeof appAuth>[2] }, ctx: Ctx) {
-          const auth = await appAuth(nodeState(ctx.broker), ctx.meta.app ?? 'main', this.logger);
-          await auth.signOut(ctx.locals.em, bearerToken(ctx.meta.authorization));
-          return { data: null };
-        },
-      },
-    ),
+    signIn: restAction({ resource: 'auth', action: 'signIn', write: true, params: signInParams, access: 'public' }, async (app, caller, em, params) => {
+      const authenticator = caller.request.authenticator ?? 'basic';
+      if (authenticator !== 'basic') throw cbError('CB_ERR_VALIDATION', `Unknown authenticator "${authenticator.slice(0, 64)}" (only "basic" exists)`);
+      const { user, token } = await app.auth.signIn(em, { account: params.values.account, password: params.values.password, ip: caller.request.ip });
+      return { data: { user, token } };
+    }),
+    check: restAction({ resource: 'auth', action: 'check', write: false, access: 'signed-in' }, async (app, caller, em) => ({
+      data: { ...caller.user, roles: await roleRecords(em, app.schema, caller.roles) },
+    })),
+    // Public: signing out a token that is already signed out succeeds (a retried request is harmless).
+    signOut: restAction({ resource: 'auth', action: 'signOut', write: true, access: 'public' }, async (app, caller, em) => {
+      await app.auth.signOut(em, bearerToken(caller.request.authorization));
+      return { data: null };
+    }),
   },
 });
 

@@ -1,155 +1,59 @@
-import { collectionToJson, fieldToJson, type WriteOptions } from '../shared/data/index.js';
-import { countRecords, idempotentWrite, listRecords, loadAppends, tokenSubject, type ListParams } from '../shared/data-api/index.js';
-import { restAction } from '../shared/gateway/index.js';
-import {
-  authorize,
-  byFilterKeys,
-  filterInstead,
-  nodeState,
-  recordKey,
-  requestsService,
-  version,
-  type DataCtx as Ctx,
-  type DataLog as Log,
-} from '../shared/runtime/index.js';
+import { dataActions as act, type DataHandler } from '../shared/data-api/index.js';
+import { restRoute, type RestMeta } from '../shared/gateway/index.js';
+import { requestsService, version } from '../shared/runtime/index.js';
+import { restAction } from './support/rest-action.js';
+
+/** A collections action: the caller must be allowed `action` on `resource` (e.g. `collections.fields`). */
+const meta = (resource: string, action: string, write: boolean, run: DataHandler) => restAction({ resource, action, write }, run);
+/** A records action (`/api/<collection>:<action>`): the caller must be allowed `permission` on that collection. */
+const records = (action: string, write: boolean, run: DataHandler, permission = action) => restAction({ resource: '*', action, write, access: { action: permission } }, run);
+/** An association action (`/api/<collection>/<id>/<relation>:<action>`): checked as `permission` on the source collection. */
+const association = (action: string, write: boolean, run: DataHandler, permission: string) => restAction({ resource: '*.*', action, write, access: { action: permission } }, run);
 
 /**
- * A record write applied once per `Idempotency-Key` (shared/data-api/idempotent-write.ts). Called after
- * authorize, so the caller is verified before a stored answer is handed out.
- */
-const once = (ctx: Ctx, write: (options: WriteOptions) => Promise<unknown>) => {
-  const state = nodeState(ctx.broker);
-  const app = ctx.meta.app ?? 'main';
-  const { resourceName, ...params } = ctx.params;
-  const request = { app, action: ctx.action?.name, resource: resourceName, params };
-  const options = { schema: state.schemaOf(app), key: ctx.meta.idempotencyKey, principal: tokenSubject(ctx.meta.authorization), request, ttlMs: state.config.idempotencyTtlMs };
-  return idempotentWrite(ctx.locals, options, (_em, opts) => write(opts));
-};
-
-const collectionsAction = (resource: string, action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) =>
-  restAction({ resource, action, write }, {
-    async handler(this: { logger: Log }, ctx: Ctx) {
-      return run(ctx, this.logger);
-    },
-  });
-const records = (action: string, write: boolean, run: (ctx: Ctx, log: Log) => Promise<unknown>) => collectionsAction('*', action, write, run);
-
-/**
- * Collections, fields and records of an app (requests role), NocoBase's REST shapes; logic lives in
- * shared/data (metadata, DDL, codecs, repository), shared/query (filters) and shared/data-api.
+ * Collections, fields and records of an app (requests role), NocoBase's REST shapes; bodies live in
+ * shared/data-api/rest (on shared/data's metadata, DDL, codecs, repository and shared/query's filters).
  */
 const DataService = requestsService({
   name: 'data',
   actions: {
-    appInfo: restAction({ resource: 'app', action: 'getInfo', write: false }, {
-      handler(ctx: Ctx) {
+    appInfo: restRoute({ resource: 'app', action: 'getInfo', write: false }, {
+      handler(ctx: { meta: Partial<RestMeta> }) {
         return { data: { database: { dialect: 'postgres' }, version, lang: 'en-US', name: ctx.meta.app ?? 'main', theme: 'default' } };
       },
     }),
 
-    collectionsList: collectionsAction('collections', 'list', false, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections', 'list');
-      return { data: data.collections.list().map((m) => collectionToJson(m)) };
-    }),
-    collectionsGet: collectionsAction('collections', 'get', false, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections', 'get');
-      return { data: data.collections.get(recordKey(ctx)) ? collectionToJson(data.collections.require(recordKey(ctx))) : null };
-    }),
-    collectionsCreate: collectionsAction('collections', 'create', true, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections', 'create');
-      return { data: collectionToJson(await data.collections.create(ctx.locals.em, ctx.params.values)) };
-    }),
-    collectionsUpdate: collectionsAction('collections', 'update', true, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections', 'update');
-      return { data: [collectionToJson(await data.collections.update(ctx.locals.em, recordKey(ctx), ctx.params.values))] };
-    }),
-    collectionsDestroy: collectionsAction('collections', 'destroy', true, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections', 'destroy');
-      return { data: await data.collections.destroy(ctx.locals.em, recordKey(ctx)) };
-    }),
+    collectionsList: meta('collections', 'list', false, act.listCollections),
+    collectionsGet: meta('collections', 'get', false, act.getCollection),
+    collectionsCreate: meta('collections', 'create', true, act.createCollection),
+    collectionsUpdate: meta('collections', 'update', true, act.updateCollection),
+    collectionsDestroy: meta('collections', 'destroy', true, act.destroyCollection),
 
-    fieldsList: collectionsAction('collections.fields', 'list', false, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections.fields', 'list');
-      const meta = data.collections.require(String(ctx.params.associatedIndex));
-      return { data: [...meta.fields.values()].map((f) => fieldToJson(f, meta.name)) };
-    }),
-    fieldsCreate: collectionsAction('collections.fields', 'create', true, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections.fields', 'create');
-      const name = String(ctx.params.associatedIndex);
-      const field = await data.collections.addField(ctx.locals.em, name, ctx.params.values);
-      return { data: fieldToJson(field, name) };
-    }),
-    fieldsUpdate: collectionsAction('collections.fields', 'update', true, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections.fields', 'update');
-      const name = String(ctx.params.associatedIndex);
-      const field = await data.collections.updateField(ctx.locals.em, name, recordKey(ctx), ctx.params.values);
-      return { data: [fieldToJson(field, name)] };
-    }),
-    fieldsDestroy: collectionsAction('collections.fields', 'destroy', true, async (ctx, log) => {
-      const data = await authorize(ctx, log, 'collections.fields', 'destroy');
-      await data.collections.removeField(ctx.locals.em, String(ctx.params.associatedIndex), recordKey(ctx));
-      return { data: 1 };
-    }),
+    fieldsList: meta('collections.fields', 'list', false, act.listFields),
+    fieldsCreate: meta('collections.fields', 'create', true, act.createField),
+    fieldsUpdate: meta('collections.fields', 'update', true, act.updateField),
+    fieldsDestroy: meta('collections.fields', 'destroy', true, act.destroyField),
+    fieldsGet: meta('collections.fields', 'get', false, act.getField),
 
-    list: records('list', false, async (ctx, log) => {
-      const name = String(ctx.params.resourceName);
-      const data = await authorize(ctx, log, name, 'list');
-      const meta = data.collections.require(name);
-      return listRecords(ctx.locals.em, meta, (n) => data.collections.get(n), ctx.params as ListParams, nodeState(ctx.broker).services().secrets.aesKey);
-    }),
-    count: records('count', false, async (ctx, log) => {
-      const name = String(ctx.params.resourceName);
-      const data = await authorize(ctx, log, name, 'count');
-      return { data: await countRecords(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), ctx.params.filter) };
-    }),
-    get: records('get', false, async (ctx, log) => {
-      const name = String(ctx.params.resourceName);
-      const data = await authorize(ctx, log, name, 'get');
-      const record = await data.records.getByPk(ctx.locals.em, name, recordKey(ctx));
-      if (record) await loadAppends(ctx.locals.em, data.collections.require(name), (n) => data.collections.get(n), [record], ctx.params.appends, nodeState(ctx.broker).services().secrets.aesKey);
-      return { data: record };
-    }),
-    firstOrCreate: records('firstOrCreate', true, async (ctx, log) => {
-      const name = String(ctx.params.resourceName);
-      const data = await authorize(ctx, log, name, 'create');
-      return once(ctx, async (opts) => {
-        const { found, values } = await byFilterKeys(ctx, data, name);
-        return { data: found ?? (await data.records.create(ctx.locals.em, name, values as never, opts)) };
-      });
-    }),
-    updateOrCreate: records('updateOrCreate', true, async (ctx, log) => {
-      const name = String(ctx.params.resourceName);
-      const data = await authorize(ctx, log, name, 'update');
-      return once(ctx, async (opts) => {
-        const { found, values, meta } = await byFilterKeys(ctx, data, name);
-        if (!found) return { data: await data.records.create(ctx.locals.em, name, values as never, opts) };
-        const [updated] = await data.records.updateByPk(ctx.locals.em, name, found[meta.primaryKey], values, opts);
-        return { data: updated };
-      });
-    }),
-    create: records('create', true, async (ctx, log) => {
-      const name = String(ctx.params.resourceName);
-      const data = await authorize(ctx, log, name, 'create');
-      return once(ctx, async (opts) => ({ data: await data.records.create(ctx.locals.em, name, ctx.params.values as never, opts) }));
-    }),
-    update: records('update', true, async (ctx, log) => {
-      const name = String(ctx.params.resourceName);
-      const data = await authorize(ctx, log, name, 'update');
-      const where = filterInstead(ctx, data, name);
-      return once(ctx, async (opts) => ({
-        data: where
-          ? await data.records.updateWhere(ctx.locals.em, name, where, ctx.params.values, opts)
-          : await data.records.updateByPk(ctx.locals.em, name, recordKey(ctx), ctx.params.values, opts),
-      }));
-    }),
-    destroy: records('destroy', true, async (ctx, log) => {
-      const name = String(ctx.params.resourceName);
-      const data = await authorize(ctx, log, name, 'destroy');
-      const where = filterInstead(ctx, data, name);
-      return once(ctx, async (opts) => ({
-        data: where ? await data.records.destroyWhere(ctx.locals.em, name, where, opts) : await data.records.destroyByPk(ctx.locals.em, name, recordKey(ctx), opts),
-      }));
-    }),
+    associationList: association('list', false, act.listAssociation, 'get'),
+    associationGet: association('get', false, act.getAssociation, 'get'),
+    associationCount: association('count', false, act.countAssociation, 'get'),
+    associationCreate: association('create', true, act.createAssociation, 'update'),
+    associationUpdate: association('update', true, act.updateAssociation, 'update'),
+    associationDestroy: association('destroy', true, act.destroyAssociation, 'update'),
+    associationAdd: association('add', true, act.linkAction('add'), 'update'),
+    associationRemove: association('remove', true, act.linkAction('remove'), 'update'),
+    associationSet: association('set', true, act.linkAction('set'), 'update'),
+    associationToggle: association('toggle', true, act.linkAction('toggle'), 'update'),
+
+    list: records('list', false, act.listRecordsAction),
+    count: records('count', false, act.countRecordsAction),
+    get: records('get', false, act.getRecord),
+    firstOrCreate: records('firstOrCreate', true, act.firstOrCreate, 'create'),
+    updateOrCreate: records('updateOrCreate', true, act.updateOrCreate, 'update'),
+    create: records('create', true, act.createRecord),
+    update: records('update', true, act.updateRecords),
+    destroy: records('destroy', true, act.destroyRecords),
   },
 });
 

@@ -1,40 +1,35 @@
-import type { Context } from 'moleculer';
 import type { FastifyInstance } from 'fastify';
-import { bearerToken, forbiddenError } from '../shared/auth/index.js';
+import type { ServiceBroker, ServiceSettingSchema } from 'moleculer';
 import { cbError } from '../shared/errors/index.js';
-import { restAction, type RestMeta } from '../shared/gateway/index.js';
-import { appAuth, forAppMode, nodeState, requestsService } from '../shared/runtime/index.js';
+import { forAppMode, nodeState, requestsService, version } from '../shared/runtime/index.js';
 import { registerAdminPage, registerProxy, startSupervisorNode, type ControlPlane, type SupervisorNode } from '../shared/supervisor/index.js';
+import { appsOf } from './support/apps.js';
+import { restAction, type RestInput } from './support/rest-action.js';
 
-type Ctx = Context<{ filterByTk?: string; values?: Record<string, unknown>; dropData?: unknown }, Partial<RestMeta>>;
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
-interface This {
+interface Vars {
   node: SupervisorNode | null;
   server: FastifyInstance | null;
-  logger: Log;
 }
+type This = Vars & { broker: ServiceBroker };
 
-/** Control-plane actions are for the supervisor's own root/admin users. */
-async function plane(svc: This, ctx: Ctx): Promise<ControlPlane> {
-  if ((ctx.meta.app ?? 'main') !== 'main') throw cbError('CB_ERR_HTTP_NOT_FOUND', 'The supervisor API belongs to the main app');
-  const auth = await appAuth(nodeState(ctx.broker), 'main', svc.logger);
-  const { roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
-  if (!roles.includes('root') && !roles.includes('admin')) throw forbiddenError();
-  if (!svc.node) throw cbError('CB_ERR_SERVICE_UNAVAILABLE', 'The supervisor is starting');
-  return svc.node.plane;
-}
+type Params = RestInput<undefined> & { dropData?: unknown; values?: Record<string, unknown> };
 
-const key = (ctx: Ctx) => {
-  if (!ctx.params.filterByTk) throw cbError('CB_ERR_VALIDATION', 'filterByTk (the app or environment name) is required');
-  return String(ctx.params.filterByTk);
+/** Control-plane resources are for the supervisor's own root and admin users: no other role gets any action. */
+const ADMINS_ONLY = { applications: { member: [] }, environments: { member: [] } };
+
+const key = (params: Params) => {
+  if (!params.filterByTk) throw cbError('CB_ERR_VALIDATION', 'filterByTk (the app or environment name) is required');
+  return String(params.filterByTk);
 };
 
-const action = (resource: string, name: string, write: boolean, run: (p: ControlPlane, ctx: Ctx) => Promise<unknown>) =>
-  restAction({ resource, action: name, write }, {
-    async handler(this: This, ctx: Ctx) {
-      return { data: await run(await plane(this, ctx), ctx) };
+const action = (resource: string, name: string, write: boolean, run: (p: ControlPlane, params: Params) => Promise<unknown>) =>
+  restAction<undefined, This>(
+    { resource, action: name, write, mainAppOnly: 'The supervisor API belongs to the main app', access: { rules: ADMINS_ONLY } },
+    async function (_app, _caller, _em, params) {
+      if (!this.node) throw cbError('CB_ERR_SERVICE_UNAVAILABLE', 'The supervisor is starting');
+      return { data: await run(this.node.plane, params as Params) };
     },
-  });
+  );
 
 /**
  * APP_MODE=supervisor: applications and environments (REST, NocoBase-like names), the `/apps/:app/*`
@@ -42,24 +37,24 @@ const action = (resource: string, name: string, write: boolean, run: (p: Control
  */
 const SupervisorService = forAppMode(
   'supervisor',
-  requestsService({
+  requestsService<ServiceSettingSchema, Record<string, never>, Vars>({
     name: 'supervisor',
     actions: {
       applicationsList: action('applications', 'list', false, (p) => p.apps()),
-      applicationsGet: action('applications', 'get', false, (p, ctx) => p.app(key(ctx))),
-      applicationsCreate: action('applications', 'create', true, (p, ctx) => p.create(ctx.params.values ?? {})),
-      applicationsStart: action('applications', 'start', true, (p, ctx) => p.start(key(ctx))),
-      applicationsStop: action('applications', 'stop', true, (p, ctx) => p.stop(key(ctx))),
-      applicationsDestroy: action('applications', 'destroy', true, (p, ctx) => {
-        const drop = ctx.params.dropData ?? ctx.params.values?.dropData;
-        return p.destroy(key(ctx), drop === true || drop === 'true');
+      applicationsGet: action('applications', 'get', false, (p, params) => p.app(key(params))),
+      applicationsCreate: action('applications', 'create', true, (p, params) => p.create(params.values ?? {})),
+      applicationsStart: action('applications', 'start', true, (p, params) => p.start(key(params))),
+      applicationsStop: action('applications', 'stop', true, (p, params) => p.stop(key(params))),
+      applicationsDestroy: action('applications', 'destroy', true, (p, params) => {
+        const drop = params.dropData ?? params.values?.dropData;
+        return p.destroy(key(params), drop === true || drop === 'true');
       }),
-      applicationsCommands: action('applications', 'commands', false, (p, ctx) => p.commands(key(ctx))),
+      applicationsCommands: action('applications', 'commands', false, (p, params) => p.commands(key(params))),
       environmentsList: action('environments', 'list', false, (p) => p.environments()),
-      environmentsGet: action('environments', 'get', false, (p, ctx) => p.environment(key(ctx))),
+      environmentsGet: action('environments', 'get', false, (p, params) => p.environment(key(params))),
     },
 
-    created(this: This & { broker: Ctx['broker'] }) {
+    created(this: This) {
       this.node = null;
       this.server = null;
       nodeState(this.broker).addHttpRoutes((server) => {
@@ -69,8 +64,10 @@ const SupervisorService = forAppMode(
       });
     },
 
-    async started(this: This & { broker: Ctx['broker'] }) {
-      this.node = await startSupervisorNode(this.broker, () => {
+    async started(this: This) {
+      const state = nodeState(this.broker);
+      const checks = { add: (name: string, check: () => Promise<void>) => state.addCheck(name, check), remove: (name: string) => state.removeCheck(name) };
+      this.node = await startSupervisorNode({ apps: appsOf(this.broker), checks, log: this.broker.getLogger('supervisor'), version }, () => {
         const address = this.server?.server.address();
         return typeof address === 'object' && address ? address.port : null;
       });
@@ -80,7 +77,7 @@ const SupervisorService = forAppMode(
       await this.node?.close();
       this.node = null;
     },
-  } as never),
+  }),
 );
 
 export = SupervisorService;

@@ -1,23 +1,20 @@
-import type { Context } from 'moleculer';
-import { restAction, type RestMeta } from '../shared/gateway/index.js';
-import { appAcl, nodeState, requestCaller, requestsService } from '../shared/runtime/index.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppContext } from '../shared/apps/index.js';
+import type { Caller } from '../shared/auth/index.js';
+import { requestsService } from '../shared/runtime/index.js';
 import * as users from '../shared/users/index.js';
+import { restAction } from './support/rest-action.js';
 
-type Ctx = Context<users.UsersParams, Partial<RestMeta>>;
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
-type Run = (app: users.UsersApp, caller: users.Caller, em: Ctx['locals']['em'], params: users.UsersParams) => Promise<unknown>;
+type Run = (app: users.UsersApp, caller: users.Caller, em: EntityManager, params: users.UsersParams) => Promise<unknown>;
 
-/** One REST action: the caller signed in (X-Role applied), then the body in shared/users. */
+/** The signed-in caller as shared/users sees it (its roles, the X-Role ones it acts with). */
+const usersCaller = (caller: Caller): users.Caller => ({ id: caller.user!.id, roles: caller.roles, current: caller.current, role: caller.role });
+
+/** One REST action: the caller signed in (X-Role applied), then the body in shared/users (which checks the caller). */
 const action = (resource: string, name: string, write: boolean, run: Run) =>
-  restAction({ resource, action: name, write }, {
-    async handler(this: { logger: Log }, ctx: Ctx) {
-      const state = nodeState(ctx.broker);
-      const app = ctx.meta.app ?? 'main';
-      const { caller } = await requestCaller(ctx, this.logger);
-      const context = { schema: state.schemaOf(app), ids: state.services().cluster.ids, acl: await appAcl(state, app) };
-      return run(context, caller, ctx.locals.em, ctx.params);
-    },
-  });
+  restAction({ resource, action: name, write, access: 'signed-in' }, (app: AppContext, caller, em, params) =>
+    run({ schema: app.schema, ids: app.cluster.ids, acl: app.acl }, usersCaller(caller), em, params as users.UsersParams),
+  );
 
 /**
  * Users, roles and permissions (requests role), NocoBase's resources and shapes (plugin-users,

@@ -1,22 +1,10 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { assertCan, bearerToken } from '../shared/auth/index.js';
-import { restAction } from '../shared/gateway/index.js';
-import { appAuth, appWorkflows, nodeState, requestsService, type DataCtx as Ctx, type DataLog as Log } from '../shared/runtime/index.js';
+import { requestsService } from '../shared/runtime/index.js';
 import * as api from '../shared/workflow/index.js';
+import { restAction } from './support/rest-action.js';
 
-type Run = (wf: api.WorkflowApp, em: EntityManager, params: api.WorkflowParams) => Promise<unknown>;
-
-const action = (resource: string, name: string, write: boolean, run: Run) =>
-  restAction({ resource, action: name, write }, {
-    async handler(this: { logger: Log }, ctx: Ctx) {
-      const state = nodeState(ctx.broker);
-      const app = ctx.meta.app ?? 'main';
-      const { roles } = await (await appAuth(state, app, this.logger)).check(ctx.locals.em, bearerToken(ctx.meta.authorization));
-      assertCan(roles, resource, name, api.WORKFLOW_RULES);
-      const wf = await appWorkflows(state, app, this.logger);
-      return run(wf, ctx.locals.em, ctx.params as api.WorkflowParams);
-    },
-  });
+/** Workflow resources: members and anonymous callers may not see or change them (api.WORKFLOW_RULES). */
+const action = (resource: string, name: string, write: boolean, run: api.WorkflowHandler) =>
+  restAction({ resource, action: name, write, access: { rules: api.WORKFLOW_RULES } }, (app, caller, em, params) => run(app, caller, em, params));
 
 /**
  * Workflow definitions, executions and jobs over REST (requests role), NocoBase's resources and

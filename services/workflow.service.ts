@@ -1,8 +1,9 @@
 import type { ServiceBroker } from 'moleculer';
-import { appWorkflows, nodeState, processorService } from '../shared/runtime/index.js';
+import { processorService } from '../shared/runtime/index.js';
 import type { WorkflowApp } from '../shared/workflow/index.js';
+import { appsOf } from './support/apps.js';
 
-const consuming = new WeakMap<ServiceBroker, WorkflowApp[]>();
+const consuming = new WeakMap<ServiceBroker, Map<string, WorkflowApp>>();
 
 /**
  * Workflow processor (`workflow:process`): consumes the app's workflow queue (claim, fenced steps,
@@ -12,28 +13,29 @@ const consuming = new WeakMap<ServiceBroker, WorkflowApp[]>();
 const WorkflowService = processorService('workflow:process', {
   name: 'workflow',
   async started() {
-    const state = nodeState(this.broker);
+    const apps = appsOf(this.broker);
+    const byApp = new Map<string, WorkflowApp>();
+    consuming.set(this.broker, byApp);
     const serve = async (app: string) => {
-      const wf = await appWorkflows(state, app, this.logger);
+      const wf = (await apps.get(app)).workflows;
       await wf.consume();
-      consuming.set(this.broker, [...(consuming.get(this.broker) ?? []), wf]);
+      byApp.set(app, wf);
       this.logger.info(`workflow processor consuming ${wf.channel}`);
     };
     await serve('main');
     // Sub-applications hosted on this node's environment (supervisor, issue 7), as they start and stop.
-    state.onHostedApps({
+    apps.onApps({
       started: serve,
       stopped: async (app) => {
-        const all = consuming.get(this.broker) ?? [];
-        const wf = all.find((w) => w.o.app === app);
-        consuming.set(this.broker, all.filter((w) => w !== wf));
+        const wf = byApp.get(app);
+        byApp.delete(app);
         await wf?.stopConsuming();
       },
       onError: (err, app) => this.logger.error(`workflow processor for app ${app} failed`, err),
     });
   },
   async stopped() {
-    await Promise.all((consuming.get(this.broker) ?? []).map((wf) => wf.stopConsuming()));
+    await Promise.all([...(consuming.get(this.broker)?.values() ?? [])].map((wf) => wf.stopConsuming()));
   },
 });
 

@@ -1,4 +1,5 @@
-declare module 'swagger-ui-dist' {
+declare module 'swagger-ui-dist/absolute-path.js' {
   /** The folder holding swagger-ui's built assets (swagger-ui-bundle.js, swagger-ui.css). */
-  export function getAbsoluteFSPath(): string;
+  function getAbsoluteFSPath(): string;
+  export = getAbsoluteFSPath;
 }

@@ -3,7 +3,8 @@ import { cbError } from '../errors/index.js';
 import { badCredentialsError, emptyTokenError, invalidTokenError } from './errors.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password.js';
 import type { SignInGuard } from './sign-in-guard.js';
-import { PUBLIC_USER_COLUMNS, qualified, toPublicUser, type UserRow } from './sql.js';
+import { qualified, runSql } from '../sql/index.js';
+import { PUBLIC_USER_COLUMNS, toPublicUser, type UserRow } from './sql.js';
 import type { AuthLogger, CheckResult, SignInResult, SqlRunner, TokenClaims, TokenService } from './types.js';
 
 export interface AuthServiceOptions {
@@ -66,7 +67,8 @@ export class AuthService {
     if (typeof password !== 'string' || password === '') throw cbError('CB_ERR_VALIDATION', 'Please enter a password');
     const guard = this.options.guard;
     await guard?.assertAllowed(this.app, account, ip);
-    const rows: UserRow[] = await em.execute(
+    const { rows } = await runSql<UserRow>(
+      em,
       `select ${PUBLIC_USER_COLUMNS}, "password" from ${this.users} where "email" = ? or "username" = ? order by coalesce("email" = ?, false) desc limit 1`,
       [account, account, account],
     );
@@ -97,7 +99,7 @@ export class AuthService {
   /** An old, cheaper hash is replaced by one at today's cost (only if nobody changed it meanwhile). */
   private async rehash(em: SqlRunner, id: string | number, old: string, password: string): Promise<void> {
     try {
-      await em.execute(`update ${this.users} set "password" = ? where "id" = ? and "password" = ?`, [await hashPassword(password), id, old]);
+      await runSql(em, `update ${this.users} set "password" = ? where "id" = ? and "password" = ?`, [await hashPassword(password), id, old]);
     } catch (err) {
       this.log.warn(`Re-hashing the password of user ${id} failed (kept the old hash): ${(err as Error).message}`);
     }
@@ -111,7 +113,7 @@ export class AuthService {
     const now = Date.now();
     const hit = this.userCache.get(id);
     if (hit && hit.until > now) return hit.row;
-    const rows: UserRow[] = await em.execute(`select ${PUBLIC_USER_COLUMNS} from ${this.users} where "id" = ?`, [id]);
+    const { rows } = await runSql<UserRow>(em, `select ${PUBLIC_USER_COLUMNS} from ${this.users} where "id" = ?`, [id]);
     if (ttl > 0) {
       if (this.userCache.size >= 10_000) this.userCache.clear();
       this.userCache.set(id, { row: rows[0], until: now + ttl });
@@ -134,10 +136,7 @@ export class AuthService {
       this.log.error(`Sign-out failed: the signed-out token filter is unreachable (${(err as Error).message})`);
       throw cbError('CB_ERR_SERVICE_UNAVAILABLE', 'Sign-out is not possible right now (the shared token list is unreachable); try again');
     }
-    await em.execute(`insert into ${this.blacklist} ("jti", "expires_at") values (?, to_timestamp(?)) on conflict ("jti") do nothing`, [
-      claims.jti,
-      claims.exp,
-    ]);
+    await runSql(em, `insert into ${this.blacklist} ("jti", "expires_at") values (?, to_timestamp(?)) on conflict ("jti") do nothing`, [claims.jti, claims.exp]);
   }
 
   /**
@@ -146,10 +145,7 @@ export class AuthService {
    * size it for the sign-outs of a few token lifetimes.
    */
   async pruneSignedOut(em: SqlRunner, graceSec = 60): Promise<number> {
-    const rows: unknown[] = await em.execute(
-      `delete from ${this.blacklist} where "expires_at" < now() - make_interval(secs => ?) returning "jti"`,
-      [graceSec],
-    );
+    const { rows } = await runSql(em, `delete from ${this.blacklist} where "expires_at" < now() - make_interval(secs => ?) returning "jti"`, [graceSec]);
     return rows.length;
   }
 
@@ -162,7 +158,8 @@ export class AuthService {
     let after = '';
     let added = 0;
     for (;;) {
-      const rows: { jti: string }[] = await em.execute(
+      const { rows } = await runSql<{ jti: string }>(
+        em,
         `select "jti" from ${this.blacklist} where "expires_at" > now() and "jti" > ? order by "jti" limit ?`,
         [after, batchSize],
       );
@@ -192,7 +189,7 @@ export class AuthService {
     } catch (err) {
       this.log.warn(`The signed-out token filter is unreachable, checking the database instead (${(err as Error).message})`);
     }
-    const rows: unknown[] = await em.execute(`select 1 from ${this.blacklist} where "jti" = ?`, [jti]);
+    const { rows } = await runSql(em, `select 1 from ${this.blacklist} where "jti" = ?`, [jti]);
     return rows.length > 0;
   }
 }

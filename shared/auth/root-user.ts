@@ -1,5 +1,5 @@
 import { hashPassword, verifyPassword } from './password.js';
-import { qualified } from './sql.js';
+import { qualified, runSql } from '../sql/index.js';
 import type { AuthLogger, SqlRunner } from './types.js';
 
 export interface RootUserOptions {
@@ -49,12 +49,14 @@ export async function ensureRootUser(em: SqlRunner, schema: string, options: Roo
   const hash = options.passwordHash ?? (await hashPassword(options.password ?? ''));
   const id = String(options.ids.next());
   const created = await em.transactional(async (tx) => {
-    const won: unknown[] = await tx.execute(
+    const won = await runSql(
+      tx,
       `insert into ${meta} ("key", "value") values (?, ?::jsonb) on conflict ("key") do nothing returning "key"`,
       [MARKER, JSON.stringify({ id })],
     );
-    if (won.length === 0) return false;
-    await tx.execute(
+    if (won.rows.length === 0) return false;
+    await runSql(
+      tx,
       `insert into ${users} ("id", "username", "email", "nickname", "password", "roles") values (?, ?, ?, ?, ?, '{root}') on conflict do nothing`,
       [id, options.username, options.email, options.nickname ?? 'Super Admin', hash],
     );
@@ -71,13 +73,14 @@ export async function ensureRootUser(em: SqlRunner, schema: string, options: Roo
 }
 
 async function readMarker(em: SqlRunner, meta: string): Promise<string | undefined> {
-  const rows: { value: { id?: unknown } }[] = await em.execute(`select "value" from ${meta} where "key" = ?`, [MARKER]);
+  const { rows } = await runSql<{ value: { id?: unknown } }>(em, `select "value" from ${meta} where "key" = ?`, [MARKER]);
   const id = rows[0]?.value?.id;
   return typeof id === 'string' ? id : undefined;
 }
 
 async function warnIfDefaultPassword(em: SqlRunner, users: string, id: string, options: RootUserOptions): Promise<void> {
-  const rows: { password: string | null; username: string | null }[] = await em.execute(
+  const { rows } = await runSql<{ password: string | null; username: string | null }>(
+    em,
     `select "password", "username" from ${users} where "id" = ?`,
     [id],
   );

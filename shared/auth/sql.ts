@@ -1,13 +1,5 @@
+import { quoteIdent } from '../sql/index.js';
 import type { PublicUser } from './types.js';
-
-/** `"schema"."table"`, each identifier quoted with `"` doubled. */
-export function qualified(schema: string, table: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /** ISO 8601 in UTC with milliseconds (`2026-11-22T08:40:15.967Z`), as NocoBase returns times. */
 function isoColumn(column: string): string {

@@ -1,13 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../errors/index.js';
 
 /** The EntityManager the auth code runs its SQL through (forked per call by the caller). */
-export type SqlRunner = Pick<EntityManager, 'execute' | 'transactional'>;
+export type SqlRunner = Pick<EntityManager, 'transactional' | 'getTransactionContext' | 'getConnection'>;
 
 /** Where auth writes warnings (default root password, Bloom filter unreachable). A Moleculer logger fits. */
-export interface AuthLogger {
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type AuthLogger = Pick<Logger, 'warn' | 'error'>;
 
 /** Claims of a clusterbase token. Times are seconds since the epoch, as JWT has them. */
 export interface TokenClaims {

@@ -1,6 +1,6 @@
 import type { ServiceBroker } from 'moleculer';
 import { type Config, inProcessAdapters } from '../config/index.js';
-import { StartupRefusal } from '../errors/index.js';
+import { StartupRefusal, type Logger } from '../errors/index.js';
 import { createSnowflake, type SnowflakeGenerator } from '../ids/index.js';
 import { resolveLockAdapter, type LockAdapter } from '../lock/index.js';
 import { resolveQueue, type MessageQueue, type QueueStats } from '../queue/index.js';
@@ -10,7 +10,7 @@ import { SignInGuard } from '../auth/index.js';
 import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
 
 /** The logger the adapters report to (a Moleculer logger fits). */
-export type ClusterLogger = Pick<ReturnType<ServiceBroker['getLogger']>, 'info' | 'warn' | 'error' | 'debug'>;
+export type ClusterLogger = Logger;
 
 /**
  * The cluster middleware of one node, each behind the adapter its configuration names: lock,
@@ -36,7 +36,9 @@ export class ClusterAdapters {
     const prefix = config.namespace ? `cb:${config.namespace}` : 'cb';
     this.lock = resolveLockAdapter(a.lock.type === 'redis' ? { type: 'redis', url: a.lock.url!, prefix } : { type: 'memory' });
     this.workerIds = resolveWorkerIdAllocator(
-      a.workerId.type === 'redis' ? { type: 'redis', url: a.workerId.url!, prefix, leaseMs: a.workerId.leaseMs } : { type: 'memory', leaseMs: a.workerId.leaseMs },
+      a.workerId.type === 'redis'
+        ? { type: 'redis', url: a.workerId.url!, prefix, leaseMs: a.workerId.leaseMs, recover: true }
+        : { type: 'memory', leaseMs: a.workerId.leaseMs, recover: true },
     );
     this.ids = createSnowflake({ workerIds: this.workerIds });
     const queueLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
@@ -95,8 +97,9 @@ export class ClusterAdapters {
       throw err;
     }
     this.workerIds.onLost((event) =>
-      this.log.error(`worker ID ${event.workerId} lease lost (${event.reason}): this node issues no IDs and is not ready until it leases one again`),
+      this.log.error(`worker ID ${event.workerId} lease lost (${event.reason}): this node issues no IDs and is not ready until it leases one again (retrying with backoff)`),
     );
+    this.workerIds.onAcquired((workerId) => this.log.info(`worker ID ${workerId} leased again: issuing IDs, ready`));
   }
 
   async close(): Promise<void> {

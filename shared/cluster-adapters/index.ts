@@ -6,3 +6,4 @@ export type { SyncSignal } from '../sync/index.js';
 export type { BloomFilter, KeyValueCache } from '../cache/index.js';
 export type { SnowflakeGenerator } from '../ids/index.js';
 export type { WorkerIdAllocator } from '../worker-id/index.js';
+export { withLock, type LockedWork, type WithLockOptions } from '../lock/index.js';

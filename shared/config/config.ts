@@ -43,6 +43,8 @@ export interface Config {
     readonly scheduleTickMs: number;
     readonly syncTimeoutMs: number;
     readonly concurrency: number;
+    readonly requestAllow: readonly string[];
+    readonly requestMaxTimeoutMs: number;
   };
   /** IDEMPOTENCY_KEY_TTL: how long a write's Idempotency-Key and answer are kept. */
   readonly idempotencyTtlMs: number;
@@ -122,7 +124,7 @@ export interface AdaptersConfig {
   readonly sync: { readonly type: 'local' | 'transporter' | 'redis'; readonly url: string | null; readonly retention: number };
   readonly queue: { readonly type: 'memory' | 'redis' | 'rabbitmq'; readonly url: string | null };
   readonly lock: { readonly type: 'local' | 'redis'; readonly url: string | null };
-  readonly workerId: { readonly type: 'local' | 'redis'; readonly url: string | null; readonly leaseMs: number };
+  readonly workerId: { readonly type: 'local' | 'redis'; readonly url: string | null; readonly leaseMs: number; readonly waitMs: number };
 }
 
 /** The adapters that keep their state inside one process, by the variable that chose them. */
@@ -207,6 +209,7 @@ function adaptersOf(v: ReturnType<typeof readEnv>, problems: string[]): Adapters
       type: v.WORKER_ID_ADAPTER as 'local' | 'redis',
       url: redis(v.WORKER_ID_ADAPTER, v.WORKER_ID_REDIS_URL, 'WORKER_ID_REDIS_URL', 'WORKER_ID_ADAPTER'),
       leaseMs: v.WORKER_ID_LEASE,
+      waitMs: v.WORKER_ID_WAIT,
     },
   };
 }
@@ -240,7 +243,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     namespace: v.NAMESPACE,
     workerMode: v.WORKER_MODE,
     http: { host: v.APP_HOST, port: v.APP_PORT, bodyLimit: v.HTTP_BODY_LIMIT },
-    health: { host: v.APP_HOST, port: v.HEALTH_PORT },
+    health: { host: v.HEALTH_HOST, port: v.HEALTH_PORT },
     transporter: v.TRANSPORTER ? v.TRANSPORTER.toString() : null,
     requestTimeoutMs: v.REQUEST_TIMEOUT,
     heartbeatMs: v.HEARTBEAT_INTERVAL,
@@ -265,6 +268,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       scheduleTickMs: v.WORKFLOW_SCHEDULE_TICK,
       syncTimeoutMs: v.WORKFLOW_SYNC_TIMEOUT,
       concurrency: v.WORKFLOW_CONCURRENCY,
+      requestAllow: v.WORKFLOW_REQUEST_ALLOW,
+      requestMaxTimeoutMs: v.WORKFLOW_REQUEST_MAX_TIMEOUT,
     },
     idempotencyTtlMs: v.IDEMPOTENCY_KEY_TTL,
     adapters,

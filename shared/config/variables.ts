@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { parseWorkerMode } from '../worker-mode/index.js';
+import { requestPolicy } from '../workflow/request/target-policy.js';
+import { aesKeyProblem, appKeyProblem } from '../secrets/load-secrets.js';
 import type { VarSpec } from './types.js';
 import { bytes, identifier, integer, oneOf, optionalText, port, redisUrl, seconds, text, transporterUrl, url } from './parsers.js';
 
@@ -32,7 +34,12 @@ export const variables = {
     parse: (raw) => parseWorkerMode(raw),
   }),
   APP_PORT: spec({ default: '13000', doc: 'HTTP port of the API gateway (nodes serving requests). 0 picks a free port.', parse: port }),
-  APP_HOST: spec({ default: '0.0.0.0', doc: 'Address the API gateway and the management port listen on.', parse: text }),
+  APP_HOST: spec({ default: '0.0.0.0', doc: 'Address the API gateway listens on.', parse: text }),
+  HEALTH_HOST: spec({
+    default: '127.0.0.1',
+    doc: 'Address the management port listens on. Loopback by default: `/metrics` and `/readyz` are for the machine itself; the Docker image and the manifests set `0.0.0.0` so probes can reach it (never publish the port).',
+    parse: text,
+  }),
   HEALTH_PORT: spec({
     default: '13001',
     doc: 'Management port of every node: `/healthz`, `/readyz`, `/metrics`. 0 picks a free port.',
@@ -105,6 +112,11 @@ export const variables = {
   }),
   WORKER_ID_REDIS_URL: spec({ secret: true, doc: 'Redis of the worker-ID allocator (falls back to REDIS_URL).', parse: redisUrl }),
   WORKER_ID_LEASE: spec({ default: '30', doc: 'Seconds a worker-ID lease lasts (renewed every third); a released ID waits this long before reuse.', parse: seconds(0.2, 3600) }),
+  WORKER_ID_WAIT: spec({
+    default: '10',
+    doc: 'Seconds an action waits for a worker-ID lease while the node holds none (after a loss, before it leases again); then it answers 503 CB_ERR_ID_NO_WORKER_ID.',
+    parse: seconds(0, 3600),
+  }),
   CLUSTER_MODE: spec({
     aliases: ['CLUSTER_INSTANCES'],
     default: '',
@@ -113,21 +125,21 @@ export const variables = {
   }),
   APP_KEY: spec({
     secret: true,
-    doc: 'Secret that signs tokens (JWT); every node must share it. Unset: generated into STORAGE_PATH/keys (with a warning).',
+    doc: 'Secret that signs tokens (JWT); every node must share it; at least 32 random characters (`openssl rand -hex 32`); template placeholders and low-entropy values refuse the start. Unset: generated into STORAGE_PATH/keys (with a warning).',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined;
-      if (raw.length < 16) throw new Error(`must be at least 16 characters, got ${raw.length}`);
+      const problem = appKeyProblem(raw);
+      if (problem) throw new Error(problem);
       return raw;
     },
   }),
   APP_AES_SECRET_KEY: spec({
     secret: true,
-    doc: 'AES-256 key (64 hex characters) that encrypts `encrypted` fields; every node must share it. Unset: generated into STORAGE_PATH/keys (with a warning).',
+    doc: 'AES-256 key (64 hex characters, `openssl rand -hex 32`) that encrypts `encrypted` fields; every node must share it; an all-zero, repeated or low-entropy key refuses the start. Unset: generated into STORAGE_PATH/keys (with a warning).',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined;
-      if (!/^[0-9a-fA-F]{64}$/.test(raw)) {
-        throw new Error(`must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got ${raw.length} characters${/^[0-9a-fA-F]*$/.test(raw) ? '' : ' with non-hex ones'}`);
-      }
+      const problem = aesKeyProblem(raw);
+      if (problem) throw new Error(problem);
       return raw.toLowerCase();
     },
   }),
@@ -181,6 +193,16 @@ export const variables = {
   WORKFLOW_SCHEDULE_TICK: spec({ default: '1', doc: 'Seconds between looks at schedule triggers on workflow:process nodes.', parse: seconds(0.05, 3600) }),
   WORKFLOW_SYNC_TIMEOUT: spec({ default: '10', doc: 'Seconds a synchronous (`sync: true`) workflow may run inside its request before the request is rejected and rolled back.', parse: seconds(0.1, 600) }),
   WORKFLOW_CONCURRENCY: spec({ default: '4', doc: 'Executions one workflow:process node runs at once.', parse: integer(1, 256) }),
+  WORKFLOW_REQUEST_ALLOW: spec({
+    default: '',
+    doc: 'Comma-separated host names (`*.svc.local` for sub-domains), IP addresses and CIDR ranges the workflow request node may reach although they are internal (loopback, private, link-local, unique-local). Empty: public addresses only.',
+    parse: (raw) => {
+      const entries = (raw ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+      requestPolicy({ allow: entries });
+      return entries;
+    },
+  }),
+  WORKFLOW_REQUEST_MAX_TIMEOUT: spec({ default: '60', doc: 'Upper bound, in seconds, of one attempt of a workflow request node, whatever its own `timeout` says.', parse: seconds(0.1, 600) }),
   SHUTDOWN_DELAY: spec({
     default: '0',
     doc: 'Seconds a stopping node keeps serving while answering 503 on readiness, so load balancers take it out first.',

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { CollectionManager, RecordRepository } from '../data/index.js';
 import { withLock, type LockAdapter } from '../lock/index.js';
 import type { SyncSignal } from '../sync/index.js';
+import type { Logger } from '../errors/index.js';
 
 export interface AppDataOptions {
   readonly app: string;
@@ -12,7 +13,7 @@ export interface AppDataOptions {
   readonly sync: SyncSignal;
   /** A fresh EntityManager of the app's schema, for reloads triggered by other nodes. */
   readonly fork: () => EntityManager;
-  readonly log: { warn(m: string): void };
+  readonly log: Pick<Logger, 'warn'>;
 }
 
 const CHANNEL = 'collections';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, tableRef, type WriteOptions } from '../data/index.js';
+import { type WriteOptions } from '../data/index.js';
 import { cbError } from '../errors/index.js';
+import { qualified, runSql } from '../sql/index.js';
 
 export interface IdempotencyOptions {
   /** The app's schema (holds `cb_idempotency_keys`, migration 0007). */
@@ -16,7 +17,10 @@ export interface IdempotencyOptions {
   readonly ttlMs: number;
 }
 
-/** What the write runs with: the EntityManager to use and the options to hand to RecordRepository. */
+/**
+ * What the write runs with: the EntityManager to use for everything it reads and writes (the
+ * transaction holding the key row when a key is given) and the options to hand to RecordRepository.
+ */
 export type IdempotentWriteFn<T> = (em: EntityManager, options: WriteOptions) => Promise<T>;
 
 const MAX_KEY_LENGTH = 255;
@@ -36,17 +40,16 @@ const lastSweep = new Map<string, number>();
  * - the same key with a different request is a 422 CB_ERR_DATA_IDEMPOTENCY_MISMATCH naming the key;
  * - a row past its expiry counts as absent; expired rows are swept now and then by later writes.
  *
- * `holder.em` (a call's `ctx.locals`) is the transaction's EntityManager while `write` runs, so reads
- * the write does (firstOrCreate's lookup) see the same snapshot; it is restored afterwards.
+ * `write` gets the transaction's EntityManager and must use it for its reads too (firstOrCreate's
+ * lookup), so they see the same snapshot; without a key it gets `outer` itself.
  */
-export async function idempotentWrite<T>(holder: { em?: unknown }, options: IdempotencyOptions, write: IdempotentWriteFn<T>): Promise<T> {
-  const outer = holder.em as EntityManager;
+export async function idempotentWrite<T>(outer: EntityManager, options: IdempotencyOptions, write: IdempotentWriteFn<T>): Promise<T> {
   if (options.key === undefined) return write(outer, {});
   const key = options.key;
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
     throw cbError('CB_ERR_VALIDATION', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
   }
-  const table = tableRef(options.schema, TABLE);
+  const table = qualified(options.schema, TABLE);
   const hash = requestHash(options.principal, options.request);
   const afterCommit: (() => Promise<void>)[] = [];
 
@@ -74,14 +77,7 @@ export async function idempotentWrite<T>(holder: { em?: unknown }, options: Idem
       }
       return { replayed: true as const, value: JSON.parse(row.response ?? 'null') as T };
     }
-    const descriptor = Object.getOwnPropertyDescriptor(holder, 'em');
-    Object.defineProperty(holder, 'em', { configurable: true, enumerable: true, value: tx });
-    let value: T;
-    try {
-      value = await write(tx, { deferAfterCommit: (fn) => void afterCommit.push(fn) });
-    } finally {
-      if (descriptor) Object.defineProperty(holder, 'em', descriptor);
-    }
+    const value = await write(tx, { deferAfterCommit: (fn) => void afterCommit.push(fn) });
     await runSql(tx, `update ${table} set "response" = ? where "principal" = ? and "key" = ?`, [JSON.stringify(value ?? null), options.principal, key]);
     return { replayed: false as const, value };
   });
@@ -137,5 +133,5 @@ function sweepNowAndThen(em: EntityManager, options: IdempotencyOptions): void {
 
 /** Deletes the keys (and answers) whose retention has passed; returns how many. */
 export async function sweepExpiredKeys(em: EntityManager, schema: string): Promise<number> {
-  return (await runSql(em, `delete from ${tableRef(schema, TABLE)} where "expires_at" <= now()`)).affected;
+  return (await runSql(em, `delete from ${qualified(schema, TABLE)} where "expires_at" <= now()`)).affected;
 }

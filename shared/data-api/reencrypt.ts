@@ -1,14 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { decryptValue, encryptValue, runSql, type CollectionMeta } from '../data/index.js';
-import { qualified, quoteIdent } from '../query/index.js';
+import { decryptValue, encryptValue, type CollectionMeta } from '../data/index.js';
 import { fingerprint, fingerprintMetaKey } from '../secrets/index.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
+import type { Logger } from '../errors/index.js';
 
 export interface ReencryptOptions {
   readonly oldKey: Buffer;
   readonly newKey: Buffer;
   /** Rows per transaction (default 500). */
   readonly batchSize?: number;
-  readonly log: { info(m: string): void };
+  readonly log: Pick<Logger, 'info'>;
 }
 
 export interface ReencryptReport {

@@ -1,3 +1,4 @@
+import { defaultThrough } from './relation-keys.js';
 import { cbError } from '../errors/index.js';
 import { foreignKeyField, hasColumn, parseFieldDefinition, PRIMARY_KEY_TYPES } from './field-definition.js';
 import { assertCollectionName, assertFieldName, NAME_PATTERN } from './names.js';
@@ -42,6 +43,33 @@ export const TIMESTAMP_FIELD = (name: 'createdAt' | 'updatedAt', key: string): F
   },
 });
 
+/**
+ * NocoBase's createdBy / updatedBy: a belongsTo to `users` through `createdById` / `updatedById`,
+ * filled from the caller. Made when the collection option is true or a field with that interface (as
+ * NocoBase's UI sends) is given; the foreign-key column is a bigint.
+ */
+function addUserStamp(kind: 'createdBy' | 'updatedBy', wanted: boolean, fields: FieldMeta[], newKey: () => string): void {
+  const at = fields.findIndex((f) => f.name === kind || (f.interface === kind && f.type === 'belongsTo'));
+  if (!wanted && at < 0) return;
+  const foreignKey = (at >= 0 ? fields[at]!.foreignKey : undefined) ?? `${kind}Id`;
+  const relation: FieldMeta = {
+    ...(at >= 0 ? fields[at]! : { name: kind, key: newKey(), uiSchema: { type: 'object', title: kind === 'createdBy' ? '{{t("Created by")}}' : '{{t("Last updated by")}}', 'x-component': 'AssociationField', 'x-read-pretty': true } }),
+    type: 'belongsTo',
+    target: 'users',
+    foreignKey,
+    targetKey: 'id',
+    interface: kind,
+  };
+  if (at >= 0) fields[at] = relation;
+  else fields.push(relation);
+  if (!fields.some((f) => f.name === foreignKey)) fields.push({ name: foreignKey, type: 'bigInt', key: newKey(), interface: 'integer', isForeignKey: true });
+}
+
+/** The users table exists in every app schema (shared/auth) but is not a registered collection yet: such a relation keeps its keys as given. */
+function isUnregisteredUsers(f: FieldMeta, lookup: CollectionLookup): boolean {
+  return f.type === 'belongsTo' && f.target === 'users' && !lookup('users');
+}
+
 /** Other collection options (`description`, `hidden`, …), kept as given. */
 export function extraCollectionOptions(body: Record<string, unknown>): Record<string, unknown> {
   const options: Record<string, unknown> = {};
@@ -77,7 +105,8 @@ export function resolveRelation(field: FieldMeta, self: { name: string; primaryK
     }
     return [resolved, foreignKeyField(foreignKey, keyField, newKey())];
   }
-  // hasMany: the foreign key lives on the target, which must already have it as a column.
+  if (field.type === 'belongsToMany') return [resolveBelongsToMany(field, self, target, lookup, where)];
+  // hasOne / hasMany: the foreign key lives on the target, which must already have it as a column.
   const foreignKey = field.foreignKey ?? `${self.name}Id`;
   const sourceKey = field.sourceKey ?? self.primaryKey;
   const sourceField = self.fields.get(sourceKey);
@@ -87,6 +116,42 @@ export function resolveRelation(field: FieldMeta, self: { name: string; primaryK
     invalid(`${where}: collection "${target.name}" has no field "${foreignKey}" to point back here; add a belongsTo (or an integer field) "${foreignKey}" there first, or set foreignKey`);
   }
   return [{ ...field, foreignKey, sourceKey }];
+}
+
+/** NocoBase's English singular of a collection name for default key names (`posts` → `post`, `categories` → `category`). */
+export function singular(name: string): string {
+  if (/ies$/.test(name)) return `${name.slice(0, -3)}y`;
+  if (/(ss|us)$/.test(name)) return name;
+  return name.endsWith('s') ? name.slice(0, -1) : name;
+}
+
+/**
+ * belongsToMany as NocoBase: through collection (default both names lower-cased, sorted, joined by `_`,
+ * camel-cased), foreignKey `<singular source><SourceKey>` and otherKey `<singular target><TargetKey>`
+ * (`postId`, `tagId`). A through collection that exists must have both columns; otherwise the
+ * manager makes the table (its rows are the links).
+ */
+function resolveBelongsToMany(field: FieldMeta, self: { name: string; primaryKey: string; fields: ReadonlyMap<string, FieldMeta> }, target: { name: string; primaryKey: string; fields: ReadonlyMap<string, FieldMeta> }, lookup: CollectionLookup, where: string): FieldMeta {
+  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  const sourceKey = field.sourceKey ?? self.primaryKey;
+  const targetKey = field.targetKey ?? target.primaryKey;
+  const through = field.through ?? defaultThrough(self.name, target.name);
+  const foreignKey = field.foreignKey ?? `${singular(self.name)}${cap(sourceKey)}`;
+  const otherKey = field.otherKey ?? `${singular(target.name)}${cap(targetKey)}`;
+  for (const [key, owner] of [[sourceKey, self], [targetKey, target]] as const) {
+    const f = owner.fields.get(key);
+    if (!f || !(f.primaryKey || f.unique) || !hasColumn(f)) invalid(`${where}: "${key}" must be the primary key or a unique field of "${owner.name}"`);
+  }
+  assertFieldName(through, self.name, `through collection of field "${field.name}"`);
+  assertFieldName(foreignKey, self.name, `foreign key of field "${field.name}"`);
+  assertFieldName(otherKey, self.name, `other key of field "${field.name}"`);
+  if (foreignKey === otherKey) invalid(`${where}: foreignKey and otherKey must differ (both "${foreignKey}")`);
+  if (through === target.name || through === self.name) invalid(`${where}: the through collection cannot be "${through}" itself`);
+  const existing = lookup(through);
+  if (existing) {
+    for (const key of [foreignKey, otherKey]) if (!existing.fields.get(key) || !hasColumn(existing.fields.get(key)!)) invalid(`${where}: through collection "${through}" has no field "${key}"`);
+  }
+  return { ...field, through, foreignKey, otherKey, sourceKey, targetKey };
 }
 
 /**
@@ -108,9 +173,6 @@ export function parseCollectionDefinition(
   const name = body.name;
   if (body.title !== undefined && body.title !== null && typeof body.title !== 'string') invalid('title must be a string');
   if (body.fields !== undefined && !Array.isArray(body.fields)) invalid('fields must be an array');
-  for (const prop of ['createdBy', 'updatedBy']) {
-    if (body[prop] === true) invalid(`${prop} is not supported yet: add a belongsTo field to users instead`);
-  }
   const createdAt = optionalFlag(body, 'createdAt', true);
   const updatedAt = optionalFlag(body, 'updatedAt', true);
   const given = ((body.fields as unknown[] | undefined) ?? []).map((f) => parseFieldDefinition(f, name, newKey()));
@@ -137,20 +199,23 @@ export function parseCollectionDefinition(
   for (const stamp of ['createdAt', 'updatedAt'] as const) {
     if (!(stamp === 'createdAt' ? createdAt : updatedAt)) continue;
     const own = fields.find((f) => f.name === stamp);
-    if (own && own.type !== 'datetime') invalid(`collection "${name}": field "${stamp}" must be a datetime to serve as the ${stamp} timestamp (or set ${stamp} to false)`);
+    if (own && !['datetime', 'date', 'datetimeTz'].includes(own.type)) invalid(`collection "${name}": field "${stamp}" must be a datetime to serve as the ${stamp} timestamp (or set ${stamp} to false)`);
     if (!own) fields.push(TIMESTAMP_FIELD(stamp, newKey()));
   }
+  for (const kind of ['createdBy', 'updatedBy'] as const) addUserStamp(kind, body[kind] === true, fields, newKey);
 
   const primaryKey = fields[0]!.name;
   // Relations resolve against the column fields of this definition (self-references) and the others.
   const columns = new Map(fields.filter(hasColumn).map((f) => [f.name, f]));
   const ordered: FieldMeta[] = [];
   for (const f of fields) {
-    if (f.type !== 'belongsTo') continue;
+    if (f.type !== 'belongsTo' || isUnregisteredUsers(f, lookup)) continue;
     for (const extra of resolveRelation(f, { name, primaryKey, fields: columns }, lookup, newKey)) if (extra.isForeignKey) columns.set(extra.name, extra);
   }
   for (const f of fields) {
-    if (f.type === 'belongsTo' || f.type === 'hasMany') {
+    if (isUnregisteredUsers(f, lookup)) {
+      ordered.push(f);
+    } else if (f.type === 'belongsTo' || f.type === 'hasMany' || f.type === 'hasOne' || f.type === 'belongsToMany') {
       const resolved = resolveRelation(f, { name, primaryKey, fields: columns }, lookup, () => '');
       ordered.push(resolved[0]!);
       const fk = f.type === 'belongsTo' ? columns.get(resolved[0]!.foreignKey!) : undefined;

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
 import { extraCollectionOptions, parseCollectionDefinition, resolveRelation } from './collection-definition.js';
-import { addColumnStatements, alterColumnStatements, createTableStatements, dropColumnStatement, dropTableStatement, foreignKeyStatements } from './ddl.js';
+import { addColumnStatements, alterColumnStatements, createTableStatements, dropColumnStatement, dropTableStatement, foreignKeyStatements, throughTableStatements } from './ddl.js';
 import { hasColumn, isRelation, parseFieldDefinition } from './field-definition.js';
 import {
   deleteCollectionRow,
@@ -14,9 +14,10 @@ import {
   updateFieldRow,
 } from './metadata-store.js';
 import { RESERVED_COLLECTIONS } from './names.js';
-import { isPgError, runSql } from './sql.js';
+import { isPgError } from './sql.js';
 import type { CollectionMeta, FieldMeta } from './types.js';
 import { checkValue } from './values.js';
+import { runSql } from '../sql/index.js';
 
 export type LockFn = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -40,7 +41,7 @@ export interface CollectionManagerOptions {
 }
 
 /** DDL errors caused by the request or the data (not by us): a 400 with PostgreSQL's reason. */
-const DDL_CLIENT_ERRORS = new Set(['42P07', '42701', '23505', '23502', '23503', '22P02', '22003', '22001', '22007', '22008', '42804', '42846', '2BP01', '42P16']);
+const DDL_CLIENT_ERRORS = new Set(['42P07', '42701', '23505', '23502', '23503', '22P02', '22003', '22001', '22007', '22008', '42804', '42846', '2BP01', '42P16', '22021', '54011']);
 
 /**
  * The collections of one app: metadata cached in memory, and every change made as ONE PostgreSQL
@@ -61,6 +62,14 @@ export class CollectionManager {
     this.#lock = options.lock;
     this.#reserved = options.reservedCollections ?? RESERVED_COLLECTIONS;
     this.#onChange = options.onChange;
+  }
+
+  /** A belongsToMany whose through collection is not a registered one gets its link table, unless it exists already (the other side's field made it). */
+  async #makeThrough(tx: EntityManager, meta: CollectionMeta, field: FieldMeta, lookup: (n: string) => CollectionMeta | undefined): Promise<void> {
+    if (field.type !== 'belongsToMany' || lookup(field.through!)) return;
+    const exists = await runSql(tx, 'select 1 from information_schema.tables where table_schema = ? and table_name = ?', [this.schema, field.through!]);
+    if (exists.rows.length > 0) return;
+    for (const sql of throughTableStatements(this.schema, field.through!, meta, lookup(field.target!)!, field)) await runSql(tx, sql);
   }
 
   /** Reads every collection's metadata into the cache (at start and on a sync `resync`). */
@@ -100,6 +109,7 @@ export class CollectionManager {
       await insertCollection(tx, meta);
       await insertFields(tx, this.schema, meta.name, [...meta.fields.values()]);
       for (const sql of createTableStatements(meta, (n) => others.get(n))) await runSql(tx, sql);
+      for (const field of meta.fields.values()) await this.#makeThrough(tx, meta, field, (n) => (n === meta.name ? meta : others.get(n)));
       return meta.name;
     });
   }
@@ -171,6 +181,7 @@ export class CollectionManager {
         const target = resolved.target === collection ? next : all.get(resolved.target!)!;
         for (const sql of foreignKeyStatements(meta, resolved.foreignKey!, target, resolved.targetKey!)) await runSql(tx, sql);
       }
+      await this.#makeThrough(tx, next, fields[0]!, (n) => (n === collection ? next : all.get(n)));
       await insertFields(tx, this.schema, collection, fields);
       added = fields[0];
       return collection;

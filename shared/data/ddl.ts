@@ -1,6 +1,7 @@
 import { columnType, hasColumn } from './field-definition.js';
-import { ident, objectName, tableRef } from './sql.js';
+import { objectName } from './sql.js';
 import type { CollectionLookup, CollectionMeta, FieldMeta } from './types.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 
 /**
  * DDL statements for a collection's table. No value is ever part of DDL: defaults are applied by the
@@ -8,7 +9,7 @@ import type { CollectionLookup, CollectionMeta, FieldMeta } from './types.js';
  */
 
 function columnDefinition(field: FieldMeta): string {
-  return `${ident(field.name)} ${columnType(field)}${field.allowNull === false || field.primaryKey ? ' not null' : ''}`;
+  return `${quoteIdent(field.name)} ${columnType(field)}${field.allowNull === false || field.primaryKey ? ' not null' : ''}`;
 }
 
 export function uniqueConstraintName(table: string, column: string): string {
@@ -29,37 +30,57 @@ export function belongsToColumns(meta: CollectionMeta, lookup: CollectionLookup)
 
 /** `alter table … add constraint … foreign key` + its index, for one belongsTo. */
 export function foreignKeyStatements(meta: CollectionMeta, column: string, target: CollectionMeta, targetKey: string): string[] {
-  const table = tableRef(meta.schema, meta.table);
+  const table = qualified(meta.schema, meta.table);
   return [
-    `alter table ${table} add constraint ${ident(objectName(meta.table, column, 'fkey'))} foreign key (${ident(column)}) ` +
-      `references ${tableRef(target.schema, target.table)} (${ident(targetKey)}) on delete set null`,
-    `create index ${ident(objectName(meta.table, column, 'idx'))} on ${table} (${ident(column)})`,
+    `alter table ${table} add constraint ${quoteIdent(objectName(meta.table, column, 'fkey'))} foreign key (${quoteIdent(column)}) ` +
+      `references ${qualified(target.schema, target.table)} (${quoteIdent(targetKey)}) on delete set null`,
+    `create index ${quoteIdent(objectName(meta.table, column, 'idx'))} on ${table} (${quoteIdent(column)})`,
   ];
 }
 
 export function createTableStatements(meta: CollectionMeta, lookup: CollectionLookup): string[] {
   const columns = [...meta.fields.values()].filter(hasColumn);
   const parts = columns.map(columnDefinition);
-  parts.push(`constraint ${ident(objectName(meta.table, meta.primaryKey, 'pkey'))} primary key (${ident(meta.primaryKey)})`);
+  parts.push(`constraint ${quoteIdent(objectName(meta.table, meta.primaryKey, 'pkey'))} primary key (${quoteIdent(meta.primaryKey)})`);
   for (const field of columns) {
-    if (field.unique && !field.primaryKey) parts.push(`constraint ${ident(uniqueConstraintName(meta.table, field.name))} unique (${ident(field.name)})`);
+    if (field.unique && !field.primaryKey) parts.push(`constraint ${quoteIdent(uniqueConstraintName(meta.table, field.name))} unique (${quoteIdent(field.name)})`);
   }
-  const statements = [`create table ${tableRef(meta.schema, meta.table)} (\n  ${parts.join(',\n  ')}\n)`];
+  const statements = [`create table ${qualified(meta.schema, meta.table)} (\n  ${parts.join(',\n  ')}\n)`];
   for (const fk of belongsToColumns(meta, lookup)) statements.push(...foreignKeyStatements(meta, fk.column, fk.target, fk.targetKey));
   return statements;
 }
 
+/**
+ * The table of an implicit belongsToMany through collection: one row per link, `(foreignKey, otherKey)`
+ * its primary key, both columns typed like the keys they hold and deleted with either side.
+ */
+export function throughTableStatements(schema: string, through: string, source: CollectionMeta, target: CollectionMeta, field: FieldMeta): string[] {
+  const keyType = (meta: CollectionMeta, key: string) => {
+    const f = meta.fields.get(key)!;
+    return f.type === 'snowflakeId' ? 'int8' : columnType(f);
+  };
+  const fk = field.foreignKey!;
+  const other = field.otherKey!;
+  return [
+    `create table ${qualified(schema, through)} (\n  ${quoteIdent(fk)} ${keyType(source, field.sourceKey!)} not null,\n  ${quoteIdent(other)} ${keyType(target, field.targetKey!)} not null,\n` +
+      `  "createdAt" timestamptz not null default now(),\n  constraint ${quoteIdent(objectName(through, `${fk}_${other}`, 'pkey'))} primary key (${quoteIdent(fk)}, ${quoteIdent(other)}),\n` +
+      `  constraint ${quoteIdent(objectName(through, fk, 'fkey'))} foreign key (${quoteIdent(fk)}) references ${qualified(source.schema, source.table)} (${quoteIdent(field.sourceKey!)}) on delete cascade,\n` +
+      `  constraint ${quoteIdent(objectName(through, other, 'fkey'))} foreign key (${quoteIdent(other)}) references ${qualified(target.schema, target.table)} (${quoteIdent(field.targetKey!)}) on delete cascade\n)`,
+    `create index ${quoteIdent(objectName(through, other, 'idx'))} on ${qualified(schema, through)} (${quoteIdent(other)})`,
+  ];
+}
+
 export function addColumnStatements(meta: CollectionMeta, field: FieldMeta): string[] {
-  const table = tableRef(meta.schema, meta.table);
+  const table = qualified(meta.schema, meta.table);
   const statements = [`alter table ${table} add column ${columnDefinition(field)}`];
-  if (field.unique) statements.push(`alter table ${table} add constraint ${ident(uniqueConstraintName(meta.table, field.name))} unique (${ident(field.name)})`);
+  if (field.unique) statements.push(`alter table ${table} add constraint ${quoteIdent(uniqueConstraintName(meta.table, field.name))} unique (${quoteIdent(field.name)})`);
   return statements;
 }
 
 /** Statements turning column `before` into `after` (same name): type, nullability, uniqueness. */
 export function alterColumnStatements(meta: CollectionMeta, before: FieldMeta, after: FieldMeta): string[] {
-  const table = tableRef(meta.schema, meta.table);
-  const column = ident(after.name);
+  const table = qualified(meta.schema, meta.table);
+  const column = quoteIdent(after.name);
   const statements: string[] = [];
   const type = columnType(after);
   if (columnType(before) !== type) statements.push(`alter table ${table} alter column ${column} type ${type} using ${column}::${type}`);
@@ -67,16 +88,16 @@ export function alterColumnStatements(meta: CollectionMeta, before: FieldMeta, a
   const notNullAfter = after.allowNull === false || !!after.primaryKey;
   if (notNullBefore !== notNullAfter) statements.push(`alter table ${table} alter column ${column} ${notNullAfter ? 'set' : 'drop'} not null`);
   if (!!before.unique !== !!after.unique) {
-    const name = ident(uniqueConstraintName(meta.table, after.name));
+    const name = quoteIdent(uniqueConstraintName(meta.table, after.name));
     statements.push(after.unique ? `alter table ${table} add constraint ${name} unique (${column})` : `alter table ${table} drop constraint if exists ${name}`);
   }
   return statements;
 }
 
 export function dropColumnStatement(meta: CollectionMeta, column: string): string {
-  return `alter table ${tableRef(meta.schema, meta.table)} drop column ${ident(column)}`;
+  return `alter table ${qualified(meta.schema, meta.table)} drop column ${quoteIdent(column)}`;
 }
 
 export function dropTableStatement(meta: CollectionMeta): string {
-  return `drop table ${tableRef(meta.schema, meta.table)}`;
+  return `drop table ${qualified(meta.schema, meta.table)}`;
 }

@@ -13,17 +13,26 @@ export const FIELD_TYPES: readonly FieldType[] = [
   'boolean',
   'date',
   'datetime',
+  'datetimeTz',
+  'datetimeNoTz',
+  'dateOnly',
+  'time',
   'json',
+  'array',
   'uuid',
+  'nanoid',
   'snowflakeId',
+  'sort',
   'password',
   'encrypted',
   'belongsTo',
+  'hasOne',
   'hasMany',
+  'belongsToMany',
 ];
 
 /** Types a primary key may have. */
-export const PRIMARY_KEY_TYPES: readonly FieldType[] = ['snowflakeId', 'bigInt', 'integer', 'string', 'uuid'];
+export const PRIMARY_KEY_TYPES: readonly FieldType[] = ['snowflakeId', 'bigInt', 'integer', 'string', 'uuid', 'nanoid'];
 
 export const DEFAULT_STRING_LENGTH = 255;
 export const DEFAULT_PRECISION = 20;
@@ -47,6 +56,8 @@ const KNOWN = new Set([
   'foreignKey',
   'targetKey',
   'sourceKey',
+  'through',
+  'otherKey',
   'isForeignKey',
   'collectionName',
   'field',
@@ -54,7 +65,7 @@ const KNOWN = new Set([
 ]);
 
 export function isRelation(field: Pick<FieldMeta, 'type'>): boolean {
-  return field.type === 'belongsTo' || field.type === 'hasMany';
+  return ['belongsTo', 'hasOne', 'hasMany', 'belongsToMany', 'createdBy', 'updatedBy'].includes(field.type);
 }
 
 /** True when the field is a column of the collection's table (a belongsTo's column is its foreign-key field). */
@@ -77,23 +88,39 @@ export function columnType(field: FieldMeta): string {
     case 'snowflakeId':
       return 'int8';
     case 'float':
-      return 'real';
     case 'double':
+      // NocoBase's float is double precision on PostgreSQL (real would lose digits).
       return 'float8';
+    case 'sort':
+      return 'int8';
+    case 'nanoid':
+      return `varchar(${field.length ?? DEFAULT_STRING_LENGTH})`;
+    case 'time':
+      return 'time';
+    case 'dateOnly':
+      return 'date';
+    case 'datetimeNoTz':
+      return 'timestamp';
     case 'decimal':
       return `numeric(${field.precision ?? DEFAULT_PRECISION},${field.scale ?? DEFAULT_SCALE})`;
     case 'boolean':
       return 'boolean';
     case 'date':
-      return 'date';
     case 'datetime':
+    case 'datetimeTz':
+      // NocoBase's date is an instant (timestamptz); dateOnly is the calendar date.
       return 'timestamptz';
     case 'json':
+    case 'array':
       return 'jsonb';
     case 'uuid':
       return 'uuid';
     case 'belongsTo':
+    case 'hasOne':
     case 'hasMany':
+    case 'belongsToMany':
+    case 'createdBy':
+    case 'updatedBy':
       throw new Error(`a ${field.type} field has no column of its own`);
   }
 }
@@ -164,7 +191,7 @@ export function parseFieldDefinition(input: unknown, collection: string, key: st
   const length = optionalInteger(def, 'length', 1, 10485760, collection, name);
   const precision = optionalInteger(def, 'precision', 1, 1000, collection, name);
   const scale = optionalInteger(def, 'scale', 0, 1000, collection, name);
-  if (length !== undefined && type !== 'string') bad(collection, name, 'length applies to string fields only');
+  if (length !== undefined && type !== 'string' && type !== 'nanoid') bad(collection, name, 'length applies to string fields only');
   if ((precision !== undefined || scale !== undefined) && type !== 'decimal') bad(collection, name, 'precision and scale apply to decimal fields only');
   if (type === 'decimal' && (scale ?? DEFAULT_SCALE) > (precision ?? DEFAULT_PRECISION)) bad(collection, name, 'scale cannot exceed precision');
   if (primaryKey && !PRIMARY_KEY_TYPES.includes(type)) bad(collection, name, `a primary key must be one of ${PRIMARY_KEY_TYPES.join(', ')}`);
@@ -175,7 +202,7 @@ export function parseFieldDefinition(input: unknown, collection: string, key: st
     if (primaryKey || unique) bad(collection, name, `a ${type} field cannot be a primary key or unique`);
     if (def.defaultValue !== undefined && def.defaultValue !== null) bad(collection, name, `a ${type} field has no default value`);
   } else {
-    for (const prop of ['target', 'foreignKey', 'targetKey', 'sourceKey']) {
+    for (const prop of ['target', 'foreignKey', 'targetKey', 'sourceKey', 'through', 'otherKey']) {
       if (def[prop] !== undefined && def[prop] !== null) bad(collection, name, `${prop} applies to relation fields only`);
     }
   }
@@ -209,7 +236,12 @@ function relationKeys(def: Record<string, unknown>, collection: string, name: st
   const foreignKey = optionalName(def, 'foreignKey', collection, name);
   const targetKey = optionalName(def, 'targetKey', collection, name);
   const sourceKey = optionalName(def, 'sourceKey', collection, name);
+  const through = optionalName(def, 'through', collection, name);
+  const otherKey = optionalName(def, 'otherKey', collection, name);
+  if ((through !== undefined || otherKey !== undefined) && def.type !== 'belongsToMany') bad(collection, name, 'through and otherKey apply to belongsToMany fields only');
   return {
+    ...(through !== undefined ? { through } : {}),
+    ...(otherKey !== undefined ? { otherKey } : {}),
     ...(foreignKey !== undefined ? { foreignKey } : {}),
     ...(targetKey !== undefined ? { targetKey } : {}),
     ...(sourceKey !== undefined ? { sourceKey } : {}),

@@ -26,4 +26,3 @@ export {
   type CodecOptions,
   type ScryptParams,
 } from './values.js';
-export { ident, runSql, tableRef } from './sql.js';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, tableRef } from './sql.js';
 import type { CollectionMeta, FieldMeta, FieldType } from './types.js';
+import { qualified, runSql } from '../sql/index.js';
 
 /**
  * Reads and writes the metadata rows of `cb_collections` / `cb_fields` (migration 0002) in one app
@@ -48,11 +48,11 @@ function toMeta(schema: string, row: CollectionRow, fields: FieldRow[]): Collect
 export async function readCollections(em: EntityManager, schema: string, only?: string): Promise<Map<string, CollectionMeta>> {
   const where = only === undefined ? '' : ' where "name" = ?';
   const params = only === undefined ? [] : [only];
-  const collections = await runSql<CollectionRow>(em, `select "name", "title", "options" from ${tableRef(schema, 'cb_collections')}${where}`, params);
+  const collections = await runSql<CollectionRow>(em, `select "name", "title", "options" from ${qualified(schema, 'cb_collections')}${where}`, params);
   const fieldWhere = only === undefined ? '' : ' where "collection_name" = ?';
   const fields = await runSql<FieldRow>(
     em,
-    `select "collection_name", "name", "type", "options", "sort" from ${tableRef(schema, 'cb_fields')}${fieldWhere} order by "sort", "name"`,
+    `select "collection_name", "name", "type", "options", "sort" from ${qualified(schema, 'cb_fields')}${fieldWhere} order by "sort", "name"`,
     params,
   );
   const byCollection = new Map<string, FieldRow[]>();
@@ -84,7 +84,7 @@ function fieldOptions(field: FieldMeta): Omit<FieldMeta, 'name' | 'type'> {
 }
 
 export async function insertCollection(em: EntityManager, meta: CollectionMeta): Promise<void> {
-  await runSql(em, `insert into ${tableRef(meta.schema, 'cb_collections')} ("name", "title", "options") values (?, ?, ?::jsonb)`, [
+  await runSql(em, `insert into ${qualified(meta.schema, 'cb_collections')} ("name", "title", "options") values (?, ?, ?::jsonb)`, [
     meta.name,
     meta.title ?? null,
     JSON.stringify(collectionOptions(meta)),
@@ -92,7 +92,7 @@ export async function insertCollection(em: EntityManager, meta: CollectionMeta):
 }
 
 export async function updateCollectionRow(em: EntityManager, meta: CollectionMeta): Promise<void> {
-  await runSql(em, `update ${tableRef(meta.schema, 'cb_collections')} set "title" = ?, "options" = ?::jsonb where "name" = ?`, [
+  await runSql(em, `update ${qualified(meta.schema, 'cb_collections')} set "title" = ?, "options" = ?::jsonb where "name" = ?`, [
     meta.title ?? null,
     JSON.stringify(collectionOptions(meta)),
     meta.name,
@@ -101,7 +101,7 @@ export async function updateCollectionRow(em: EntityManager, meta: CollectionMet
 
 /** Deletes the collection row; its field rows go with it (foreign key on delete cascade). */
 export async function deleteCollectionRow(em: EntityManager, schema: string, name: string): Promise<number> {
-  return (await runSql(em, `delete from ${tableRef(schema, 'cb_collections')} where "name" = ?`, [name])).affected;
+  return (await runSql(em, `delete from ${qualified(schema, 'cb_collections')} where "name" = ?`, [name])).affected;
 }
 
 /** Inserts field rows after the collection's last one, in the order given. */
@@ -109,17 +109,17 @@ export async function insertFields(em: EntityManager, schema: string, collection
   if (fields.length === 0) return;
   const { rows } = await runSql<{ next: number }>(
     em,
-    `select coalesce(max("sort"), 0) + 1 as "next" from ${tableRef(schema, 'cb_fields')} where "collection_name" = ?`,
+    `select coalesce(max("sort"), 0) + 1 as "next" from ${qualified(schema, 'cb_fields')} where "collection_name" = ?`,
     [collection],
   );
   const first = Number(rows[0]?.next ?? 1);
   const values = fields.map(() => '(?, ?, ?, ?::jsonb, ?)').join(', ');
   const params = fields.flatMap((f, i) => [collection, f.name, f.type, JSON.stringify(fieldOptions(f)), first + i]);
-  await runSql(em, `insert into ${tableRef(schema, 'cb_fields')} ("collection_name", "name", "type", "options", "sort") values ${values}`, params);
+  await runSql(em, `insert into ${qualified(schema, 'cb_fields')} ("collection_name", "name", "type", "options", "sort") values ${values}`, params);
 }
 
 export async function updateFieldRow(em: EntityManager, schema: string, collection: string, field: FieldMeta): Promise<void> {
-  await runSql(em, `update ${tableRef(schema, 'cb_fields')} set "type" = ?, "options" = ?::jsonb where "collection_name" = ? and "name" = ?`, [
+  await runSql(em, `update ${qualified(schema, 'cb_fields')} set "type" = ?, "options" = ?::jsonb where "collection_name" = ? and "name" = ?`, [
     field.type,
     JSON.stringify(fieldOptions(field)),
     collection,
@@ -129,6 +129,6 @@ export async function updateFieldRow(em: EntityManager, schema: string, collecti
 
 export async function deleteFieldRows(em: EntityManager, schema: string, collection: string, names: readonly string[]): Promise<void> {
   for (const name of names) {
-    await runSql(em, `delete from ${tableRef(schema, 'cb_fields')} where "collection_name" = ? and "name" = ?`, [collection, name]);
+    await runSql(em, `delete from ${qualified(schema, 'cb_fields')} where "collection_name" = ? and "name" = ?`, [collection, name]);
   }
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { cbError } from '../errors/index.js';
 import { hasColumn } from './field-definition.js';
 import type { CollectionMeta, FieldMeta } from './types.js';
@@ -67,12 +67,44 @@ export interface EncodeContext {
   readonly ids: { next(): number };
   /** ISO time of this write, for createdAt/updatedAt. */
   readonly now: string;
+  /** The caller's user id, for createdBy/updatedBy (NocoBase fills them from the signed-in user). */
+  readonly userId?: number | string;
+  /** The next value of a `sort` field left out (max + 1, as NocoBase). */
+  readonly nextSort?: (field: string) => number;
 }
 
 /**
  * Column → parameter for one record to insert: the given values, a generated primary key
  * (snowflakeId from `ids`, uuid random; other types must be given), defaults, and timestamps.
  */
+/** The foreign-key column of the collection's createdBy / updatedBy relation (NocoBase's `createdById`), if it has one. */
+export function userKeyColumn(meta: CollectionMeta, kind: 'createdBy' | 'updatedBy'): string | undefined {
+  for (const f of meta.fields.values()) {
+    if ((f.type === kind || (f.type === 'belongsTo' && (f.interface === kind || f.name === kind))) && f.foreignKey) return f.foreignKey;
+  }
+  return undefined;
+}
+
+const NANOID_ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict';
+
+/** A value NocoBase fills when none is given: uuid and nanoid (autoFill, default on), createdBy/updatedBy from the caller. */
+function autoFill(meta: CollectionMeta, field: FieldMeta, ctx: EncodeContext): unknown {
+  const options = field.options ?? {};
+  if (options.autoFill === false) return undefined;
+  if (field.type === 'uuid') return randomUUID();
+  if (field.type === 'nanoid') {
+    const alphabet = typeof options.customAlphabet === 'string' && options.customAlphabet.length > 1 ? options.customAlphabet : NANOID_ALPHABET;
+    const size = typeof options.size === 'number' && options.size > 0 && options.size <= 255 ? options.size : 21;
+    const bytes = randomBytes(size);
+    let out = '';
+    for (let i = 0; i < size; i++) out += alphabet[bytes[i]! % alphabet.length];
+    return out;
+  }
+  if (ctx.userId !== undefined && (field.name === userKeyColumn(meta, 'createdBy') || field.name === userKeyColumn(meta, 'updatedBy'))) return ctx.userId;
+  if (field.type === 'sort' && ctx.nextSort) return ctx.nextSort(field.name);
+  return undefined;
+}
+
 export async function encodeForInsert(meta: CollectionMeta, values: RecordValues, ctx: EncodeContext): Promise<Map<string, unknown>> {
   const columns = await encodeGiven(meta, values, ctx.codec);
   const pk = meta.fields.get(meta.primaryKey)!;
@@ -83,7 +115,10 @@ export async function encodeForInsert(meta: CollectionMeta, values: RecordValues
   }
   for (const field of meta.fields.values()) {
     if (!hasColumn(field) || columns.has(field.name)) continue;
-    if ((field.name === 'createdAt' && meta.timestamps.createdAt) || (field.name === 'updatedAt' && meta.timestamps.updatedAt)) {
+    const filled = autoFill(meta, field, ctx);
+    if (filled !== undefined) {
+      columns.set(field.name, filled);
+    } else if ((field.name === 'createdAt' && meta.timestamps.createdAt) || (field.name === 'updatedAt' && meta.timestamps.updatedAt)) {
       columns.set(field.name, ctx.now);
     } else if (field.defaultValue !== undefined) {
       columns.set(field.name, await encodeForWrite(field, field.defaultValue, ctx.codec));
@@ -94,10 +129,12 @@ export async function encodeForInsert(meta: CollectionMeta, values: RecordValues
   return columns;
 }
 
-/** Column → parameter for the values of an update (updatedAt set to now unless given). */
+/** Column → parameter for the values of an update (updatedAt set to now unless given; updatedBy to the caller). */
 export async function encodeForUpdate(meta: CollectionMeta, values: RecordValues, ctx: EncodeContext): Promise<Map<string, unknown>> {
   const columns = await encodeGiven(meta, values, ctx.codec);
   if (meta.timestamps.updatedAt && meta.fields.has('updatedAt') && !columns.has('updatedAt') && columns.size > 0) columns.set('updatedAt', ctx.now);
+  const updatedBy = userKeyColumn(meta, 'updatedBy');
+  if (updatedBy && ctx.userId !== undefined && columns.size > 0 && !columns.has(updatedBy)) columns.set(updatedBy, ctx.userId);
   return columns;
 }
 

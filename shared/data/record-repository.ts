@@ -2,9 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
 import { hasColumn } from './field-definition.js';
 import { assertBody, decodeRow, encodeForInsert, encodeForUpdate, primaryKeyParam, unknownKeys, type RecordValues } from './record-codec.js';
-import { ident, isPgError, runSql, tableRef, type PgError } from './sql.js';
+import { isPgError, type PgError } from './sql.js';
 import type { SqlFragment, CollectionMeta } from './types.js';
 import { assertAesKey, isReadable, type CodecOptions, type ScryptParams } from './values.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 /** A committed-or-about-to-commit write, as hooks see it. Records are decoded (no passwords). */
 export interface WriteEvent {
@@ -60,6 +61,8 @@ export interface WriteOptions {
   readonly deferAfterCommit?: (fn: () => Promise<void>) => void;
   /** Default true. False: write hooks still run, but see `triggerWorkflows: false` (imports without that option). */
   readonly triggerWorkflows?: boolean;
+  /** The caller's user id: fills createdBy / updatedBy foreign keys, as NocoBase. */
+  readonly userId?: number | string;
 }
 
 export interface GetOptions {
@@ -103,7 +106,7 @@ export class RecordRepository {
     if (bodies.some((b) => typeof b === 'object' && b !== null && unknownKeys(meta, b as RecordValues).length > 0)) meta = await this.#refreshed(em, meta);
     const checked = bodies.map((b, i) => assertBody(meta, b, many ? i : undefined));
     if (checked.length === 0) return [];
-    const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() };
+    const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}), nextSort: await this.#sortCounter(em, meta, checked) };
     const rows: Map<string, unknown>[] = [];
     for (const body of checked) rows.push(await encodeForInsert(meta, body, ctx));
     const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && rows.some((r) => r.has(f.name))).map((f) => f.name);
@@ -114,7 +117,7 @@ export class RecordRepository {
       for (let i = 0; i < rows.length; i += chunk) {
         const part = rows.slice(i, i + chunk);
         const sql =
-          `insert into ${tableRef(meta.schema, meta.table)} (${columns.map(ident).join(', ')}) values ` +
+          `insert into ${qualified(meta.schema, meta.table)} (${columns.map(quoteIdent).join(', ')}) values ` +
           part.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ') +
           ' returning *';
         const params = part.flatMap((r) => columns.map((c) => (r.has(c) ? r.get(c) : null)));
@@ -123,6 +126,23 @@ export class RecordRepository {
       return out;
     });
     return many ? records : records[0]!;
+  }
+
+  /**
+   * NocoBase's `sort` fields: a record created without one goes last (max + 1, counted on from there
+   * within one batch). Read before the insert, so two concurrent creates may share a value, as in NocoBase.
+   */
+  async #sortCounter(em: EntityManager, meta: CollectionMeta, bodies: readonly RecordValues[]): Promise<((field: string) => number) | undefined> {
+    const fields = [...meta.fields.values()].filter((f) => f.type === 'sort' && bodies.some((b) => b[f.name] === undefined || b[f.name] === null));
+    if (fields.length === 0) return undefined;
+    const next = new Map<string, number>();
+    const row = (await runSql(em, `select ${fields.map((f, i) => `max(${quoteIdent(f.name)}) as m${i}`).join(', ')} from ${qualified(meta.schema, meta.table)}`)).rows[0] ?? {};
+    fields.forEach((f, i) => next.set(f.name, Number(row[`m${i}`] ?? 0)));
+    return (field) => {
+      const value = (next.get(field) ?? 0) + 1;
+      next.set(field, value);
+      return value;
+    };
   }
 
   /** `<collection>:update?filterByTk=`: the updated records (NocoBase answers an array; [] when missing). */
@@ -135,12 +155,12 @@ export class RecordRepository {
       throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
     }
     const { [meta.primaryKey]: _pk, ...rest } = body;
-    const columns = await encodeForUpdate(meta, rest, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() });
+    const columns = await encodeForUpdate(meta, rest, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) });
     if (columns.size === 0) {
       const row = await this.#select(em, meta, key, undefined);
       return row ? [decodeRow(meta, row, this.#codec)] : [];
     }
-    return this.#update(em, meta, columns, { sql: `${ident(meta.primaryKey)} = ?`, params: [key] }, options, Object.keys(rest));
+    return this.#update(em, meta, columns, { sql: `${quoteIdent(meta.primaryKey)} = ?`, params: [key] }, options, Object.keys(rest));
   }
 
   /**
@@ -152,7 +172,7 @@ export class RecordRepository {
     if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
     const body = assertBody(meta, values);
     if (body[meta.primaryKey] !== undefined) throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
-    const columns = await encodeForUpdate(meta, body, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString() });
+    const columns = await encodeForUpdate(meta, body, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) });
     if (columns.size === 0) throw cbError('CB_ERR_VALIDATION', 'values must name at least one field to update');
     return this.#update(em, meta, columns, where, options, Object.keys(body));
   }
@@ -160,13 +180,13 @@ export class RecordRepository {
   /** `<collection>:destroy?filter=`: deletes every record `where` matches, in one statement; answers the count. */
   async destroyWhere(em: EntityManager, collection: string, where: SqlFragment, options: WriteOptions = {}): Promise<number> {
     const meta = await this.#collection(em, collection);
-    const sql = `delete from ${tableRef(meta.schema, meta.table)} where ${where.sql} returning *`;
+    const sql = `delete from ${qualified(meta.schema, meta.table)} where ${where.sql} returning *`;
     return (await this.#write(em, meta, 'destroy', options, true, async (tx) => (await runSql(tx, sql, where.params)).rows)).length;
   }
 
   #update(em: EntityManager, meta: CollectionMeta, columns: Map<string, unknown>, where: SqlFragment, options: WriteOptions, changed: readonly string[]): Promise<RecordValues[]> {
     const names = [...columns.keys()];
-    const sql = `update ${tableRef(meta.schema, meta.table)} set ${names.map((c) => `${ident(c)} = ?`).join(', ')} where ${where.sql} returning *`;
+    const sql = `update ${qualified(meta.schema, meta.table)} set ${names.map((c) => `${quoteIdent(c)} = ?`).join(', ')} where ${where.sql} returning *`;
     return this.#write(em, meta, 'update', options, true, async (tx) => (await runSql(tx, sql, [...columns.values(), ...where.params])).rows, changed);
   }
 
@@ -174,7 +194,7 @@ export class RecordRepository {
   async destroyByPk(em: EntityManager, collection: string, pk: unknown, options: WriteOptions = {}): Promise<number> {
     const meta = await this.#collection(em, collection);
     const key = primaryKeyParam(meta, pk);
-    const sql = `delete from ${tableRef(meta.schema, meta.table)} where ${ident(meta.primaryKey)} = ? returning *`;
+    const sql = `delete from ${qualified(meta.schema, meta.table)} where ${quoteIdent(meta.primaryKey)} = ? returning *`;
     return (await this.#write(em, meta, 'destroy', options, true, async (tx) => (await runSql(tx, sql, [key])).rows)).length;
   }
 
@@ -197,8 +217,8 @@ export class RecordRepository {
   }
 
   async #select(em: EntityManager, meta: CollectionMeta, key: unknown, only: ReadonlySet<string> | undefined): Promise<Record<string, unknown> | undefined> {
-    const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && isReadable(f) && (!only || only.has(f.name))).map((f) => ident(f.name));
-    const sql = `select ${columns.length > 0 ? columns.join(', ') : '1'} from ${tableRef(meta.schema, meta.table)} where ${ident(meta.primaryKey)} = ?`;
+    const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && isReadable(f) && (!only || only.has(f.name))).map((f) => quoteIdent(f.name));
+    const sql = `select ${columns.length > 0 ? columns.join(', ') : '1'} from ${qualified(meta.schema, meta.table)} where ${quoteIdent(meta.primaryKey)} = ?`;
     try {
       return (await runSql(em, sql, [key])).rows[0];
     } catch (err) {
@@ -286,6 +306,8 @@ export class RecordRepository {
       case '22P02':
       case '22007':
       case '22008':
+      case '22021':
+      case '54011':
         return cbError('CB_ERR_VALIDATION', e.message);
       case '42P01':
       case '42703':

@@ -16,13 +16,24 @@ export type FieldType =
   | 'boolean'
   | 'date'
   | 'datetime'
+  | 'datetimeTz'
+  | 'datetimeNoTz'
+  | 'dateOnly'
+  | 'time'
   | 'json'
+  | 'array'
   | 'uuid'
+  | 'nanoid'
   | 'snowflakeId'
+  | 'sort'
   | 'password'
   | 'encrypted'
   | 'belongsTo'
-  | 'hasMany';
+  | 'hasOne'
+  | 'hasMany'
+  | 'belongsToMany'
+  | 'createdBy'
+  | 'updatedBy';
 
 export interface FieldMeta {
   /** API name, e.g. `price`; also the column name (quoted, case kept) for column fields. */
@@ -52,6 +63,10 @@ export interface FieldMeta {
   /** Relations: the key on the other side (default the target's / source's primary key). */
   readonly targetKey?: string;
   readonly sourceKey?: string;
+  /** belongsToMany: the through table (a collection name, or a table made for the relation). */
+  readonly through?: string;
+  /** belongsToMany: the column of the through table pointing at the target (foreignKey points at this side). */
+  readonly otherKey?: string;
   /** A column field made by a belongsTo for its foreign key (removed with that belongsTo). */
   readonly isForeignKey?: boolean;
   /** Other NocoBase field options (`description`, …) kept as given and returned, never interpreted. */

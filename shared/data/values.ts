@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { cbError } from '../errors/index.js';
-import { DEFAULT_PRECISION, DEFAULT_SCALE, DEFAULT_STRING_LENGTH } from './field-definition.js';
+import { DEFAULT_PRECISION, DEFAULT_SCALE, DEFAULT_STRING_LENGTH, hasColumn } from './field-definition.js';
 import type { FieldMeta } from './types.js';
 
 /**
@@ -133,31 +133,51 @@ export function checkValue(field: FieldMeta, value: unknown): unknown {
       if (typeof value !== 'string') invalid(field, `must be a string, got ${describe(value)}`);
       return value;
     case 'integer':
+      value = numberFromText(value, true);
       if (typeof value !== 'number' || !Number.isInteger(value) || value < INT4_MIN || value > INT4_MAX) {
         invalid(field, `must be an integer from ${INT4_MIN} to ${INT4_MAX}, got ${typeof value === 'number' ? 'a number out of range or with a fraction' : describe(value)}`);
       }
       return value;
     case 'bigInt':
+    case 'sort':
     case 'snowflakeId': {
-      const param = int8Param(value);
+      const param = int8Param(typeof value === 'string' ? value.trim() : value);
       if (param === undefined) invalid(field, `must be an integer (a safe JSON integer or a string of digits in 64-bit range), got ${describe(value)}`);
       return param;
     }
     case 'float':
     case 'double':
+      value = numberFromText(value, false);
       if (typeof value !== 'number' || !Number.isFinite(value)) invalid(field, `must be a finite number, got ${describe(value)}`);
       return value;
     case 'decimal':
       return decimalParam(field, value);
     case 'boolean':
+      // Forms send the text ("true"/"false") and some clients 1/0, as Sequelize accepts.
+      if (value === 'true' || value === 1 || value === '1') return true;
+      if (value === 'false' || value === 0 || value === '0') return false;
       if (typeof value !== 'boolean') invalid(field, `must be true or false, got ${describe(value)}`);
       return value;
+    case 'dateOnly':
+      return dateParam(field, typeof value === 'number' ? epochIso(field, value) : value);
     case 'date':
-      return dateParam(field, value);
     case 'datetime':
-      return datetimeParam(field, value);
+    case 'datetimeTz':
+      return datetimeParam(field, typeof value === 'number' ? epochIso(field, value) : value);
+    case 'datetimeNoTz':
+      return wallClockParam(field, typeof value === 'number' ? epochIso(field, value) : value);
+    case 'time': {
+      const m = typeof value === 'string' ? TIME.exec(value.trim()) : null;
+      if (!m) invalid(field, `must be a time HH:mm or HH:mm:ss, got ${describe(value)}`);
+      return (value as string).trim();
+    }
     case 'json':
+    case 'array':
+      if (field.type === 'array' && !Array.isArray(value)) invalid(field, `must be an array, got ${describe(value)}`);
       return JSON.stringify(value);
+    case 'nanoid':
+      if (typeof value !== 'string' || value.length === 0 || [...value].length > (field.length ?? DEFAULT_STRING_LENGTH)) invalid(field, `must be a non-empty string, got ${describe(value)}`);
+      return value;
     case 'uuid':
       if (typeof value !== 'string' || !UUID.test(value)) invalid(field, `must be a UUID string, got ${describe(value)}`);
       return value.toLowerCase();
@@ -169,9 +189,42 @@ export function checkValue(field: FieldMeta, value: unknown): unknown {
       if (typeof value !== 'string') invalid(field, `must be a string, got ${describe(value)}`);
       return value;
     case 'belongsTo':
+    case 'hasOne':
     case 'hasMany':
+    case 'belongsToMany':
+    case 'createdBy':
+    case 'updatedBy':
       invalid(field, `is a ${field.type} relation and has no value of its own`);
   }
+}
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$/;
+const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A number a form sent as text ("12", "1.5") becomes that number; anything else is returned as it was (and refused). */
+function numberFromText(value: unknown, integer: boolean): unknown {
+  if (typeof value !== 'string' || !NUMBER_TEXT.test(value.trim())) return value;
+  const n = Number(value.trim());
+  return integer && !Number.isInteger(n) ? value : n;
+}
+
+/** Epoch milliseconds (what NocoBase's client sends for a date picked in some widgets) as ISO text. */
+function epochIso(field: FieldMeta, value: number): string {
+  const d = new Date(value);
+  if (!Number.isFinite(value) || Number.isNaN(d.getTime())) invalid(field, 'must be a date (epoch milliseconds out of range)');
+  return d.toISOString();
+}
+
+/** datetimeNoTz keeps the wall clock: text without a zone as given, a value with a zone as its UTC wall clock. */
+function wallClockParam(field: FieldMeta, value: unknown): string {
+  const match = typeof value === 'string' ? ISO.exec(value.trim()) : null;
+  if (!match || !validCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) {
+    invalid(field, `must be a date-time string (YYYY-MM-DD HH:mm:ss), got ${describe(value)}`);
+  }
+  if (match[8] !== undefined) return datetimeParam(field, value).replace('T', ' ').replace('Z', '');
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac] = match;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) invalid(field, 'must be a date-time with a valid time');
+  return `${y}-${mo}-${d} ${h}:${mi}:${sec}${frac ? `.${frac}` : ''}`;
 }
 
 /** The value to bind for a column field: checked, then hashed (password) or encrypted (encrypted). */
@@ -185,7 +238,7 @@ export async function encodeForWrite(field: FieldMeta, value: unknown, options: 
 
 /** True when a field's value appears in records read back (every column field except password). */
 export function isReadable(field: FieldMeta): boolean {
-  return field.type !== 'password' && field.type !== 'belongsTo' && field.type !== 'hasMany';
+  return field.type !== 'password' && hasColumn(field);
 }
 
 /** PostgreSQL's timestamptz text (`2026-11-22 08:40:15.967+00`) as an ISO string in UTC. */
@@ -205,10 +258,16 @@ export function decodeForRead(field: FieldMeta, raw: unknown, options: CodecOpti
       const n = Number(raw);
       return Number.isSafeInteger(n) ? n : String(raw);
     }
-    case 'datetime':
-      return typeof raw === 'string' ? isoFromPg(raw) : raw instanceof Date ? raw.toISOString() : raw;
     case 'date':
+    case 'datetime':
+    case 'datetimeTz':
+      return typeof raw === 'string' ? isoFromPg(raw) : raw instanceof Date ? raw.toISOString() : raw;
+    case 'dateOnly':
       return typeof raw === 'string' ? raw.slice(0, 10) : raw;
+    case 'sort': {
+      const n = Number(raw);
+      return Number.isSafeInteger(n) ? n : String(raw);
+    }
     case 'decimal':
       return String(raw);
     case 'encrypted':

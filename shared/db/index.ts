@@ -3,5 +3,4 @@ export { startDatabase, type DatabaseHandle } from './start-database.js';
 export { openDatabase } from './open-database.js';
 export { migrateSchema } from './migrate.js';
 export { ensureDatabase } from './ensure-database.js';
-export { entityManagerMiddleware, type SchemaOf } from './em-middleware.js';
 export { freePort } from './free-port.js';

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { quoteIdent, runSql } from '../sql/index.js';
 
 export interface MigrationReport {
   readonly schema: string;
@@ -14,14 +15,11 @@ export async function migrateSchema(orm: MikroORM, schema: string): Promise<Migr
   const applied: string[] = [];
   // Created before, and outside, the locked transaction: the migrator prepares its tracking table on
   // a connection of its own, which would wait forever on a schema our open transaction created.
-  await orm.em
-    .fork()
-    .execute(`create schema if not exists "${schema.replace(/"/g, '""')}"`)
-    .catch((err: { code?: string }) => {
-      if (err.code !== '23505' && err.code !== '42P06') throw err; // created concurrently by another node
-    });
+  await runSql(orm.em.fork(), `create schema if not exists ${quoteIdent(schema)}`).catch((err: { code?: string }) => {
+    if (err.code !== '23505' && err.code !== '42P06') throw err; // created concurrently by another node
+  });
   await orm.em.fork().transactional(async (em) => {
-    await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`migrate:${schema}`]);
+    await runSql(em, 'select pg_advisory_xact_lock(hashtext(?))', [`migrate:${schema}`]);
     const done = await orm.migrator.up({ schema, transaction: em.getTransactionContext() });
     applied.push(...done.map((m) => m.name));
   });

@@ -1,8 +1,10 @@
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { runSql } from '../sql/index.js';
 import type { Database } from './types.js';
 import { ensureDatabase } from './ensure-database.js';
 import { migrationsList } from './migrations/index.js';
+import { freeDeadConnections } from './free-dead-connections.js';
 
 export interface OpenOptions {
   /** postgres:// URL of the server and database to use. */
@@ -31,6 +33,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     schema: opts.schema,
     debug: false,
   });
+  freeDeadConnections(await orm.em.getConnection().getNativeClient());
   return {
     orm,
     describe: withoutPassword(opts.url),
@@ -47,7 +50,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       });
       try {
-        await Promise.race([orm.em.fork().execute('select 1'), timeout]);
+        await Promise.race([runSql(orm.em.fork(), 'select 1'), timeout]);
       } finally {
         clearTimeout(timer);
       }

@@ -4,6 +4,7 @@ import { ensureDatabase } from './ensure-database.js';
 import { migrateSchema } from './migrate.js';
 import { openDatabase } from './open-database.js';
 import type { Database } from './types.js';
+import type { Logger } from '../errors/index.js';
 
 export interface DatabaseHandle {
   readonly database: Database;
@@ -11,7 +12,7 @@ export interface DatabaseHandle {
   stop(): Promise<void>;
 }
 
-type Log = { info(msg: string): void; warn(msg: string): void; debug(msg: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'debug'>;
 
 function withDatabase(serverUrl: string, database: string): string {
   const u = new URL(serverUrl);

@@ -18,6 +18,7 @@ export const catalogue = {
   CB_ERR_NODE_NOT_STARTED: { status: 503, retryable: true, message: 'This node is starting: its database and cluster adapters are not connected yet' },
   CB_ERR_REQUEST_TIMEOUT: { status: 504, retryable: true, message: 'The request timed out' },
   CB_ERR_DB_UNAVAILABLE: { status: 503, retryable: true, message: 'The database is not reachable' },
+  CB_ERR_REDIS_UNAVAILABLE: { status: 503, retryable: true, message: 'Redis is not reachable' },
   CB_ERR_DB_EMBEDDED: { status: 500, retryable: false, message: 'The embedded PostgreSQL could not start' },
   CB_ERR_INTERNAL: { status: 500, retryable: false, message: 'Internal server error' },
   CB_ERR_LOCK_TIMEOUT: { status: 503, retryable: true, message: 'The lock is held by another owner; gave up waiting for it' },

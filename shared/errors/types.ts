@@ -7,3 +7,13 @@ export interface ErrorSpec {
   /** Default message, used when the thrower gives none. */
   readonly message: string;
 }
+/** Where outage lines go: the node's logger (warn when a dependency goes away, info when it is back). */
+export interface OutageLogger {
+  warn(message: string): void;
+  info(message: string): void;
+}
+
+/** Something with connection events: an ioredis client, an amqplib connection, a pg pool. */
+export interface ConnectionEvents {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}

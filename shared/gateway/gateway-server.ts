@@ -1,20 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import qs from 'qs';
+// swagger-ui's folder through `absolute-path.js` only: the package's main module also evaluates the
+// 1.5 MB browser bundle in the server process (memory and start-up time for nothing).
+import getSwaggerUiPath from 'swagger-ui-dist/absolute-path.js';
 import fastifyStatic from '@fastify/static';
 import fastifyMultipart from '@fastify/multipart';
-import * as swaggerUiDist from 'swagger-ui-dist';
 import { openApiDocument } from './openapi.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
 
-type Logger = ReturnType<ServiceBroker['getLogger']>;
 import type { HttpMetrics } from './http-metrics.js';
+import { acceptedRequestId, bodyProblem, urlHasNul } from './input-guards.js';
 import { mapError } from './map-error.js';
 import { readMultipart } from './multipart.js';
 import { parseApiPath } from './parse-api-path.js';
 import { sendResult, type ResponseMeta } from './send-result.js';
 import type { RouteTable } from './route-table.js';
 import type { ErrorBody, RestMeta } from './types.js';
+import type { Logger } from '../errors/index.js';
 
 export interface GatewayOptions {
   readonly host: string;
@@ -61,26 +64,37 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     bodyLimit: opts.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+    genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
     // NocoBase's query strings: `filter[title.$includes]=x`, `fields[]=id&fields[]=title`, `appends[]=…`.
     routerOptions: { querystringParser: (text: string) => qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 }) },
   });
 
   // NocoBase's body parser takes JSON and form bodies, and an empty body as no body: its client posts
   // sign-out as an empty `application/x-www-form-urlencoded` request.
-  // multipart/form-data only for routes declared `upload`; the action staging a file enforces its size limit.
-  app.register(fastifyMultipart, { limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 10, fields: 100, fieldSize: opts.bodyLimit } });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text: string, done) => {
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (err) {
-      done(Object.assign(err as Error, { statusCode: 400 }), undefined);
+      return done(Object.assign(err as Error, { statusCode: 400 }), undefined);
     }
+    const problem = bodyProblem(parsed);
+    return problem ? done(Object.assign(new Error(`The request body ${problem}`), { statusCode: 400, refused: true }), undefined) : done(null, parsed);
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text: string, done) => {
-    done(null, text === '' ? undefined : qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 }));
+    if (text === '') return done(null, undefined);
+    const parsed = qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 200 });
+    const problem = bodyProblem(parsed);
+    return problem ? done(Object.assign(new Error(`The request body ${problem}`), { statusCode: 400, refused: true }), undefined) : done(null, parsed);
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    if (urlHasNul(req.url)) {
+      reply.code(400).send(errorBody('The URL contains a NUL character (%00), which cannot be stored', 'CB_ERR_VALIDATION'));
+      return;
+    }
+    done();
   });
 
   // While the server closes, answers carry `Connection: close`, so a keep-alive connection ends after
@@ -90,8 +104,10 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     closing = true;
     done();
   });
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    // The id this request is logged under: the client's when it was safe, else a generated one.
+    reply.header('x-request-id', req.id);
     done(null, payload);
   });
 
@@ -110,7 +126,8 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       return reply.code(415).send(errorBody(`Unsupported content type ${header(req, 'content-type') ?? ''}`.trim(), 'CB_ERR_HTTP_UNSUPPORTED_MEDIA'));
     }
     if (status === 400) {
-      return reply.code(400).send(errorBody(`The request body is not valid JSON: ${err.message}`, 'CB_ERR_HTTP_BAD_BODY'));
+      const message = (err as { refused?: boolean }).refused ? err.message : `The request body is not valid JSON: ${err.message}`;
+      return reply.code(400).send(errorBody(message, 'CB_ERR_HTTP_BAD_BODY'));
     }
     opts.logger.error(`request ${req.id} failed`, err);
     return reply.code(500).send(errorBody('Internal server error', 'CB_ERR_INTERNAL'));
@@ -127,7 +144,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     }
     return reply.type('application/json; charset=utf-8').send(openApi.text);
   });
-  app.register(fastifyStatic, { root: swaggerUiDist.getAbsoluteFSPath(), prefix: '/api/__docs/assets/', decorateReply: false });
+  app.register(fastifyStatic, { root: getSwaggerUiPath(), prefix: '/api/__docs/assets/', decorateReply: false });
   app.get('/api/__docs', (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
 
   app.get('/api/__health_check', (_req, reply) => {
@@ -171,6 +188,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       authenticator: header(req, 'x-authenticator'),
       ip: req.ip,
       role: header(req, 'x-role'),
+      timezone: header(req, 'x-timezone'),
     };
     const params: Record<string, unknown> = { ...(req.query as object) };
     if (req.body !== undefined) params.values = req.body;
@@ -196,10 +214,15 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
     } catch (err) {
       const mapped = mapError(err);
       if (mapped.internal) opts.logger.error(`request ${req.id} ${req.method} ${target.resource}:${target.action} failed`, err);
-      if (mapped.retryAfterSec !== undefined) reply.header('retry-after', String(mapped.retryAfterSec));
+      if (mapped.retryAfterSec !== undefined) void reply.header('retry-after', String(mapped.retryAfterSec));
       return reply.code(mapped.status).send(mapped.body);
     }
   };
-  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler: dispatch });
+  // multipart/form-data only for routes declared `upload`; the action staging a file enforces its size limit.
+  // Registered with the action routes only: its two async hooks per request stay off the health check.
+  app.register(async (api) => {
+    await api.register(fastifyMultipart, { limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 10, fields: 100, fieldSize: opts.bodyLimit } });
+    api.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler: dispatch });
+  });
   return app;
 }

@@ -1,4 +1,4 @@
-import { catalogue, isErrorCode, type ErrorCode } from '../errors/index.js';
+import { catalogue, isErrorCode, unavailableDependency, type ErrorCode } from '../errors/index.js';
 import type { ErrorBody } from './types.js';
 
 export interface MappedError {
@@ -6,9 +6,12 @@ export interface MappedError {
   readonly body: ErrorBody;
   /** True when the client got a generic message and the cause must be logged. */
   readonly internal: boolean;
-  /** Seconds for a Retry-After header (429 CB_ERR_AUTH_TOO_MANY_ATTEMPTS). */
+  /** Seconds for a Retry-After header (429 CB_ERR_AUTH_TOO_MANY_ATTEMPTS; retryable 503s: an outage of a dependency, a draining node). */
   readonly retryAfterSec?: number;
 }
+
+/** What a client waits before retrying a 503 of an outage: about the time a restart takes. */
+export const RETRY_AFTER_SEC = 2;
 
 interface MoleculerLike {
   name?: string;
@@ -17,6 +20,15 @@ interface MoleculerLike {
   type?: unknown;
   data?: unknown;
 }
+
+/**
+ * PostgreSQL errors that only bad input causes, whichever path reached the database: a NUL or
+ * invalid byte (22021), too many columns (54011). Their own message is not shown (it may quote SQL).
+ */
+const PG_INPUT_ERRORS: Record<string, string> = {
+  '22021': 'A value contains a character that cannot be stored (such as NUL, \\u0000)',
+  '54011': 'Too many fields: PostgreSQL tables hold at most 1600 columns',
+};
 
 const MOLECULER_UNAVAILABLE = new Set(['ServiceNotFoundError', 'ServiceNotAvailableError', 'MaxCallLevelError', 'QueueIsFullError']);
 
@@ -48,14 +60,18 @@ export function mapError(err: unknown): MappedError {
     // NocoBase's clients react to their own codes (EMPTY_TOKEN, INVALID_TOKEN): those win when given.
     const nocobase = (e.data as { nocobaseCode?: unknown } | undefined)?.nocobaseCode;
     const shown = typeof nocobase === 'string' ? nocobase : code;
-    const retryAfterSec = (e.data as { retryAfterSec?: unknown } | undefined)?.retryAfterSec;
-    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal, ...(typeof retryAfterSec === 'number' ? { retryAfterSec } : {}) };
+    const ownRetry = (e.data as { retryAfterSec?: unknown } | undefined)?.retryAfterSec;
+    const retry = typeof ownRetry === 'number' ? { retryAfterSec: ownRetry } : status === 503 && spec.retryable ? { retryAfterSec: RETRY_AFTER_SEC } : {};
+    return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal, ...retry };
+  }
+  if (typeof e.code === 'string' && PG_INPUT_ERRORS[e.code]) {
+    return { status: 400, body: body(PG_INPUT_ERRORS[e.code]!, 'CB_ERR_VALIDATION'), internal: false };
   }
   if (e.name === 'ValidationError' || e.type === 'VALIDATION_ERROR') {
     return { status: 400, body: body(validationMessage(e.data), 'CB_ERR_VALIDATION'), internal: false };
   }
   if (e.name && MOLECULER_UNAVAILABLE.has(e.name)) {
-    return { status: 503, body: body(catalogue.CB_ERR_SERVICE_UNAVAILABLE.message, 'CB_ERR_SERVICE_UNAVAILABLE'), internal: false };
+    return { status: 503, body: body(catalogue.CB_ERR_SERVICE_UNAVAILABLE.message, 'CB_ERR_SERVICE_UNAVAILABLE'), internal: false, retryAfterSec: RETRY_AFTER_SEC };
   }
   if (e.name === 'RequestTimeoutError') {
     return { status: 504, body: body(catalogue.CB_ERR_REQUEST_TIMEOUT.message, 'CB_ERR_REQUEST_TIMEOUT'), internal: false };
@@ -64,5 +80,8 @@ export function mapError(err: unknown): MappedError {
     const code = typeof e.type === 'string' && e.type !== '' ? e.type : 'CB_ERR_VALIDATION';
     return { status: e.code, body: body(e.message, code), internal: false };
   }
+  // A dependency outage (database, Redis) is a 503 naming it, never a 500: the client retries.
+  const dependency = unavailableDependency(err);
+  if (dependency) return { status: 503, body: body(catalogue[dependency].message, dependency), internal: false, retryAfterSec: RETRY_AFTER_SEC };
   return { status: 500, body: body(catalogue.CB_ERR_INTERNAL.message, 'CB_ERR_INTERNAL'), internal: true };
 }

@@ -2,6 +2,7 @@ import type { RestDeclaration } from './types.js';
 
 /** The resource name of declarations that serve any resource (records of any collection). */
 export const ANY = '*';
+export const ANY_ASSOCIATION = '*.*';
 
 export interface Route {
   readonly actionName: string;
@@ -61,7 +62,8 @@ export class RouteTable {
    * resource itself exists.
    */
   lookup(resource: string, action: string): Lookup {
-    const byAction = this.resources.get(resource) ?? (resource.includes('.') ? undefined : this.resources.get(ANY));
+    // `*` serves every collection; `*.*` every association resource (`posts.tags`) not declared by name.
+    const byAction = this.resources.get(resource) ?? this.resources.get(resource.includes('.') ? ANY_ASSOCIATION : ANY);
     if (!byAction) return { found: false, reason: 'resource' };
     const route = byAction.get(action);
     return route ? { found: true, route } : { found: false, reason: 'action' };

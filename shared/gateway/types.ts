@@ -46,6 +46,8 @@ export interface RestMeta {
   ip?: string;
   /** `X-Role`: the role the caller acts with (`__union__`: all of its roles). */
   role?: string;
+  /** `X-Timezone` (NocoBase's client sends `+08:00`): the zone of date filter values without their own. */
+  timezone?: string;
 }
 
 export interface ErrorBody {

@@ -20,7 +20,7 @@ export interface RedisLockAdapterOptions {
 
 /** The build copies `shared/lock/scripts/*.lua` next to the compiled module. */
 const SCRIPTS_DIR = join(__dirname, 'scripts');
-const acquireScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'acquire.lua', 2);
+const acquireScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'acquire.lua', 3);
 const extendScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'extend.lua', 1);
 const releaseScript = (): ReturnType<typeof luaScript> => luaScript(SCRIPTS_DIR, 'release.lua', 1);
 
@@ -102,6 +102,11 @@ export class RedisLockAdapter implements LockAdapter {
     return `${this.prefix}:fence:{${key}}`;
   }
 
+  /** Redis key holding the replication ID of the server that last bumped `key`'s fence (scripts/acquire.lua). */
+  epochKey(key: string): string {
+    return `${this.prefix}:fence-epoch:{${key}}`;
+  }
+
   async acquire(key: string, options: AcquireOptions): Promise<LockHandle> {
     checkKey(key);
     const ttlMs = checkTtl(options.ttlMs);
@@ -115,7 +120,7 @@ export class RedisLockAdapter implements LockAdapter {
       const sentAt = Date.now();
       let reply: [number, number];
       try {
-        reply = (await acquireScript().run(this.client, [this.lockKey(key), this.fenceKey(key)], [token, ttlMs])) as [number, number];
+        reply = (await acquireScript().run(this.client, [this.lockKey(key), this.fenceKey(key), this.epochKey(key)], [token, ttlMs])) as [number, number];
       } catch (err) {
         // The reply may have been lost after Redis took the key for us: give it back, best effort.
         this.release(key, token).catch(() => undefined);

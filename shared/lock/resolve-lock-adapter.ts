@@ -27,6 +27,8 @@ export function resolveLockAdapter(config: LockAdapterConfig): LockAdapter {
       if (!url) throw lockConfigError('The redis lock adapter needs a URL (LOCK_ADAPTER_REDIS_URL or REDIS_URL) or a client');
       // Unconnected until connect(); the adapter owns and quits this client.
       const owned = createRedisClient(url, { user: 'The redis lock adapter', connectionName: 'cb-lock' });
+      // Failures surface through the lock calls; the node logs Redis outages once (runtime/adapter-health).
+      owned.on('error', () => undefined);
       return new RedisLockAdapter({ client: owned, ownsClient: true, prefix, retryMinMs, retryMaxMs });
     }
     default:

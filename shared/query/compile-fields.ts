@@ -1,9 +1,10 @@
 import { cbError } from '../errors/index.js';
+import { isRelationType } from '../data/relation-keys.js';
 import { listItems } from './list-items.js';
-import { qualified, quoteIdent } from './quote.js';
 import type { CollectionMeta, CompileOptions, FieldMeta, SelectedFields } from './types.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 
-const isRelation = (f: FieldMeta) => f.type === 'belongsTo' || f.type === 'hasMany';
+const isRelation = (f: FieldMeta) => isRelationType(f.type);
 
 /**
  * `fields=id,title` (or an array) → the columns to SELECT. No `fields` selects every column field

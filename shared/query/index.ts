@@ -13,8 +13,7 @@ export {
   type SqlFragment,
 } from './types.js';
 export { compileFilter } from './compile-filter.js';
-export { compileSort } from './compile-sort.js';
+export { compileSort, type SortOptions } from './compile-sort.js';
 export { compileFields } from './compile-fields.js';
 export { pagination, listMeta } from './pagination.js';
-export { quoteIdent, qualified, toPositional } from './quote.js';
 export { FIELD_OPERATORS, MAX_IN_VALUES, escapeLike, type FieldOperator } from './field-operators.js';

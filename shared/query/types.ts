@@ -2,8 +2,8 @@
  * Query compiler: NocoBase list/get parameters (filter, sort, fields, page/pageSize/paginate) turned
  * into parameterised SQL for one collection. Pure functions over collection metadata; no database.
  *
- * Placeholders are `?` (what MikroORM's `em.execute(sql, params)` expects); `toPositional` turns them
- * into `$1…$n` for a bare `pg` client. Every value travels in `params`, never in `sql`.
+ * Placeholders are `?` (what runSql in shared/sql expects); `toPositional` turns them into `$1…$n`
+ * for a bare `pg` client. Every value travels in `params`, never in `sql`.
  */
 import type { CollectionLookup, CollectionMeta, FieldMeta, FieldType, SqlFragment } from '../data/types.js';
 
@@ -32,6 +32,10 @@ export interface CompileOptions {
 export interface FilterOptions extends CompileOptions {
   readonly maxDepth?: number;
   readonly maxConditions?: number;
+  /** The request's time zone (X-Timezone, `+08:00`) for date values without their own. Default UTC. */
+  readonly timezone?: string;
+  /** The current time for relative date periods (`{type: 'today'}`); default Date.now(). */
+  readonly now?: number;
 }
 
 /** `compileFields` result: the columns to select, and relation names the caller should treat as appends. */

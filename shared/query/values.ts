@@ -18,6 +18,9 @@ export function coerceValue(field: FieldMeta, value: unknown, op: string): unkno
   switch (field.type) {
     case 'string':
     case 'text':
+    case 'nanoid':
+      // NocoBase compares a string field with the text of a number (`$eq: 5` matches "5").
+      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
       return typeof value === 'string' ? value : bad('a string');
     case 'uuid':
       return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : bad('a UUID');
@@ -26,6 +29,7 @@ export function coerceValue(field: FieldMeta, value: unknown, op: string): unkno
       return n !== undefined && n >= -2147483648n && n <= 2147483647n ? Number(n) : bad('an integer (32-bit)');
     }
     case 'bigInt':
+    case 'sort':
     case 'snowflakeId': {
       const n = integer(value);
       if (n === undefined || n < -9223372036854775808n || n > 9223372036854775807n) return bad('an integer (64-bit)');
@@ -48,7 +52,13 @@ export function coerceValue(field: FieldMeta, value: unknown, op: string): unkno
       return bad('a boolean');
     case 'date':
     case 'datetime':
+    case 'datetimeTz':
+    case 'dateOnly':
+    case 'datetimeNoTz':
       return dateValue(value) ?? bad('a date (YYYY-MM-DD or ISO 8601 date-time)');
+    case 'time':
+      return typeof value === 'string' && TIME.test(value.trim()) ? value.trim() : bad('a time (HH:mm:ss)');
+    case 'array':
     case 'json':
       return JSON.stringify(value);
     default:
@@ -56,6 +66,7 @@ export function coerceValue(field: FieldMeta, value: unknown, op: string): unkno
   }
 }
 
+const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d{1,20}$/;

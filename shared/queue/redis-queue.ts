@@ -16,6 +16,7 @@ import type {
 } from './types.js';
 import { bodyJson, parseEnvelope, rawPayload } from './envelope.js';
 import { RedisSubscription } from './redis-subscription.js';
+import { redisDependency, watchConnection, type OutageLog } from '../errors/index.js';
 import { errorText, queueClosed, queueUnavailable } from './queue-errors.js';
 import {
   checkChannel,
@@ -63,6 +64,8 @@ export class RedisQueue implements MessageQueue {
   /** Shared by workers (BullMQ duplicates it for their blocking reads); must not give up on commands. */
   private workerClient: Redis | undefined;
   private connecting: Promise<void> | undefined;
+  /** This queue's Redis outages, logged once at their start and end. */
+  private outage: OutageLog | null = null;
   private closed = false;
   private readonly queues = new Map<string, Queue>();
   private readonly subscriptions = new Set<RedisSubscription>();
@@ -87,14 +90,16 @@ export class RedisQueue implements MessageQueue {
   }
 
   private async open(): Promise<void> {
-    const onError = (err: unknown) => this.options.logger?.warn('queue redis connection error:', errorText(err));
     const name = `${this.bullPrefix}:${process.pid}`;
     const user = 'The redis queue adapter';
     const client = createRedisClient(this.url, { user, maxRetriesPerRequest: 3, connectionName: `${name}:publisher` });
     // BullMQ's workers (and, through Sentinel, its duplicated blocking connections) must wait out a failover.
     const workerClient = createRedisClient(this.url, { user, maxRetriesPerRequest: null, connectionName: `${name}:worker` });
-    client.on('error', onError);
-    workerClient.on('error', onError);
+    // One warning when the queue's Redis goes away and one line when it is back, not one per retry.
+    const logger = this.options.logger;
+    const outageLogger = logger ? { warn: (m: string) => logger.warn(m), info: (m: string) => (logger.info ? logger.info(m) : logger.warn(m)) } : undefined;
+    this.outage = watchConnection(client, redisDependency(this.url), 'the message queue', outageLogger);
+    watchConnection(workerClient, redisDependency(this.url), 'the message queue', outageLogger);
     try {
       await Promise.all([client.connect(), workerClient.connect()]);
     } catch (err) {
@@ -167,7 +172,7 @@ export class RedisQueue implements MessageQueue {
       drainDelay: this.drainDelaySec,
       autorun: true,
     });
-    worker.on('error', (err) => this.options.logger?.warn(`queue worker error on ${channel}:`, errorText(err)));
+    worker.on('error', (err) => (this.outage ? this.outage.failed(err) : this.options.logger?.warn(`queue worker error on ${channel}:`, errorText(err))));
     sub.attach(worker);
     this.subscriptions.add(sub);
     try {
@@ -255,7 +260,7 @@ export class RedisQueue implements MessageQueue {
     let q = this.queues.get(channel);
     if (!q) {
       q = new Queue(bullQueueName(channel), { connection: this.client as Redis, prefix: this.bullPrefix });
-      q.on('error', (err) => this.options.logger?.warn(`queue error on ${channel}:`, errorText(err)));
+      q.on('error', (err) => (this.outage ? this.outage.failed(err) : this.options.logger?.warn(`queue error on ${channel}:`, errorText(err))));
       this.queues.set(channel, q);
     }
     return q;

@@ -1,3 +1,4 @@
+import type { Logger } from '../errors/index.js';
 /**
  * The message queue port. Semantics every adapter holds (the contract suite in test/contract checks them):
  *
@@ -123,10 +124,7 @@ export interface QueueStats {
 }
 
 /** Where background errors go (connection drops, a failed ack). A Moleculer logger fits. */
-export interface QueueLogger {
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-}
+export type QueueLogger = Pick<Logger, 'warn' | 'error'> & Partial<Pick<Logger, 'info'>>;
 
 /** Options every adapter takes. Values that end up in broker objects must match on every node. */
 export interface QueueCommonOptions {

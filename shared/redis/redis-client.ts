@@ -19,7 +19,7 @@ type RedisConstructor = {
 
 function loadIoredis(user: string): RedisConstructor {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- ioredis is optional: loaded only when a Redis adapter is chosen
     return (require('ioredis') as { Redis: RedisConstructor }).Redis;
   } catch (err) {
     throw cbError('CB_ERR_CONFIG_INVALID', `${user} needs the "ioredis" package: npm i -E ioredis@5 (${String(err)})`);
@@ -70,6 +70,10 @@ export function createRedisClient(url: string, options: CreateRedisClientOptions
   const parsed = target(url);
   const Redis = loadIoredis(user);
   const common: RedisOptions = { lazyConnect: true, reconnectOnError: reconnectOnReadonly, ...redisOptions };
-  if (parsed.kind === 'standalone') return new Redis(url, common);
-  return new Redis({ ...sentinelOptions(parsed), ...common });
+  const client = parsed.kind === 'standalone' ? new Redis(url, common) : new Redis({ ...sentinelOptions(parsed), ...common });
+  // Connection errors surface through the commands that fail (and the owners' own listeners, which log
+  // them); without a listener ioredis prints every reconnect attempt as an "Unhandled error event",
+  // through Sentinel once per unreachable round ("All sentinels are unreachable").
+  client.on('error', () => undefined);
+  return client;
 }

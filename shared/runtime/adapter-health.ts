@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createRedisClient, redisServerLabel } from '../redis/index.js';
 import type { ServiceBroker } from 'moleculer';
+import { OutageLog, watchConnection } from '../errors/index.js';
 import type { ClusterAdapters } from '../cluster-adapters/index.js';
 import type { NodeState } from './node-state.js';
 
@@ -35,7 +36,10 @@ export function inProcessConflict(broker: ServiceBroker, adapters: ClusterAdapte
  * depth / in-flight / dead-letter counts are exported for autoscaling.
  */
 export function watchAdapters(broker: ServiceBroker, state: NodeState, adapters: ClusterAdapters): () => Promise<void> {
-  const pingers = redisPingers(state);
+  const log = broker.getLogger('runtime');
+  const outageLog = { warn: (m: string) => log.warn(m), info: (m: string) => log.info(m) };
+  const pingers = redisPingers(state, outageLog);
+  const database = databaseWatch(state, outageLog);
   state.addCheck('worker-id', async () => {
     if (!adapters.workerIds.healthy()) throw new Error('no live worker-ID lease: this node issues no IDs');
   });
@@ -59,24 +63,49 @@ export function watchAdapters(broker: ServiceBroker, state: NodeState, adapters:
     }
   });
   return async () => {
-    await Promise.allSettled(pingers.map((p) => p.quit()));
+    clearInterval(database);
+    for (const p of pingers) clearInterval(p.timer);
+    await Promise.allSettled(pingers.map((p) => p.client.quit()));
   };
+}
+
+/** Every second, a database check: an outage is logged once when it starts and once when it ends. */
+function databaseWatch(state: NodeState, log: { warn(m: string): void; info(m: string): void }): NodeJS.Timeout {
+  const url = state.config.db.kind === 'external' ? new URL(state.config.db.url) : null;
+  const outage = new OutageLog(url ? `postgresql ${url.hostname}:${url.port || 5432}` : 'the embedded postgresql', state.config.nodeId, log);
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking || !state.started) return;
+    checking = true;
+    state
+      .services()
+      .database.check(2000)
+      .then(() => outage.ok(), (error: unknown) => outage.failed(error))
+      .finally(() => (checking = false));
+  }, 1000);
+  timer.unref();
+  return timer;
 }
 
 /**
  * One readiness check per Redis server the node uses (REDIS_URL and any adapter's own URL): a PING
  * on a dedicated connection that never queues commands, so an unreachable Redis fails at once.
  */
-function redisPingers(state: NodeState): Redis[] {
+function redisPingers(state: NodeState, log: { warn(m: string): void; info(m: string): void }): Array<{ client: Redis; timer: NodeJS.Timeout }> {
   const a = state.config.adapters;
   const urls = new Set([state.config.redisUrl, a.cache.url, a.sync.url, a.lock.url, a.workerId.url, a.queue.type === 'redis' ? a.queue.url : null].filter((u): u is string => !!u));
   return [...urls].map((url) => {
     const client = createRedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectionName: 'cb-readiness' });
-    client.on('error', () => undefined); // reported by the check, not as an unhandled event
-    state.addCheck(urls.size === 1 ? 'redis' : `redis:${redisServerLabel(url)}`, async () => {
+    // The node's one log of this Redis's outages (start and end), also reported by the check.
+    const outage = watchConnection(client, `redis ${redisServerLabel(url)}`, state.config.nodeId, log)!;
+    const ping = async () => {
       if (client.status === 'wait' || client.status === 'end') await client.connect().catch(() => undefined);
       await client.ping();
-    });
-    return client;
+      outage.ok();
+    };
+    state.addCheck(urls.size === 1 ? 'redis' : `redis:${redisServerLabel(url)}`, ping);
+    const timer = setInterval(() => void ping().catch((error: unknown) => outage.failed(error)), 1000);
+    timer.unref();
+    return { client, timer };
   });
 }

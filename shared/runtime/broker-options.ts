@@ -1,6 +1,5 @@
 import type { BrokerOptions, Middleware } from 'moleculer';
 import type { Config } from '../config/index.js';
-import { entityManagerMiddleware } from '../db/index.js';
 import { moleculerCacherOptions } from '../cluster-adapters/index.js';
 import { PrometheusTextReporter } from './metrics-reporter.js';
 import { ClusterNatsTransporter } from './nats-transporter.js';
@@ -18,9 +17,7 @@ export function transporter(url: string | null): BrokerOptions['transporter'] {
       return new ClusterNatsTransporter({ url });
     case 'redis':
     case 'rediss':
-      // Moleculer's Redis transporter takes the URL string as its options (its constructor accepts
-      // one); TransporterConfig's typing only lists the object form.
-      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- Moleculer's Redis transporter takes the URL string as its options (its constructor accepts one); TransporterConfig's typing lists only the object form
       return { type: 'Redis', options: url } as BrokerOptions['transporter'];
     case 'amqp':
     case 'amqps':
@@ -60,10 +57,7 @@ export interface CreateOptions {
 export function createBrokerOptions(config: Config, opts: CreateOptions = {}): NodeOptions {
   const state = new NodeState(config);
   const metrics = new PrometheusTextReporter({});
-  const middlewares: Middleware[] = [
-    runtimeMiddleware(state, metrics, opts),
-    entityManagerMiddleware((app) => state.databaseOf(app), (app) => state.schemaOf(app)),
-  ];
+  const middlewares: Middleware[] = [runtimeMiddleware(state, metrics, opts)];
   const brokerOptions: BrokerOptions = {
     namespace: config.namespace,
     nodeID: config.nodeId,

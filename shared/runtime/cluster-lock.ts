@@ -1,5 +1,5 @@
 import type { Context } from 'moleculer';
-import { withLock, type LockedWork, type WithLockOptions } from '../lock/index.js';
+import { withLock, type LockedWork, type WithLockOptions } from '../cluster-adapters/index.js';
 import { nodeState } from './node-state.js';
 
 /** Lock keys are per app: the same key in two apps names two locks. */

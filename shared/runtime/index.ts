@@ -1,5 +1,5 @@
 export type { ReadinessCheck, ServiceMetadata } from './types.js';
-export { NodeState, nodeState, type HostedAppsListener } from './node-state.js';
+export { NodeState, nodeState } from './node-state.js';
 export { createBrokerOptions, nodeConfig, IDEMPOTENT_RETRY, type NodeOptions } from './broker-options.js';
 export { discoverServices, selectServices, declaredKeys, appModeAllows, SERVICES_DIR, type ServiceEntry } from './service-catalogue.js';
 export { requestsService, processorService, everyNodeService, forAppMode, REQUESTS } from './define-service.js';
@@ -12,7 +12,3 @@ export { withClusterLock, appLockKey } from './cluster-lock.js';
 export { ClusterAdapters } from '../cluster-adapters/index.js';
 export type { NodeServices } from './node-services.js';
 export { superviseChildren } from './multi-core.js';
-export { appAuth, forgetAppAuth } from './app-auth.js';
-export { appAcl, forgetAppAcl, requestCaller } from './app-acl.js';
-export { appData, appWorkflows, forgetAppData } from './app-data.js';
-export { authorize, permissionOf, byFilterKeys, filterInstead, recordKey, type Ctx as DataCtx, type Log as DataLog } from './data-request.js';

@@ -16,6 +16,12 @@ interface Metric {
   snapshot(): Item[];
 }
 
+/**
+ * Metrics that identify the host rather than measure the node: user, uid/gid, home directory,
+ * hostname, addresses and MACs, the command line (may carry secrets), and a per-second timestamp.
+ */
+const HIDDEN = ['os.user.', 'os.hostname', 'os.network.', 'process.arguments', 'os.datetime'];
+
 const val = (v: number | null | undefined) => (v == null || Number.isNaN(v) ? 'NaN' : String(v));
 const escape = (v: unknown) => String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
@@ -43,7 +49,7 @@ export class PrometheusTextReporter extends MetricReporters.Base {
     const out: string[] = [];
     const store = (this as unknown as { registry: { store: Map<string, Metric> } }).registry.store;
     for (const metric of store.values()) {
-      if (metric.name.startsWith('os.datetime')) continue; // one label set per second: not a metric
+      if (HIDDEN.some((prefix) => metric.name.startsWith(prefix))) continue;
       const items = metric.snapshot();
       if (items.length === 0) continue;
       const name = metric.name.replace(/[.-]/g, '_');

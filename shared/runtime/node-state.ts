@@ -2,23 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
 import { cbError } from '../errors/index.js';
 import type { Config } from '../config/index.js';
-import type { Database } from '../db/index.js';
 import { serving } from '../worker-mode/index.js';
 import type { NodeServices } from './node-services.js';
 import type { ReadinessCheck } from './types.js';
 
 /**
- * What one broker node knows about itself: its config, its database, whether it is draining, and
- * the readiness checks its parts registered. One per broker, reached with `nodeState(broker)`.
+ * What one broker node knows about itself: its config, whether it is draining, the readiness checks,
+ * drain hooks, metrics and HTTP routes its parts registered, and — once started — its NodeServices.
+ * One per broker, reached with `nodeState(broker)` (only shared/runtime and services/ do).
  */
-/** A background processor following the sub-applications hosted on its environment. */
-export interface HostedAppsListener {
-  started(app: string): void | Promise<void>;
-  stopped(app: string): void | Promise<void>;
-  /** A listener call failed (logged by the listener's owner). */
-  onError?(err: unknown, app: string): void;
-}
-
 export class NodeState {
   readonly config: Config;
   /** Set by the runtime when the node has started (database, keys, adapters), cleared when it stops. */
@@ -30,13 +22,6 @@ export class NodeState {
   private readonly metricRefreshers: Array<() => Promise<void>> = [];
   private readonly metricTexts: Array<() => string> = [];
   private readonly httpRoutes: Array<(server: FastifyInstance) => void | Promise<void>> = [];
-  /** Decides whether this node serves a sub-application (issue 7); unset: only `main` exists. */
-  private appGuard: ((app: string) => void | Promise<void>) | null = null;
-  private readonly hosted = new Set<string>();
-  /** Sub-applications kept in a database of their own: opened pools, and opens in progress. */
-  private readonly appDatabases = new Map<string, Database>();
-  private readonly appDatabaseOpens = new Map<string, Promise<Database>>();
-  private readonly hostedListeners: HostedAppsListener[] = [];
 
   constructor(config: Config) {
     this.config = config;
@@ -58,30 +43,6 @@ export class NodeState {
     this.current = services;
   }
 
-  /** The PostgreSQL schema of an app: DB_SCHEMA for `main`, `app_<name>` for sub-applications. */
-  schemaOf(app: string | undefined): string {
-    return !app || app === 'main' ? this.config.db.schema : `app_${app}`;
-  }
-
-  /**
-   * Refuses (throws the error to answer) an app this node does not host. `main` never asks the guard,
-   * so its hot path stays one string comparison.
-   */
-  assertHosts(app: string): void | Promise<void> {
-    if (app === 'main') return;
-    if (!this.appGuard) throw cbError('CB_ERR_HTTP_NOT_FOUND', `App "${app}" not found`);
-    return this.appGuard(app);
-  }
-
-  /**
-   * Set by the part that assigns sub-applications to this node (supervisor or app host). The guard
-   * returns nothing when the app is served, throws the refusal, or returns a promise when it must look
-   * the app up first (then the caller asks again once it settles).
-   */
-  setAppGuard(guard: ((app: string) => void | Promise<void>) | null): void {
-    this.appGuard = guard;
-  }
-
   /**
    * Registers routes on the API gateway's fastify instance. Collected in services' `created()`, applied
    * by the api service after the gateway is built and before it listens.
@@ -92,88 +53,6 @@ export class NodeState {
 
   async applyHttpRoutes(server: FastifyInstance): Promise<void> {
     for (const register of this.httpRoutes) await register(server);
-  }
-
-  /** The database holding an app's data: its own when it has one open here, else the node's. */
-  databaseOf(app: string | undefined): Database {
-    return (app && app !== 'main' ? this.appDatabases.get(app) : undefined) ?? this.services().database;
-  }
-
-  /** The database holding a schema's data (background work that knows the schema, not the app). */
-  databaseOfSchema(schema: string): Database {
-    for (const [app, db] of this.appDatabases) if (this.schemaOf(app) === schema) return db;
-    return this.services().database;
-  }
-
-  hasAppDatabase(app: string): boolean {
-    return this.appDatabases.has(app);
-  }
-
-  /** Opens (once) the database `name` of app `app` on the node's PostgreSQL server, creating it when missing. */
-  openAppDatabase(app: string, name: string): Promise<Database> {
-    const open = this.appDatabases.get(app);
-    if (open) return Promise.resolve(open);
-    let pending = this.appDatabaseOpens.get(app);
-    if (!pending) {
-      let main: Database;
-      try {
-        main = this.services().database;
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      pending = main.openSibling(name).then(
-        (db) => {
-          this.appDatabases.set(app, db);
-          this.appDatabaseOpens.delete(app);
-          return db;
-        },
-        (err: unknown) => {
-          this.appDatabaseOpens.delete(app);
-          throw err;
-        },
-      );
-      this.appDatabaseOpens.set(app, pending);
-    }
-    return pending;
-  }
-
-  async closeAppDatabase(app: string): Promise<void> {
-    const db = this.appDatabases.get(app);
-    this.appDatabases.delete(app);
-    await db?.close();
-  }
-
-  async closeAppDatabases(): Promise<void> {
-    await Promise.all([...this.appDatabases.keys()].map((app) => this.closeAppDatabase(app)));
-  }
-
-  /**
-   * Sub-applications running on this node's environment, for background processors: each listener is
-   * told about every app already running when it registers, then about each start and stop (the app
-   * host reports them: apps it started, and apps the registry says run on its environment).
-   */
-  onHostedApps(listener: HostedAppsListener): void {
-    this.hostedListeners.push(listener);
-    for (const app of this.hosted) void this.notify(listener, 'started', app);
-  }
-
-  markAppStarted(app: string): void {
-    if (this.hosted.has(app)) return;
-    this.hosted.add(app);
-    for (const listener of this.hostedListeners) void this.notify(listener, 'started', app);
-  }
-
-  markAppStopped(app: string): void {
-    if (!this.hosted.delete(app)) return;
-    for (const listener of this.hostedListeners) void this.notify(listener, 'stopped', app);
-  }
-
-  private async notify(listener: HostedAppsListener, event: 'started' | 'stopped', app: string): Promise<void> {
-    try {
-      await listener[event](app);
-    } catch (err) {
-      listener.onError?.(err, app);
-    }
   }
 
   /** Does this node serve `key` (a processor key, or `!` for requests)? */
@@ -230,15 +109,20 @@ export class NodeState {
   }
 }
 
-const states = new WeakMap<ServiceBroker, NodeState>();
+/**
+ * Kept on the broker under a registered symbol, so every copy of this module reaches the same state
+ * (a plugin or test fixture compiled separately, e.g. plain JS over dist/, beside the TypeScript source).
+ */
+const STATE = Symbol.for('clusterbase.nodeState');
+type WithState = { [STATE]?: NodeState };
 
 export function attachNodeState(broker: ServiceBroker, state: NodeState): void {
-  states.set(broker, state);
+  Object.defineProperty(broker, STATE, { value: state, configurable: true, enumerable: false });
 }
 
 /** The state of the node `broker` runs on; throws when the broker was not built by clusterbase's config. */
 export function nodeState(broker: ServiceBroker): NodeState {
-  const state = states.get(broker);
+  const state = (broker as unknown as WithState)[STATE];
   if (!state) throw new Error('this broker was not created from moleculer.config.ts (no clusterbase node state)');
   return state;
 }

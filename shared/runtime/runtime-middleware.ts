@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Middleware, Service, ServiceBroker, ServiceSchema } from 'moleculer';
+import type { ActionHandler, ActionSchema, Middleware, Service, ServiceBroker, ServiceSchema } from 'moleculer';
 import { StartupRefusal } from '../errors/index.js';
 import { startDatabase, type DatabaseHandle } from '../db/index.js';
 import { selects } from '../worker-mode/index.js';
@@ -13,6 +13,7 @@ import { ClusterAdapters } from '../cluster-adapters/index.js';
 import { nodeServices } from './node-services.js';
 import { checkFingerprints, loadSecrets } from '../secrets/index.js';
 import { inProcessConflict, watchAdapters } from './adapter-health.js';
+import { waitForLease } from '../worker-id/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -112,6 +113,11 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
 
     created(broker: ServiceBroker) {
       attachNodeState(broker, state);
+    },
+
+    // While the worker-ID lease is being recovered, writes wait for it (WORKER_ID_WAIT) instead of failing.
+    localAction(next: ActionHandler, action: ActionSchema) {
+      return waitForLease(next, action, () => adapters?.workerIds ?? null, state.config.adapters.workerId.waitMs) as ActionHandler;
     },
 
     serviceCreating(_service: Service, schema: ServiceSchema) {

@@ -1,15 +1,12 @@
 import { fingerprint } from './fingerprint.js';
-import type { KeyPair, SqlRunner } from './types.js';
+import { quoteIdent, runSql, type SqlRunner } from '../sql/index.js';
+import type { KeyPair } from './types.js';
 
 const NAMES = ['APP_KEY', 'APP_AES_SECRET_KEY'] as const;
 
 /** `cb_meta` key under which the fingerprint of `name` is kept. */
 export function fingerprintMetaKey(name: (typeof NAMES)[number]): string {
   return `key_fingerprint:${name}`;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 interface StoredFingerprint {
@@ -29,11 +26,12 @@ export async function checkFingerprints(em: SqlRunner, schema: string, keys: Key
     APP_KEY: fingerprint(keys.appKey, 'APP_KEY'),
     APP_AES_SECRET_KEY: fingerprint(keys.aesKey, 'APP_AES_SECRET_KEY'),
   };
-  await em.execute(
+  await runSql(
+    em,
     `insert into ${table} ("key", "value") values (?, ?::jsonb), (?, ?::jsonb) on conflict ("key") do nothing`,
     NAMES.flatMap((name) => [fingerprintMetaKey(name), JSON.stringify({ fingerprint: ours[name], algorithm: 'sha256/16hex/v1' })]),
   );
-  const rows: { key: string; value: unknown }[] = await em.execute(`select "key", "value" from ${table} where "key" in (?, ?)`, NAMES.map(fingerprintMetaKey));
+  const { rows } = await runSql<{ key: string; value: unknown }>(em, `select "key", "value" from ${table} where "key" in (?, ?)`, NAMES.map(fingerprintMetaKey));
   const mismatches: string[] = [];
   for (const name of NAMES) {
     const row = rows.find((r) => r.key === fingerprintMetaKey(name));

@@ -1,4 +1,4 @@
-export type { LoadSecretsOptions, Secrets, SecretsLogger, KeyPair, SqlRunner } from './types.js';
+export type { LoadSecretsOptions, Secrets, SecretsLogger, KeyPair } from './types.js';
 export { loadSecrets, aesKeyProblem, appKeyProblem, MIN_APP_KEY_LENGTH } from './load-secrets.js';
 export { fingerprint } from './fingerprint.js';
 export { checkFingerprints, fingerprintMetaKey } from './check-fingerprints.js';

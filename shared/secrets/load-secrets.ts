@@ -2,24 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { StartupRefusal } from '../errors/index.js';
 import { readOrCreateKeyFile, type KeyFileResult } from './key-file.js';
+import { MIN_APP_KEY_LENGTH, weakKeyProblem } from './key-strength.js';
+
+export { MIN_APP_KEY_LENGTH } from './key-strength.js';
 import type { LoadSecretsOptions, Secrets, SecretsLogger } from './types.js';
 
-/** Shortest APP_KEY accepted (same rule as the config module). */
-export const MIN_APP_KEY_LENGTH = 16;
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 
 /** Why an APP_AES_SECRET_KEY value is refused, or undefined when it is fine. Never contains the value. */
 export function aesKeyProblem(value: string): string | undefined {
-  if (HEX64.test(value)) return undefined;
+  if (HEX64.test(value)) return weakKeyProblem(value.toLowerCase(), 128);
   const nonHex = /^[0-9a-fA-F]*$/.test(value) ? '' : ' with non-hex ones';
   return `must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got ${value.length} characters${nonHex}`;
 }
 
 /** Why an APP_KEY value is refused, or undefined when it is fine. Never contains the value. */
 export function appKeyProblem(value: string): string | undefined {
-  if (value.length >= MIN_APP_KEY_LENGTH) return undefined;
-  return `must be at least ${MIN_APP_KEY_LENGTH} characters, got ${value.length}`;
+  return weakKeyProblem(value, 128, MIN_APP_KEY_LENGTH);
 }
 
 /**
@@ -28,7 +28,8 @@ export function appKeyProblem(value: string): string | undefined {
  * on the first start and reused afterwards.
  *
  * Refuses to start (StartupRefusal CB_ERR_CONFIG_INVALID, one line per bad key, never the value) when
- * APP_AES_SECRET_KEY is not exactly 64 hex characters or APP_KEY is shorter than 16 characters,
+ * APP_AES_SECRET_KEY is not exactly 64 hex characters or APP_KEY is shorter than 32 characters, or either is a
+ * template placeholder or low-entropy (one character or a short pattern repeated, too few random bits),
  * whether they came from the environment or a key file.
  *
  * Generating a key logs a warning; on a clustered node an error-level one, because nodes that do not

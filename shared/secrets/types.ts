@@ -1,10 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../errors/index.js';
 
 /** Where start-up warnings go. A Moleculer logger fits. */
-export interface SecretsLogger {
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type SecretsLogger = Pick<Logger, 'warn' | 'error'>;
 
 export interface LoadSecretsOptions {
   /** APP_KEY as configured; undefined or '' → read or generate `<storagePath>/keys/app-key`. */
@@ -36,6 +33,3 @@ export interface KeyPair {
   readonly appKey: string | Buffer;
   readonly aesKey: Buffer;
 }
-
-/** The EntityManager `checkFingerprints` runs its SQL through (forked per call by the caller). */
-export type SqlRunner = Pick<EntityManager, 'execute'>;

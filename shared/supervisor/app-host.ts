@@ -1,12 +1,12 @@
 import { ensureRootUser } from '../auth/index.js';
-import { runSql, tableRef } from '../data/index.js';
 import { migrateSchema } from '../db/index.js';
-import { cbError } from '../errors/index.js';
-import { appAuth, appData, forgetAppAcl, forgetAppAuth, forgetAppData, type NodeState } from '../runtime/index.js';
+import { cbError, type Logger } from '../errors/index.js';
+import type { AppRegistry } from '../apps/index.js';
 import type { Database } from '../db/index.js';
 import type { AppDatabase, AppRecord, AppRootUser, Command } from './types.js';
+import { qualified, runSql } from '../sql/index.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /**
  * The apps one node hosts for its environment (a worker's, or the supervisor's own in shared-memory
@@ -24,14 +24,14 @@ export class AppHost {
   private readonly stopped = new Set<string>();
 
   constructor(
-    private readonly state: NodeState,
+    private readonly apps: AppRegistry,
     readonly environment: string,
     private readonly log: Log,
     /** Reads one app from the registry, for requests about an app the local view does not serve yet. */
     private readonly lookup: ((app: string) => Promise<AppRecord | null>) | null = null,
   ) {}
 
-  /** The node's app guard (NodeState.setAppGuard). */
+  /** The node's app guard (AppRegistry.setGuard). */
   readonly guard = (app: string): void | Promise<void> => {
     if (this.started.has(app)) return;
     if (this.stopped.has(app)) throw cbError('CB_ERR_SUPERVISOR_APP_NOT_RUNNING', `App "${app}" is not running on environment "${this.environment}"`);
@@ -50,8 +50,8 @@ export class AppHost {
 
   /** An app with a database of its own is served once this node has opened it (another node started it). */
   private opened(app: string, record: AppRecord): void | Promise<void> {
-    if (record.database.kind !== 'database' || this.state.hasAppDatabase(app)) return;
-    return this.state.openAppDatabase(app, record.database.name).then(() => undefined);
+    if (record.database.kind !== 'database' || this.apps.hasDatabase(app)) return;
+    return this.apps.openDatabase(app, record.database.name).then(() => undefined);
   }
 
   private refusal(record: AppRecord | null, app: string): Error | null {
@@ -73,8 +73,8 @@ export class AppHost {
     // started is processed here too; one no longer running here (and not being started here) is dropped.
     for (const record of apps) {
       const running = record.environments.includes(this.environment) && record.statuses[this.environment]?.status === 'running';
-      if (running && !this.stopped.has(record.name)) this.state.markAppStarted(record.name);
-      else if (!this.started.has(record.name)) this.state.markAppStopped(record.name);
+      if (running && !this.stopped.has(record.name)) this.apps.markRunning(record.name);
+      else if (!this.started.has(record.name)) this.apps.markStopped(record.name);
     }
   }
 
@@ -110,22 +110,20 @@ export class AppHost {
    * serves it. A resumed app (no `rootUser`) keeps the root user it has.
    */
   async start(app: string, location: AppDatabase, rootUser: AppRootUser | null = null): Promise<void> {
-    const main = this.state.services().database;
     const schema = location.schema;
     this.started.add(app);
     this.stopped.delete(app);
     try {
-      const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : main;
+      const database = location.kind === 'database' ? await this.apps.openDatabase(app, location.name) : this.apps.node.database;
       const report = await migrateSchema(database.orm, schema);
       if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
-      if (rootUser) await ensureRootUser(database.fork(schema), schema, { ...rootUser, ids: this.state.services().cluster.ids, log: this.log, defaultsUsed: false });
-      await appAuth(this.state, app, this.log);
-      await appData(this.state, app, this.log);
-      this.state.markAppStarted(app);
+      if (rootUser) await ensureRootUser(database.fork(schema), schema, { ...rootUser, ids: this.apps.node.cluster.ids, log: this.log, defaultsUsed: false });
+      await this.apps.open(app);
+      this.apps.markRunning(app);
       this.log.info(`app ${app} running on environment ${this.environment}`);
     } catch (err) {
       this.started.delete(app);
-      await this.forget(app);
+      await this.apps.stop(app);
       throw err;
     }
   }
@@ -133,25 +131,14 @@ export class AppHost {
   async stop(app: string): Promise<void> {
     this.started.delete(app);
     this.stopped.add(app);
-    await this.forget(app);
+    await this.apps.stop(app);
     this.log.info(`app ${app} stopped on environment ${this.environment}`);
   }
 
   /** The node is stopping: closes what it opened (the registry's statuses stay as they are). */
   async stopAll(): Promise<void> {
-    for (const app of [...this.started]) {
-      this.started.delete(app);
-      await this.forget(app);
-    }
-    await this.state.closeAppDatabases();
-  }
-
-  private async forget(app: string): Promise<void> {
-    this.state.markAppStopped(app);
-    forgetAppAuth(this.state, app);
-    forgetAppAcl(this.state, app);
-    await forgetAppData(this.state, app);
-    await this.state.closeAppDatabase(app);
+    this.started.clear();
+    await this.apps.stopAll();
   }
 
   /**
@@ -161,12 +148,12 @@ export class AppHost {
    */
   private async dropSchema(app: string, location: AppDatabase): Promise<void> {
     const schema = location.schema;
-    if (location.kind === 'schema' && schema === this.state.config.db.schema) throw new Error(`refusing to drop the data of the main schema "${schema}"`);
-    const database = location.kind === 'database' ? await this.state.openAppDatabase(app, location.name) : this.state.services().database;
+    if (location.kind === 'schema' && schema === this.apps.node.config.db.schema) throw cbError('CB_ERR_SUPERVISOR_COMMAND_REFUSED', `refusing to drop the data of the main schema "${schema}"`);
+    const database = location.kind === 'database' ? await this.apps.openDatabase(app, location.name) : this.apps.node.database;
     try {
       await this.dropTables(database, schema);
     } finally {
-      if (location.kind === 'database') await this.state.closeAppDatabase(app);
+      if (location.kind === 'database') await this.apps.closeDatabase(app);
     }
     this.log.warn(`dropped the data of schema "${schema}"${location.kind === 'database' ? ` in database "${location.name}"` : ''}`);
   }
@@ -174,8 +161,8 @@ export class AppHost {
   private async dropTables(database: Database, schema: string): Promise<void> {
     await database.fork().transactional(async (em) => {
       const tables = await runSql<{ tablename: string }>(em, "select tablename from pg_tables where schemaname = ? and tablename <> 'cb_migrations'", [schema]);
-      for (const t of tables.rows) await runSql(em, `drop table if exists ${tableRef(schema, t.tablename)} cascade`);
-      await runSql(em, `delete from ${tableRef(schema, 'cb_migrations')}`).catch(() => undefined);
+      for (const t of tables.rows) await runSql(em, `drop table if exists ${qualified(schema, t.tablename)} cascade`);
+      await runSql(em, `delete from ${qualified(schema, 'cb_migrations')}`).catch(() => undefined);
     });
   }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { cbError } from '../errors/index.js';
+import { cbError, type Logger } from '../errors/index.js';
 import { appRootUser, type CreatedRootUser } from './app-root-user.js';
 import { isAvailable } from './availability.js';
 import type { RegistryStore } from './registry-store.js';
 import type { AppDatabase, AppRecord, CommandBus, CommandOutcome, EnvironmentInfo, EnvironmentView, RegistryCache } from './types.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** App names: as the gateway's X-App header accepts them; `main` is the supervisor's own app. */
 export const APP_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -293,6 +293,8 @@ export class ControlPlane {
 }
 
 const DATABASE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+/** PostgreSQL's own databases: an app in them would change every new database (templates) or the server's maintenance database. */
+const SYSTEM_DATABASES = new Set(['template0', 'template1', 'postgres']);
 
 /**
  * `database` of applications:create: absent or `{kind: "schema"}` (the default: an own schema), or
@@ -307,6 +309,7 @@ function appDatabase(input: unknown, app: string, schema: string): AppDatabase {
     if (typeof name !== 'string' || !DATABASE_NAME.test(name)) {
       throw cbError('CB_ERR_VALIDATION', 'database.name must be 1-63 lowercase letters, digits or underscores, starting with a letter');
     }
+    if (SYSTEM_DATABASES.has(name) || name.startsWith('pg_')) throw cbError('CB_ERR_VALIDATION', `database.name "${name}" is a PostgreSQL system database`);
     return { kind: 'database', name, schema };
   }
   throw cbError('CB_ERR_VALIDATION', 'database must be {"kind":"schema"} (an own PostgreSQL schema, the default) or {"kind":"database","name":"..."} (an own database)');

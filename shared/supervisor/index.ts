@@ -11,5 +11,5 @@ export { resolveCommandBus, resolveRegistryCache, keyPrefix } from './resolve-ad
 export { isAvailable } from './availability.js';
 export { registerProxy } from './proxy.js';
 export { registerAdminPage } from './admin-page.js';
-export { startSupervisorNode, LOCAL_ENVIRONMENT, type SupervisorNode } from './supervisor-node.js';
+export { startSupervisorNode, LOCAL_ENVIRONMENT, type SupervisorNode, type HostNodeParts } from './supervisor-node.js';
 export { startWorkerNode } from './worker-node.js';

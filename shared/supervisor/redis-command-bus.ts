@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import { createRedisClient } from '../redis/index.js';
 import type { Command, CommandBus, CommandHandler, CommandOutcome } from './types.js';
 import { runWithin } from './timeouts.js';
+import type { Logger } from '../errors/index.js';
 
-type Log = { warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'warn' | 'error'>;
 
 type Reply = { type: 'ack'; at: number } | { type: 'done'; status: 'succeeded' | 'failed' | 'timeout'; error: string | null; at: number };
 

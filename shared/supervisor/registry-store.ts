@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, tableRef } from '../data/index.js';
 import { cbError } from '../errors/index.js';
 import type { AppDatabase, AppEnvironmentState, AppRootUser, AppRecord, AppStatus, CommandOutcome, EnvironmentInfo } from './types.js';
+import { qualified, runSql } from '../sql/index.js';
 
 type AppRow = { name: string; display_name: string; database: AppDatabase; environments: string[]; desired: 'running' | 'stopped'; created_at: Date; updated_at: Date };
 type StateRow = { app: string; environment: string; status: AppStatus; error: string | null; started_at: Date | null; finished_at: Date | null };
@@ -18,10 +18,10 @@ export class RegistryStore {
     schema: string,
   ) {
     this.t = {
-      apps: tableRef(schema, 'cb_supervisor_apps'),
-      states: tableRef(schema, 'cb_supervisor_app_environments'),
-      envs: tableRef(schema, 'cb_supervisor_environments'),
-      commands: tableRef(schema, 'cb_supervisor_commands'),
+      apps: qualified(schema, 'cb_supervisor_apps'),
+      states: qualified(schema, 'cb_supervisor_app_environments'),
+      envs: qualified(schema, 'cb_supervisor_environments'),
+      commands: qualified(schema, 'cb_supervisor_commands'),
     };
   }
 

@@ -4,8 +4,9 @@ import { MemoryRegistryCache } from './memory-registry-cache.js';
 import { RedisCommandBus } from './redis-command-bus.js';
 import { RedisRegistryCache } from './redis-registry-cache.js';
 import type { CommandBus, RegistryCache } from './types.js';
+import type { Logger } from '../errors/index.js';
 
-type Log = { warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'warn' | 'error'>;
 
 /** Redis keys of the multi-app cluster, per namespace: `cb:<namespace>:apps:`. */
 export function keyPrefix(config: Config): string {

@@ -1,14 +1,22 @@
-import type { ServiceBroker } from 'moleculer';
+import type { AppRegistry } from '../apps/index.js';
 import { withLock } from '../lock/index.js';
-import { nodeState, version } from '../runtime/index.js';
 import { AppHost } from './app-host.js';
 import { ControlPlane } from './control-plane.js';
 import { RegistryStore } from './registry-store.js';
 import { resolveCommandBus, resolveRegistryCache } from './resolve-adapters.js';
 import type { CommandBus, RegistryCache } from './types.js';
+import type { Logger } from '../errors/index.js';
 
 /** The environment name of the supervisor's own process in shared-memory mode. */
 export const LOCAL_ENVIRONMENT = 'local';
+
+/** What a supervisor or worker node's side needs from the node: its apps, readiness checks, logger, version. */
+export interface HostNodeParts {
+  readonly apps: AppRegistry;
+  readonly checks: { add(name: string, check: () => Promise<void>): void; remove(name: string): void };
+  readonly log: Pick<Logger, 'info' | 'warn' | 'error'> & Partial<Pick<Logger, 'debug'>>;
+  readonly version: string;
+}
 
 export interface SupervisorNode {
   readonly plane: ControlPlane;
@@ -23,11 +31,9 @@ export interface SupervisorNode {
  * cache), and in shared-memory mode (APP_PROCESS_ADAPTER=local) the in-process app host serving the
  * `local` environment, resuming the apps that were running.
  */
-export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: () => number | null): Promise<SupervisorNode> {
-  const state = nodeState(broker);
-  const config = state.config;
-  const log = broker.getLogger('supervisor');
-  const { database, cluster } = state.services();
+export async function startSupervisorNode(parts: HostNodeParts, gatewayPort: () => number | null): Promise<SupervisorNode> {
+  const { apps, checks, log, version } = parts;
+  const { config, database, cluster } = apps.node;
   const cache: RegistryCache = await resolveRegistryCache(config);
   let bus: CommandBus;
   try {
@@ -53,23 +59,23 @@ export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: ()
     localEnvironment: local
       ? () => ({ name: LOCAL_ENVIRONMENT, version, url: `http://${ownHost}:${gatewayPort() ?? config.http.port}`, proxyUrl: null, lastHeartbeat: Date.now(), heartbeatMs: config.apps.heartbeatMs })
       : null,
-    schemaOf: (app) => state.schemaOf(app),
+    schemaOf: (app) => apps.schemaOf(app),
     log,
   });
 
   let host: AppHost | null = null;
   let stopServing: (() => Promise<void>) | null = null;
   if (local) {
-    const h = new AppHost(state, LOCAL_ENVIRONMENT, log);
+    const h = new AppHost(apps, LOCAL_ENVIRONMENT, log);
     host = h;
-    state.setAppGuard(h.guard);
+    apps.setGuard(h.guard);
     plane.onApps((apps) => h.setKnown(apps));
     stopServing = await bus.serve(LOCAL_ENVIRONMENT, async (command) => {
       const current = await plane.app(command.app).catch(() => null);
       await h.execute(command, current);
     });
   }
-  state.addCheck('apps-registry', async () => {
+  checks.add('apps-registry', async () => {
     await cache.environments();
   });
   await plane.publishAll();
@@ -86,10 +92,10 @@ export async function startSupervisorNode(broker: ServiceBroker, gatewayPort: ()
     host,
     async close() {
       clearInterval(timer);
-      state.removeCheck('apps-registry');
+      checks.remove('apps-registry');
       await stopServing?.();
       await host?.stopAll();
-      state.setAppGuard(null);
+      apps.setGuard(null);
       await bus.close();
       await cache.close();
     },

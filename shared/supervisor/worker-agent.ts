@@ -1,7 +1,8 @@
 import type { AppHost } from './app-host.js';
 import type { CommandBus, EnvironmentInfo, RegistryCache } from './types.js';
+import type { Logger } from '../errors/index.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface WorkerAgentOptions {
   readonly host: AppHost;

@@ -1,6 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import type { LocalHub } from './local-transport.js';
+import type { Logger } from '../errors/index.js';
 
 /**
  * A transaction-like object that runs callbacks once it has committed (and never if it rolls back).
@@ -120,9 +121,7 @@ export interface SyncTransport {
   unlisten(app: string, channel: string): Promise<void>;
 }
 
-export interface SyncLogger {
-  warn(message: string, err?: unknown): void;
-}
+export type SyncLogger = Pick<Logger, 'warn'>;
 
 interface CommonSyncOptions {
   /** App of the root view. Default `main`. */

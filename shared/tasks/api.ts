@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
-import { bearerToken } from '../auth/index.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Caller } from '../auth/index.js';
 import type { CollectionLookup, CollectionMeta } from '../data/index.js';
-import { cbError } from '../errors/index.js';
-import { appAuth, authorize, nodeState, type DataCtx as Ctx, type DataLog as Log } from '../runtime/index.js';
+import type { AppData } from '../data-api/index.js';
+import { cbError, type Logger } from '../errors/index.js';
+// The file, not the folder: a task body must not load the HTTP server (fastify) to shape its answer.
+import { reply, type ReplyOptions } from '../gateway/rest-reply.js';
+import type { MessageQueue } from '../queue/index.js';
+import type { SyncSignal } from '../sync/index.js';
 import { columnTitle, parseColumns } from './columns.js';
 import { countExportRows, exportQuery, writeExport } from './export.js';
 import { importColumns } from './import.js';
@@ -15,26 +20,43 @@ import { absolute, isStagedUpload, removeQuietly, safeFileName, stageUpload, typ
 import { TaskStore } from './task-store.js';
 import { taskChannel } from './processor.js';
 import { xlsxTemplate } from './template.js';
-import type { ExportParams, ImportParams, ProgressEvent, TaskMessage, TaskRow } from './types.js';
+import type { ExportParams, ImportParams, ProgressEvent, TaskMessage, TaskRow, TasksConfig } from './types.js';
 import { CONTENT_TYPES } from './writers.js';
 
 /**
  * The requests-role side of tasks: `<collection>:export|importXlsx|importCsv|downloadXlsxTemplate`
- * and `asyncTasks:list|get|stop|fetchFile|progress`. Files and streams are answered through
- * `ctx.meta.$responseType` / `$responseHeaders` / `$statusCode` (the gateway pipes them).
+ * and `asyncTasks:list|get|stop|fetchFile|progress`. Files and streams are answered as a RestReply
+ * (content type, headers, status), which the gateway pipes.
  */
 
-type Meta = { $statusCode?: number; $responseType?: string; $responseHeaders?: Record<string, string>; $upload?: UploadMeta };
-interface UploadMeta {
-  readonly field: string;
-  readonly fileName: string;
-  readonly mimeType: string;
+/** The part of an app (shared/apps AppContext) the task actions use. */
+export interface TasksApp {
+  readonly name: string;
+  readonly schema: string;
+  readonly data: AppData;
+  readonly aesKey: Buffer;
+  readonly log: Pick<Logger, 'error'>;
+  readonly config: { readonly tasks: TasksConfig; readonly storagePath: string };
+  readonly cluster: { readonly sync: SyncSignal; readonly queue: MessageQueue };
+  fork(): EntityManager;
+  broadcast(event: string, payload: unknown): Promise<void>;
 }
 
-const meta = (ctx: Ctx) => ctx.meta as Ctx['meta'] & Meta;
-const app = (ctx: Ctx) => ctx.meta.app ?? 'main';
-const store = (ctx: Ctx) => new TaskStore(nodeState(ctx.broker).schemaOf(app(ctx)));
-const tasksConfig = (ctx: Ctx) => nodeState(ctx.broker).config.tasks;
+/** The params of a task action: the query string, the body as `values`, the path's parts, an upload part. */
+export interface TaskParams {
+  readonly [key: string]: unknown;
+  readonly resourceName?: string;
+  readonly filterByTk?: string;
+  readonly values?: unknown;
+  readonly files?: Record<string, StagedUpload | null>;
+  /** Set while the gateway stages a multipart file part (`upload: true` actions). */
+  readonly $upload?: { readonly field: string; readonly fileName: string; readonly mimeType: string; readonly stream: Readable | undefined };
+}
+
+/** A task REST action body (the signature every REST body in shared/ has). */
+export type TaskHandler = (app: TasksApp, caller: Caller, em: EntityManager, params: TaskParams) => Promise<unknown>;
+
+const store = (app: TasksApp) => new TaskStore(app.schema);
 
 /** RFC 5987 value: encodeURIComponent leaves `'()*!` bare, which are not attr-chars. */
 const rfc5987 = (s: string) => encodeURIComponent(s).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -49,30 +71,28 @@ export function contentDisposition(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${rfc5987(fileName)}`;
 }
 
-function attachment(ctx: Ctx, fileName: string, type: string): void {
-  meta(ctx).$responseType = type;
+function attachment(fileName: string, type: string, headers: Record<string, string> = {}): ReplyOptions {
   // nosniff: a browser never renders a downloaded export (user text) as HTML or script.
-  meta(ctx).$responseHeaders = { 'content-disposition': contentDisposition(fileName), 'x-content-type-options': 'nosniff' };
+  return { type, headers: { 'content-disposition': contentDisposition(fileName), 'x-content-type-options': 'nosniff', ...headers } };
 }
 
 /** `asyncTasks.title` is varchar(255). */
 const TITLE_MAX = 255;
 const taskTitle = (s: string) => s.slice(0, TITLE_MAX);
 
-/** The signed-in caller; admins and root see every task, others their own. */
-async function caller(ctx: Ctx, log: Log) {
-  const auth = await appAuth(nodeState(ctx.broker), app(ctx), log);
-  const { user, roles } = await auth.check(ctx.locals.em, bearerToken(ctx.meta.authorization));
-  return { userId: user.id, all: roles.includes('root') || roles.includes('admin') };
+/** The signed-in caller (the action wrapper checked the token); admins and root see every task, others their own. */
+function owner(caller: Caller) {
+  if (!caller.user) throw cbError('CB_ERR_AUTH_EMPTY_TOKEN');
+  return { userId: caller.user.id, all: caller.isAdmin };
 }
 
 /** The task when the caller may see it; others' tasks look missing (404), as NocoBase scopes them. */
-async function visibleTask(ctx: Ctx, log: Log): Promise<TaskRow | undefined> {
-  const id = ctx.params.filterByTk;
+async function visibleTask(app: TasksApp, caller: Caller, em: EntityManager, params: TaskParams): Promise<TaskRow | undefined> {
+  const id = params.filterByTk;
   if (id === undefined || id === '') throw cbError('CB_ERR_TASK_ID_REQUIRED', 'Task id is required');
-  const who = await caller(ctx, log);
+  const who = owner(caller);
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(String(id))) return undefined;
-  const task = await store(ctx).get(ctx.locals.em, String(id));
+  const task = await store(app).get(em, String(id));
   if (!task || (!who.all && String(task.createdById) !== String(who.userId))) return undefined;
   return task;
 }
@@ -88,56 +108,53 @@ export function taskToJson(t: TaskRow) {
   };
 }
 
-export async function listTasks(ctx: Ctx, log: Log) {
-  const who = await caller(ctx, log);
-  const pageSize = Math.min(1000, Math.max(1, Number(ctx.params.pageSize ?? 20) || 20));
-  const page = Math.max(1, Number(ctx.params.page ?? 1) || 1);
-  const { rows, count } = await store(ctx).list(ctx.locals.em, who.all ? null : who.userId, pageSize, (page - 1) * pageSize);
+export const listTasks: TaskHandler = async (app, caller, em, params) => {
+  const who = owner(caller);
+  const pageSize = Math.min(1000, Math.max(1, Number(params.pageSize ?? 20) || 20));
+  const page = Math.max(1, Number(params.page ?? 1) || 1);
+  const { rows, count } = await store(app).list(em, who.all ? null : who.userId, pageSize, (page - 1) * pageSize);
   // As NocoBase's list, without `params` (they can be large: filters, column lists); `get` has them.
   return { data: rows.map((t) => ({ ...taskToJson(t), params: undefined })), meta: { count, page, pageSize, totalPage: Math.ceil(count / pageSize) } };
-}
+};
 
-export async function getTask(ctx: Ctx, log: Log) {
-  const task = await visibleTask(ctx, log);
+export const getTask: TaskHandler = async (app, caller, em, params) => {
+  const task = await visibleTask(app, caller, em, params);
   return { data: task ? taskToJson(task) : null };
-}
+};
 
 /** `asyncTasks:stop`: 202; the node running it stops after its current batch and reports what it committed. */
-export async function stopTask(ctx: Ctx, log: Log) {
-  const task = await visibleTask(ctx, log);
+export const stopTask: TaskHandler = async (app, caller, em, params) => {
+  const task = await visibleTask(app, caller, em, params);
   if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
   if (!task.cancelable || isFinished(task.status)) throw cbError('CB_ERR_TASK_NOT_CANCELABLE', 'Task cannot be canceled');
-  const changed = await store(ctx).requestStop(ctx.locals.em, task.id);
-  await ctx.broker.broadcast(STOP_EVENT, { app: app(ctx), taskId: task.id });
+  const changed = await store(app).requestStop(em, task.id);
+  await app.broadcast(STOP_EVENT, { app: app.name, taskId: task.id });
   if (changed && isFinished(changed.status)) {
     // Canceled before any node claimed it: no runner will remove the staged import file.
-    if (changed.type === 'import') await removeQuietly(nodeState(ctx.broker).config.storagePath, changed.inputPath);
-    await publishProgress(nodeState(ctx.broker).services().cluster.sync, app(ctx), progressOf(changed));
+    if (changed.type === 'import') await removeQuietly(app.config.storagePath, changed.inputPath);
+    await publishProgress(app.cluster.sync, app.name, progressOf(changed));
   }
-  meta(ctx).$statusCode = 202;
-  return { data: changed ? taskToJson(changed) : taskToJson(task) };
-}
+  return reply({ data: changed ? taskToJson(changed) : taskToJson(task) }, { status: 202 });
+};
 
-export async function fetchFile(ctx: Ctx, log: Log): Promise<Readable> {
-  const task = await visibleTask(ctx, log);
+export const fetchFile: TaskHandler = async (app, caller, em, params) => {
+  const task = await visibleTask(app, caller, em, params);
   if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
   if (task.status !== 1 || !task.filePath) throw cbError('CB_ERR_TASK_NO_FILE');
   const fileName = (task.result as { fileName?: string }).fileName ?? 'export';
-  const path = absolute(nodeState(ctx.broker).config.storagePath, task.filePath);
+  const path = absolute(app.config.storagePath, task.filePath);
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) throw cbError('CB_ERR_TASK_NO_FILE', `The file of task ${task.id} is missing from STORAGE_PATH`);
-  attachment(ctx, fileName, 'application/octet-stream');
-  meta(ctx).$responseHeaders!['content-length'] = String(info.size);
-  return createReadStream(path);
-}
+  return reply(createReadStream(path), attachment(fileName, 'application/octet-stream', { 'content-length': String(info.size) }));
+};
 
 /**
  * `asyncTasks:progress?filterByTk=`: Server-Sent Events. One `progress` event with the current state,
  * then one per batch, ending after the event that reports the task finished. A closed connection
  * unsubscribes (the stream's close). A comment line every 15 s keeps proxies from timing out.
  */
-export async function progressStream(ctx: Ctx, log: Log): Promise<Readable> {
-  const task = await visibleTask(ctx, log);
+export const progressStream: TaskHandler = async (app, caller, em, params) => {
+  const task = await visibleTask(app, caller, em, params);
   if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
   const out = new PassThrough();
   const send = (event: ProgressEvent) => {
@@ -145,9 +162,7 @@ export async function progressStream(ctx: Ctx, log: Log): Promise<Readable> {
     out.write(`event: progress\ndata: ${JSON.stringify(event)}\n\n`);
     if (isFinished(event.status)) out.end();
   };
-  meta(ctx).$responseType = 'text/event-stream; charset=utf-8';
-  meta(ctx).$responseHeaders = { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
-  const sync = nodeState(ctx.broker).services().cluster.sync.forApp(app(ctx));
+  const sync = app.cluster.sync.forApp(app.name);
   const unsubscribe = await sync.subscribe<ProgressEvent>(PROGRESS_CHANNEL, (event) => {
     if (event?.id === task.id) send(event);
   });
@@ -161,20 +176,19 @@ export async function progressStream(ctx: Ctx, log: Log): Promise<Readable> {
   });
   // Read again after subscribing: an end that happened in between is not missed.
   try {
-    const now = await store(ctx).get(nodeState(ctx.broker).databaseOf(app(ctx)).fork(nodeState(ctx.broker).schemaOf(app(ctx))), task.id);
+    const now = await store(app).get(app.fork(), task.id);
     send(progressOf(now ?? task));
   } catch (err) {
     out.destroy(); // never handed to the gateway: its close is what unsubscribes
     throw err;
   }
-  return out;
-}
+  return reply(out, { type: 'text/event-stream; charset=utf-8', headers: { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } });
+};
 
-async function queueTask(ctx: Ctx, task: TaskRow) {
-  const message: TaskMessage = { app: app(ctx), taskId: task.id };
-  await nodeState(ctx.broker).services().cluster.queue.publish(taskChannel(app(ctx)), message, { jobId: task.id, attempts: 3 });
-  meta(ctx).$statusCode = 202;
-  return { data: taskToJson(task) };
+async function queueTask(app: TasksApp, task: TaskRow) {
+  const message: TaskMessage = { app: app.name, taskId: task.id };
+  await app.cluster.queue.publish(taskChannel(app.name), message, { jobId: task.id, attempts: 3 });
+  return reply({ data: taskToJson(task) }, { status: 202 });
 }
 
 /** The collections a column list reads through relation paths (each needs `list` permission too). */
@@ -195,69 +209,67 @@ function relationTargets(meta: CollectionMeta, lookup: CollectionLookup, columns
 const truthy = (v: unknown) => v === true || v === 'true' || v === '1' || v === 1;
 
 /** Body fields (JSON or multipart) win over the query string, as NocoBase reads `values.columns` first. */
-function param(ctx: Ctx, name: string): unknown {
-  const values = (ctx.params.values ?? {}) as Record<string, unknown>;
-  return values[name] ?? ctx.params[name];
+function param(params: TaskParams, name: string): unknown {
+  const values = (params.values ?? {}) as Record<string, unknown>;
+  return values[name] ?? params[name];
 }
 
 /**
  * `<collection>:export`: validates columns, filter and sort, then answers the file at once when at
  * most EXPORT_INLINE_MAX_ROWS rows match (and `async` is not true), else 202 with the queued task.
+ * The action wrapper checked `list` on the collection.
  */
-export async function exportAction(ctx: Ctx, log: Log) {
-  const name = String(ctx.params.resourceName);
-  const data = await authorize(ctx, log, name, 'list');
-  const collection = data.collections.require(name);
-  const format = String(param(ctx, 'format') ?? 'xlsx');
+export const exportAction: TaskHandler = async (app, caller, em, params) => {
+  const name = String(params.resourceName);
+  const collection = app.data.collections.require(name);
+  const format = String(param(params, 'format') ?? 'xlsx');
   if (format !== 'xlsx' && format !== 'csv') throw cbError('CB_ERR_VALIDATION', 'format must be xlsx or csv');
-  const rawTitle = param(ctx, 'title') ?? collection.title ?? name;
+  const rawTitle = param(params, 'title') ?? collection.title ?? name;
   if (typeof rawTitle !== 'string' && typeof rawTitle !== 'number') throw cbError('CB_ERR_VALIDATION', 'title must be a string');
   const title = String(rawTitle);
   if (title.length > TITLE_MAX - 'Export '.length) throw cbError('CB_ERR_VALIDATION', `title must be at most ${TITLE_MAX - 'Export '.length} characters`);
-  const input = { meta: collection, lookup: (n: string) => data.collections.get(n), columns: param(ctx, 'columns'), filter: param(ctx, 'filter'), sort: param(ctx, 'sort') };
+  const input = { meta: collection, lookup: (n: string) => app.data.collections.get(n), columns: param(params, 'columns'), filter: param(params, 'filter'), sort: param(params, 'sort') };
   exportQuery(input); // 400s before anything is queued
   const columns = parseColumns(input.columns, collection);
   // A relation path reads another collection: the caller must be allowed to list it too.
-  for (const target of relationTargets(collection, input.lookup, columns)) await authorize(ctx, log, target, 'list');
-  const cfg = tasksConfig(ctx);
-  if (!truthy(param(ctx, 'async')) && (await countExportRows(ctx.locals.em, input)) <= cfg.exportInlineMaxRows) {
+  for (const target of relationTargets(collection, input.lookup, columns)) caller.assertCan(target, 'list');
+  const cfg = app.config.tasks;
+  if (!truthy(param(params, 'async')) && (await countExportRows(em, input)) <= cfg.exportInlineMaxRows) {
     const out = new PassThrough();
-    const em = ctx.locals.em.fork();
-    const aesKey = nodeState(ctx.broker).services().secrets.aesKey;
     // The client going away (the gateway destroys the stream) ends the cursor at its next batch.
     const gone = new AbortController();
     out.once('close', () => gone.abort(new Error('the client went away')));
-    writeExport(em, { ...input, format, aesKey, batchSize: cfg.batchSize, signal: gone.signal }, out).catch((err) => {
-      log.error(`inline export of ${name} failed: ${(err as Error).message}`);
+    writeExport(em.fork(), { ...input, format, aesKey: app.aesKey, batchSize: cfg.batchSize, signal: gone.signal }, out).catch((err) => {
+      app.log.error(`inline export of ${name} failed: ${(err as Error).message}`);
       out.destroy(err as Error);
     });
-    attachment(ctx, safeFileName(title, format), format === 'csv' ? CONTENT_TYPES.csv : 'application/octet-stream');
-    return out;
+    return reply(out, attachment(safeFileName(title, format), format === 'csv' ? CONTENT_TYPES.csv : 'application/octet-stream'));
   }
-  const who = await caller(ctx, log);
-  const params: ExportParams = { collection: name, format, title, columns, filter: input.filter, sort: input.sort };
-  const task = await store(ctx).insert(ctx.locals.em, { id: randomUUID(), origin: name, type: 'export', title: taskTitle(`Export ${title}`), params: params as never, createdById: who.userId });
-  return queueTask(ctx, task);
-}
+  const who = owner(caller);
+  const exportParams: ExportParams = { collection: name, format, title, columns, filter: input.filter, sort: input.sort };
+  const task = await store(app).insert(em, { id: randomUUID(), origin: name, type: 'export', title: taskTitle(`Export ${title}`), params: { ...exportParams }, createdById: who.userId });
+  return queueTask(app, task);
+};
 
-/** First step of a multipart import: the gateway hands each file over as `ctx.stream`; it is staged under STORAGE_PATH. */
-export async function stageImportFile(ctx: Ctx, log: Log): Promise<StagedUpload | null> {
-  const upload = meta(ctx).$upload!;
-  const stream = (ctx as Ctx & { stream?: Readable }).stream;
+/**
+ * First step of a multipart import: the gateway hands each file part over while it streams in; `file`
+ * is staged under STORAGE_PATH (the action wrapper checked `create` on the collection first).
+ */
+async function stageImportFile(app: TasksApp, upload: NonNullable<TaskParams['$upload']>): Promise<StagedUpload | null> {
+  const stream = upload.stream;
   if (!stream) throw cbError('CB_ERR_VALIDATION', `the multipart field "${upload.field}" carried no file`);
   // Only `file` is staged: other file parts are drained and ignored (never written, never left behind).
   if (upload.field !== 'file') {
     stream.resume();
     return null;
   }
-  try {
-    await authorize(ctx, log, String(ctx.params.resourceName), 'create');
-  } catch (err) {
-    stream.resume();
-    throw err;
-  }
-  const state = nodeState(ctx.broker);
-  return stageUpload(state.config.storagePath, stream, upload.fileName, state.config.tasks.importMaxFileSize);
+  return stageUpload(app.config.storagePath, stream, upload.fileName, app.config.tasks.importMaxFileSize);
+}
+
+/** The staged file a refused import leaves behind is removed (the wrapper calls this when it refuses the caller). */
+export async function discardStagedImport(storagePath: string, params: TaskParams): Promise<void> {
+  const file = params.files?.file;
+  if (file && isStagedUpload(file.path)) await removeQuietly(storagePath, file.path);
 }
 
 /**
@@ -265,53 +277,51 @@ export async function stageImportFile(ctx: Ctx, log: Log): Promise<StagedUpload 
  * `uniqueField`, `allOrNothing`, `triggerWorkflows`): checks columns and the header row, queues the
  * task and answers 202 with it; its result lists every rejected row.
  */
-export async function importAction(ctx: Ctx, log: Log, format: 'xlsx' | 'csv') {
-  if (meta(ctx).$upload) return stageImportFile(ctx, log);
-  const name = String(ctx.params.resourceName);
-  const mode = String(param(ctx, 'mode') ?? 'insert');
-  const file = ((ctx.params as { files?: Record<string, StagedUpload | null> }).files ?? {}).file;
-  // Only a path stageUpload produced: `files` must never name another file under STORAGE_PATH (a
-  // query string `?files[file][path]=tasks/main/<id>/x.xlsx` would import, then delete, another task's file).
-  if (!file || !isStagedUpload(file.path) || typeof file.fileName !== 'string') {
-    throw cbError('CB_ERR_VALIDATION', 'A multipart field "file" with the file to import is required');
-  }
-  const storage = nodeState(ctx.broker).config.storagePath;
-  try {
-    const data = await authorize(ctx, log, name, 'create');
-    if (mode === 'upsert') await authorize(ctx, log, name, 'update');
-    if (mode !== 'insert' && mode !== 'upsert') throw cbError('CB_ERR_VALIDATION', 'mode must be insert or upsert');
-    const collection = data.collections.require(name);
-    const columns = parseColumns(param(ctx, 'columns'), collection);
-    importColumns(collection, columns);
-    await checkHeader(absolute(storage, file.path), format, columns.map(columnTitle));
-    const who = await caller(ctx, log);
-    const params: ImportParams = {
-      collection: name, format, columns, mode, uniqueField: param(ctx, 'uniqueField') as string | undefined,
-      allOrNothing: truthy(param(ctx, 'allOrNothing')), triggerWorkflows: truthy(param(ctx, 'triggerWorkflows')), fileName: file.fileName,
-    };
-    if (mode === 'upsert') {
-      const unique = typeof params.uniqueField === 'string' ? collection.fields.get(params.uniqueField) : undefined;
-      if (!unique) throw cbError('CB_ERR_VALIDATION', `upsert needs uniqueField naming a field of "${name}"`);
-      if (!unique.unique && !unique.primaryKey) throw cbError('CB_ERR_VALIDATION', `uniqueField "${unique.name}" of "${name}" is not unique (declare it unique, or use the primary key)`);
-      if (!columns.some((c) => c.dataIndex.length === 1 && c.dataIndex[0] === unique.name)) throw cbError('CB_ERR_VALIDATION', `uniqueField "${unique.name}" must be one of the imported columns`);
+export function importAction(format: 'xlsx' | 'csv'): TaskHandler {
+  return async (app, caller, em, params) => {
+    if (params.$upload) return stageImportFile(app, params.$upload);
+    const name = String(params.resourceName);
+    const mode = String(param(params, 'mode') ?? 'insert');
+    const file = (params.files ?? {}).file;
+    // Only a path stageUpload produced: `files` must never name another file under STORAGE_PATH (a
+    // query string `?files[file][path]=tasks/main/<id>/x.xlsx` would import, then delete, another task's file).
+    if (!file || !isStagedUpload(file.path) || typeof file.fileName !== 'string') {
+      throw cbError('CB_ERR_VALIDATION', 'A multipart field "file" with the file to import is required');
     }
-    const task = await store(ctx).insert(ctx.locals.em, { id: randomUUID(), origin: name, type: 'import', title: taskTitle(`Import ${file.fileName}`), params: params as never, createdById: who.userId, inputPath: file.path });
-    return await queueTask(ctx, task);
-  } catch (err) {
-    await removeQuietly(storage, file.path);
-    throw err;
-  }
+    const storage = app.config.storagePath;
+    try {
+      if (mode === 'upsert') caller.assertCan(name, 'update');
+      if (mode !== 'insert' && mode !== 'upsert') throw cbError('CB_ERR_VALIDATION', 'mode must be insert or upsert');
+      const collection = app.data.collections.require(name);
+      const columns = parseColumns(param(params, 'columns'), collection);
+      importColumns(collection, columns);
+      await checkHeader(absolute(storage, file.path), format, columns.map(columnTitle));
+      const who = owner(caller);
+      const importParams: ImportParams = {
+        collection: name, format, columns, mode, uniqueField: param(params, 'uniqueField') as string | undefined,
+        allOrNothing: truthy(param(params, 'allOrNothing')), triggerWorkflows: truthy(param(params, 'triggerWorkflows')), fileName: file.fileName,
+      };
+      if (mode === 'upsert') {
+        const unique = typeof importParams.uniqueField === 'string' ? collection.fields.get(importParams.uniqueField) : undefined;
+        if (!unique) throw cbError('CB_ERR_VALIDATION', `upsert needs uniqueField naming a field of "${name}"`);
+        if (!unique.unique && !unique.primaryKey) throw cbError('CB_ERR_VALIDATION', `uniqueField "${unique.name}" of "${name}" is not unique (declare it unique, or use the primary key)`);
+        if (!columns.some((c) => c.dataIndex.length === 1 && c.dataIndex[0] === unique.name)) throw cbError('CB_ERR_VALIDATION', `uniqueField "${unique.name}" must be one of the imported columns`);
+      }
+      const task = await store(app).insert(em, { id: randomUUID(), origin: name, type: 'import', title: taskTitle(`Import ${file.fileName}`), params: { ...importParams }, createdById: who.userId, inputPath: file.path });
+      return await queueTask(app, task);
+    } catch (err) {
+      await removeQuietly(storage, file.path);
+      throw err;
+    }
+  };
 }
 
 /** `<collection>:downloadXlsxTemplate`: explain row, one description row per described column, the header row. */
-export async function templateAction(ctx: Ctx, log: Log) {
-  const name = String(ctx.params.resourceName);
-  const data = await authorize(ctx, log, name, 'create');
-  const collection = data.collections.require(name);
-  const columns = parseColumns(param(ctx, 'columns'), collection);
+export const templateAction: TaskHandler = async (app, _caller, _em, params) => {
+  const name = String(params.resourceName);
+  const collection = app.data.collections.require(name);
+  const columns = parseColumns(param(params, 'columns'), collection);
   importColumns(collection, columns);
-  const explain = param(ctx, 'explain');
-  attachment(ctx, `${name}-import-template.xlsx`, CONTENT_TYPES.xlsx);
-  return xlsxTemplate(columns, typeof explain === 'string' ? explain : undefined);
-}
-
+  const explain = param(params, 'explain');
+  return reply(await xlsxTemplate(columns, typeof explain === 'string' ? explain : undefined), attachment(`${name}-import-template.xlsx`, CONTENT_TYPES.xlsx));
+};

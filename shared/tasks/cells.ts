@@ -11,9 +11,11 @@ export function xlsxCell(field: FieldMeta, raw: unknown, aesKey?: Buffer): unkno
   const value = decodeForRead(field, raw, aesKey ? { aesKey } : {});
   if (value === null || value === undefined) return null;
   switch (field.type) {
-    case 'datetime':
-      return typeof value === 'string' ? new Date(value) : value;
     case 'date':
+    case 'datetime':
+    case 'datetimeTz':
+      return typeof value === 'string' ? new Date(value) : value;
+    case 'dateOnly':
       return typeof value === 'string' ? new Date(`${value}T00:00:00.000Z`) : value;
     case 'json':
       return JSON.stringify(value);
@@ -28,16 +30,18 @@ export function xlsxCell(field: FieldMeta, raw: unknown, aesKey?: Buffer): unkno
 
 /** Field types whose values are free text a user typed (an export may carry anybody's text). */
 const TEXT_TYPES = new Set<FieldMeta['type']>(['string', 'text', 'encrypted']);
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** What the export prefixes: formula starts, and a real leading `'` (so an import, dropping one, keeps it). */
+const NEEDS_PREFIX = /^[=+\-@\t\r']/;
 
 /**
  * CSV injection: a spreadsheet opening a CSV runs a cell starting with `=`, `+`, `-`, `@`, tab or CR
  * as a formula (`=HYPERLINK(...)`, DDE). Such text cells get a leading `'` (OWASP's advice), which
- * spreadsheets show as text; imports drop it again (cellToValue). xlsx cells are typed strings and
- * need nothing.
+ * spreadsheets show as text; imports drop it again (cellToValue). Text that really starts with `'`
+ * gets one more, so the import's drop gives it back unchanged. xlsx cells are typed strings and need
+ * nothing. Header cells (field titles, chosen by whoever designs the collection) are treated the same.
  */
 export function neutralizeFormula(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  return NEEDS_PREFIX.test(text) ? `'${text}` : text;
 }
 
 /** A raw column value as a CSV cell: ISO dates, `true`/`false`, JSON as JSON text, formula-like text neutralized. */
@@ -97,10 +101,12 @@ export function cellToValue(field: FieldMeta, cell: unknown): unknown {
       return typeof value === 'number' ? value : String(value).trim();
     case 'decimal':
       return typeof value === 'number' ? value : String(value).trim();
-    case 'date':
+    case 'dateOnly':
       if (value instanceof Date) return `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
       return String(value).trim();
+    case 'date':
     case 'datetime':
+    case 'datetimeTz':
       return value instanceof Date ? value.toISOString() : String(value).trim();
     case 'json':
       if (typeof value !== 'string') return value;
@@ -114,7 +120,7 @@ export function cellToValue(field: FieldMeta, cell: unknown): unknown {
     default: {
       const text = value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : String(value);
       // An exported CSV's neutralized formula-like text (`'=…`) comes back as it was.
-      return TEXT_TYPES.has(field.type) && text.startsWith("'") && FORMULA_START.test(text.slice(1)) ? text.slice(1) : text;
+      return TEXT_TYPES.has(field.type) && text.startsWith("'") && NEEDS_PREFIX.test(text.slice(1)) ? text.slice(1) : text;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { cbError } from '../errors/index.js';
 import { hasColumn, isReadable, type CollectionLookup, type CollectionMeta, type FieldMeta } from '../data/index.js';
-import { qualified, quoteIdent } from '../query/index.js';
 import type { ColumnSpec } from './types.js';
+import { qualified, quoteIdent } from '../sql/index.js';
 
 /** Alias of the exported collection's table in export statements (filter and sort are compiled with it). */
 export const BASE_ALIAS = 't';

@@ -1,9 +1,11 @@
 import type { Writable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, type CollectionLookup, type CollectionMeta } from '../data/index.js';
-import { compileFilter, compileSort, qualified, quoteIdent } from '../query/index.js';
+import { type CollectionLookup, type CollectionMeta } from '../data/index.js';
+import { compileFilter, compileSort } from '../query/index.js';
 import { BASE_ALIAS, parseColumns, resolveColumns } from './columns.js';
+import { copyableColumns, copyCsvExport } from './copy-export.js';
 import { rowWriter } from './writers.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 export interface ExportInput {
   readonly meta: CollectionMeta;
@@ -45,10 +47,15 @@ export async function countExportRows(em: EntityManager, input: Pick<ExportInput
 /**
  * Streams every matching row into `output` as xlsx or csv: a server-side cursor (DECLARE … FETCH n)
  * inside one read transaction, so memory stays constant whatever the row count and the file is one
- * consistent snapshot. Never truncates. Resolves with the number of rows written.
+ * consistent snapshot. A CSV of columns PostgreSQL can format itself goes through COPY instead
+ * (copy-export.ts), the same snapshot guarantee at COPY speed. Never truncates. Resolves with the
+ * number of rows written.
  */
 export async function writeExport(em: EntityManager, input: ExportInput, output: Writable): Promise<number> {
   const q = exportQuery(input);
+  if (input.format === 'csv' && copyableColumns(q.columns)) {
+    return copyCsvExport(em, { columns: q.columns, select: q.select, count: q.count, params: q.params, batchSize: input.batchSize, onBatch: input.onBatch, signal: input.signal }, output);
+  }
   const writer = rowWriter(input.format, output, q.columns, input.aesKey);
   let written = 0;
   await em.transactional(async (tx) => {

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { checkValue, hasColumn, ident, runSql, tableRef, type CollectionMeta, type FieldMeta, type RecordRepository, type RecordValues } from '../data/index.js';
+import { checkValue, hasColumn, type CollectionMeta, type FieldMeta, type RecordRepository, type RecordValues } from '../data/index.js';
 import { cbError } from '../errors/index.js';
 import { cellToValue } from './cells.js';
 import { columnTitle } from './columns.js';
 import { dataRows } from './reader.js';
 import type { ColumnSpec, ImportCounts, ImportParams, RejectedRow } from './types.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 export interface ImportColumn {
   readonly title: string;
@@ -121,7 +122,7 @@ export async function runImport(input: ImportInput): Promise<ImportOutcome> {
 
   const writeRow = async (tx: EntityManager, r: Row, local: ImportCounts) => {
     if (uniqueField && r.values[uniqueField.name] !== undefined) {
-      const sql = `select ${ident(input.meta.primaryKey)} as pk from ${tableRef(input.meta.schema, input.meta.table)} where ${ident(uniqueField.name)} = ? limit 1`;
+      const sql = `select ${quoteIdent(input.meta.primaryKey)} as pk from ${qualified(input.meta.schema, input.meta.table)} where ${quoteIdent(uniqueField.name)} = ? limit 1`;
       const found = (await runSql<{ pk: unknown }>(tx, sql, [checkValue(uniqueField, r.values[uniqueField.name])])).rows[0];
       if (found) {
         await input.records.updateByPk(tx, input.meta.name, found.pk, r.values, writeOptions);

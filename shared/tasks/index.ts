@@ -7,4 +7,4 @@ export { runImport, importColumns } from './import.js';
 export { dataRows, fileRows, checkHeader } from './reader.js';
 export { checkWritable, stageUpload, safeFileName } from './storage.js';
 export { xlsxTemplate } from './template.js';
-export { exportAction, importAction, templateAction, listTasks, getTask, stopTask, fetchFile, progressStream, taskToJson } from './api.js';
+export { exportAction, importAction, templateAction, listTasks, getTask, stopTask, fetchFile, progressStream, taskToJson, discardStagedImport, type TasksApp, type TaskParams, type TaskHandler } from './api.js';

@@ -7,8 +7,9 @@ import { runExportTask, runImportTask, StopRequested, type RunOutcome } from './
 import { removeQuietly, removeStaleUploads, removeTaskFile } from './storage.js';
 import { StaleFence, TaskStore } from './task-store.js';
 import type { TaskMessage, TaskRow, TasksConfig } from './types.js';
+import { isRetryableInfrastructureError, type Logger } from '../errors/index.js';
 
-type Log = { info(m: string): void; warn(m: string): void; error(m: string, e?: unknown): void };
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface ProcessorOptions {
   readonly nodeId: string;
@@ -38,7 +39,7 @@ export function taskChannel(app: string): string {
 export class TaskProcessor {
   readonly #o: ProcessorOptions;
   readonly #running = new Map<string, AbortController>();
-  readonly #subscriptions: Unsubscribe[] = [];
+  readonly #subscriptions = new Map<string, Unsubscribe>();
   #sweepTimer: NodeJS.Timeout | null = null;
   /** Free task slots on this node, shared by every app's channel (ASYNC_TASK_MAX_CONCURRENCY). */
   #slots: number;
@@ -69,16 +70,35 @@ export class TaskProcessor {
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     this.#sweepTimer = null;
     for (const run of this.#running.values()) run.abort(new Abandoned());
-    await Promise.allSettled(this.#subscriptions.splice(0).map((u) => u()));
+    const subscriptions = [...this.#subscriptions.values()];
+    this.#subscriptions.clear();
+    await Promise.allSettled(subscriptions.map((u) => u()));
   }
 
   /** Consumes one more app's channel (the supervisor opens sub-applications after start) and sweeps it. */
   async serveApp(app: string): Promise<void> {
     if (this.#apps.includes(app)) return;
     this.#apps.push(app);
-    this.#subscriptions.push(
+    this.#subscriptions.set(
+      app,
       await this.#o.queue.subscribe<TaskMessage>(taskChannel(app), (msg, delivery) => this.handle(msg, delivery.signal), { concurrency: this.#o.config.maxConcurrency }),
     );
+  }
+
+  /**
+   * The app stopped or was destroyed on this node: it leaves the sweep (whose queries would fail on
+   * a dropped schema every interval) and its channel; its queued tasks wait there until it is served again.
+   */
+  async forgetApp(app: string): Promise<void> {
+    this.#apps = this.#apps.filter((a) => a !== app);
+    const unsubscribe = this.#subscriptions.get(app);
+    this.#subscriptions.delete(app);
+    await unsubscribe?.();
+  }
+
+  /** The apps this processor consumes and sweeps. */
+  get apps(): readonly string[] {
+    return this.#apps;
   }
 
   /** A stop broadcast: aborts the run on this node, if it runs here (it ends after the current batch). */
@@ -137,6 +157,13 @@ export class TaskProcessor {
       if (controller.signal.reason instanceof Abandoned) {
         // This node stops: the lease ends now and another node takes the task over (imports resume).
         log.warn(`task ${taskId}: abandoned (this node is stopping); released for takeover`);
+        await store.release(em(), taskId, fence).catch(() => undefined);
+        return;
+      }
+      if (isRetryableInfrastructureError(err)) {
+        // Not the task's fault (database/Redis down, no worker ID yet…): released for another attempt,
+        // resumed from its last committed batch; if even the release fails, the lease runs out and the sweep takes it over.
+        log.warn(`task ${taskId}: interrupted by an infrastructure failure, released for another attempt: ${(err as Error).message}`);
         await store.release(em(), taskId, fence).catch(() => undefined);
         return;
       }

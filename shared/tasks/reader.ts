@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse';
+import { neutralizeFormula } from './cells.js';
 import { cbError } from '../errors/index.js';
 
 /** A row of an import file: its number in the file (1-based) and its cells (0-based). */
@@ -116,7 +117,8 @@ function text(cell: unknown): string {
 export function findHeader(rows: readonly FileRow[], titles: readonly string[]): { line: number; index: number[] } | null {
   for (const row of rows) {
     const cells = row.cells.map(text);
-    const index = titles.map((t) => cells.indexOf(t));
+    // A title that looks like a formula was exported with a leading `'` (neutralizeFormula).
+    const index = titles.map((t) => (cells.includes(t) ? cells.indexOf(t) : cells.indexOf(neutralizeFormula(t))));
     if (index.every((i) => i >= 0)) return { line: row.line, index };
   }
   return null;

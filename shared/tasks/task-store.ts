@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql, tableRef } from '../data/index.js';
 import type { TaskRow, TaskStatus, TaskType } from './types.js';
+import { qualified, runSql } from '../sql/index.js';
 
 /**
  * The `asyncTasks` table of one app schema. Every state change is one conditional UPDATE:
@@ -31,7 +31,7 @@ export class TaskStore {
   readonly #table: string;
 
   constructor(schema: string) {
-    this.#table = tableRef(schema, 'asyncTasks');
+    this.#table = qualified(schema, 'asyncTasks');
   }
 
   async insert(em: EntityManager, task: NewTask): Promise<TaskRow> {

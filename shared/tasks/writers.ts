@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify';
 import type { FieldMeta } from '../data/index.js';
-import { csvCell, xlsxCell } from './cells.js';
+import { csvCell, neutralizeFormula, xlsxCell } from './cells.js';
 
 /** Where export rows go, one at a time (nothing is kept: constant memory whatever the row count). */
 export interface RowWriter {
@@ -68,14 +68,14 @@ export function csvWriter(output: Writable, columns: readonly WriterColumn[], ae
     async row(raw) {
       if (!headed) {
         headed = true;
-        await write(columns.map((c) => c.title));
+        await write(columns.map((c) => neutralizeFormula(c.title)));
       }
       await write(columns.map((c, i) => csvCell(c.field, raw[i], aesKey)));
     },
     async finish() {
       if (!headed) {
         headed = true;
-        await write(columns.map((c) => c.title));
+        await write(columns.map((c) => neutralizeFormula(c.title)));
       }
       csv.end();
       await done;

@@ -2,7 +2,7 @@ import { ACTION_ALIAS, AVAILABLE_ACTIONS, mergedRoleJson } from '../acl/index.js
 import { forbiddenError } from '../auth/index.js';
 import { cbError } from '../errors/index.js';
 import type { Caller, Em, Params, UsersApp } from './types.js';
-import { pageOf, ROLE_COLUMNS, table } from './users-sql.js';
+import { exec, pageOf, ROLE_COLUMNS, table } from './users-sql.js';
 
 const ROLE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const ROLE_FIELDS = ['title', 'description', 'strategy', 'default', 'hidden', 'allowConfigure', 'allowNewMenu', 'snippets', 'sort'] as const;
@@ -40,7 +40,7 @@ function roleColumns(v: Record<string, unknown>): Record<string, unknown> {
 }
 
 async function getRole(em: Em, app: UsersApp, name: unknown): Promise<Record<string, unknown>> {
-  const rows = (await em.execute(`select ${ROLE_COLUMNS} from ${table(app.schema, 'roles')} where "name" = ?`, [String(name ?? '')])) as Array<Record<string, unknown>>;
+  const rows = (await exec(em, `select ${ROLE_COLUMNS} from ${table(app.schema, 'roles')} where "name" = ?`, [String(name ?? '')])) as Array<Record<string, unknown>>;
   if (!rows[0]) throw cbError('CB_ERR_HTTP_NOT_FOUND', `Role "${String(name).slice(0, 64)}" not found`);
   return rows[0];
 }
@@ -51,8 +51,8 @@ export async function listRoles(app: UsersApp, caller: Caller, em: Em, params: P
   assertManager(caller);
   const { page, pageSize } = pageOf(params);
   const roles = table(app.schema, 'roles');
-  const [{ count }] = (await em.execute(`select count(*)::int as "count" from ${roles}`)) as [{ count: number }];
-  const rows = await em.execute(`select ${ROLE_COLUMNS} from ${roles} order by "sort" nulls last, "name" limit ? offset ?`, [pageSize, (page - 1) * pageSize]);
+  const [{ count }] = (await exec(em, `select count(*)::int as "count" from ${roles}`)) as [{ count: number }];
+  const rows = await exec(em, `select ${ROLE_COLUMNS} from ${roles} order by "sort" nulls last, "name" limit ? offset ?`, [pageSize, (page - 1) * pageSize]);
   return { data: rows, meta: { count, page, pageSize, totalPage: Math.ceil(count / pageSize) } };
 }
 
@@ -67,12 +67,12 @@ export async function createRole(app: UsersApp, caller: Caller, em: Em, params: 
   const name = roleName(v.name);
   const c = roleColumns(v);
   const cols = Object.keys(c);
-  const rows = (await em.execute(
+  const rows = (await exec(em, 
     `insert into ${table(app.schema, 'roles')} ("name"${cols.map((n) => `, "${n}"`).join('')}) values (?${cols.map((n) => (JSON_FIELDS.has(n) ? ', ?::jsonb' : ', ?')).join('')}) on conflict ("name") do nothing returning "name"`,
     [name, ...cols.map((n) => param(c, n))],
   )) as unknown[];
   if (rows.length === 0) throw cbError('CB_ERR_VALIDATION', `A role named "${name}" already exists`);
-  if (c.default === true) await em.execute(`update ${table(app.schema, 'roles')} set "default" = false where "name" <> ?`, [name]);
+  if (c.default === true) await exec(em, `update ${table(app.schema, 'roles')} set "default" = false where "name" <> ?`, [name]);
   await app.acl.changed();
   return { data: await getRole(em, app, name) };
 }
@@ -84,11 +84,11 @@ export async function updateRole(app: UsersApp, caller: Caller, em: Em, params: 
   const c = roleColumns(obj(params.values));
   const cols = Object.keys(c);
   if (cols.length > 0) {
-    await em.execute(
+    await exec(em, 
       `update ${table(app.schema, 'roles')} set ${cols.map((n) => `"${n}" = ?${JSON_FIELDS.has(n) ? '::jsonb' : ''}`).join(', ')}, "updatedAt" = now() where "name" = ?`,
       [...cols.map((n) => param(c, n)), name],
     );
-    if (c.default === true) await em.execute(`update ${table(app.schema, 'roles')} set "default" = false where "name" <> ?`, [name]);
+    if (c.default === true) await exec(em, `update ${table(app.schema, 'roles')} set "default" = false where "name" <> ?`, [name]);
   }
   await app.acl.changed();
   return { data: await getRole(em, app, name) };
@@ -121,7 +121,7 @@ export async function checkRole(app: UsersApp, caller: Caller, em: Em) {
       allowAll: caller.current.includes('root'),
       allowConfigure: caller.current.includes('root') || roles.some((r) => r.allowConfigure),
       allowMenuItemIds: [],
-      allowAnonymous: ((await em.execute(`select 1 from ${table(app.schema, 'roles')} where "name" = 'anonymous'`)) as unknown[]).length > 0,
+      allowAnonymous: ((await exec(em, `select 1 from ${table(app.schema, 'roles')} where "name" = 'anonymous'`)) as unknown[]).length > 0,
       uiButtonSchemasBlacklist: [],
     },
   };
@@ -155,9 +155,9 @@ async function writeResource(app: UsersApp, em: Em, role: string, v: Record<stri
   if (typeof name !== 'string' || name === '') throw cbError('CB_ERR_VALIDATION', 'A resource needs the collection name');
   if ((v.dataSourceKey ?? 'main') !== 'main') throw cbError('CB_ERR_VALIDATION', 'Only the "main" data source exists');
   const t = (n: string) => table(app.schema, n);
-  await em.execute(`delete from ${t('dataSourcesRolesResources')} where "roleName" = ? and "dataSourceKey" = 'main' and "name" = ?`, [role, name]);
+  await exec(em, `delete from ${t('dataSourcesRolesResources')} where "roleName" = ? and "dataSourceKey" = 'main' and "name" = ?`, [role, name]);
   const id = String(app.ids.next());
-  await em.execute(`insert into ${t('dataSourcesRolesResources')} ("id", "roleName", "dataSourceKey", "name", "usingActionsConfig") values (?, ?, 'main', ?, ?)`, [
+  await exec(em, `insert into ${t('dataSourcesRolesResources')} ("id", "roleName", "dataSourceKey", "name", "usingActionsConfig") values (?, ?, 'main', ?, ?)`, [
     id, role, name, v.usingActionsConfig !== false,
   ]);
   const actions = v.actions === undefined ? [] : v.actions;
@@ -168,7 +168,7 @@ async function writeResource(app: UsersApp, em: Em, role: string, v: Record<stri
     if (!Array.isArray(fields) || !fields.every((f) => typeof f === 'string')) throw cbError('CB_ERR_VALIDATION', 'fields must be a list of field names');
     const scope = a.scopeId ?? (a.scope as { id?: unknown } | null | undefined)?.id ?? null;
     if (scope !== null && !/^\d{1,19}$/.test(String(scope))) throw cbError('CB_ERR_VALIDATION', 'scopeId must be a scope id');
-    await em.execute(`insert into ${t('dataSourcesRolesResourcesActions')} ("id", "rolesResourceId", "name", "fields", "scopeId") values (?, ?, ?, ?::jsonb, ?)`, [
+    await exec(em, `insert into ${t('dataSourcesRolesResourcesActions')} ("id", "rolesResourceId", "name", "fields", "scopeId") values (?, ?, ?, ?::jsonb, ?)`, [
       String(app.ids.next()), id, a.name, JSON.stringify(fields), scope === null ? null : String(scope),
     ]);
   }
@@ -185,7 +185,7 @@ export async function roleResource(app: UsersApp, caller: Caller, em: Em, params
     await em.transactional((tx) => writeResource(app, tx, role, { ...obj(params.values), name }));
     await app.acl.changed();
   }
-  const rows = (await em.execute(
+  const rows = (await exec(em, 
     `select r."id", r."roleName", r."dataSourceKey", r."name", r."usingActionsConfig",
             coalesce(json_agg(json_build_object('name', a."name", 'fields', a."fields", 'scopeId', a."scopeId"::text)) filter (where a."id" is not null), '[]') as "actions"
        from ${table(app.schema, 'dataSourcesRolesResources')} r left join ${table(app.schema, 'dataSourcesRolesResourcesActions')} a on a."rolesResourceId" = r."id"
@@ -203,12 +203,12 @@ export async function scopes(app: UsersApp, caller: Caller, em: Em, params: Para
     const v = obj(params.values);
     const scope = obj(v.scope, 'scope');
     const id = String(app.ids.next());
-    await em.execute(`insert into ${t} ("id", "key", "name", "resourceName", "scope") values (?, ?, ?, ?, ?::jsonb)`, [
+    await exec(em, `insert into ${t} ("id", "key", "name", "resourceName", "scope") values (?, ?, ?, ?, ?::jsonb)`, [
       id, typeof v.key === 'string' ? v.key : id, typeof v.name === 'string' ? v.name : null, typeof v.resourceName === 'string' ? v.resourceName : null, JSON.stringify(scope),
     ]);
-    const [row] = (await em.execute(`select "id"::text, "key", "name", "resourceName", "scope" from ${t} where "id" = ?`, [id])) as Array<Record<string, unknown>>;
+    const [row] = (await exec(em, `select "id"::text, "key", "name", "resourceName", "scope" from ${t} where "id" = ?`, [id])) as Array<Record<string, unknown>>;
     return { data: { ...row, id: Number(row!.id) } };
   }
-  const rows = (await em.execute(`select "id"::text, "key", "name", "resourceName", "scope", "dataSourceKey" from ${t} order by "id"`)) as Array<Record<string, unknown>>;
+  const rows = (await exec(em, `select "id"::text, "key", "name", "resourceName", "scope", "dataSourceKey" from ${t} order by "id"`)) as Array<Record<string, unknown>>;
   return { data: rows.map((r) => ({ ...r, id: Number(r.id) })) };
 }

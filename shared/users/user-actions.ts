@@ -1,7 +1,7 @@
 import { canManageUser, forbiddenError, hashPassword, MAX_PASSWORD_BYTES, verifyPassword } from '../auth/index.js';
 import { cbError } from '../errors/index.js';
 import type { Caller, Em, Params, UsersApp } from './types.js';
-import { findUser, knownRoles, pageOf, rolesByName, table, TEXT_ARRAY, uniqueUser, USER_COLUMNS, userJson, type UserRow } from './users-sql.js';
+import { exec, findUser, knownRoles, pageOf, rolesByName, table, TEXT_ARRAY, uniqueUser, USER_COLUMNS, userJson, type UserRow } from './users-sql.js';
 
 const PROFILE_FIELDS = ['username', 'email', 'nickname'] as const;
 
@@ -38,7 +38,7 @@ async function setColumns(em: Em, app: UsersApp, id: string, columns: Record<str
   const names = Object.keys(columns);
   if (names.length === 0) return;
   await uniqueUser(() =>
-    em.execute(
+    exec(em, 
       `update ${table(app.schema, 'users')} set ${names.map((n) => `"${n}" = ${n === 'roles' ? TEXT_ARRAY : '?'}`).join(', ')}, "updatedAt" = now() where "id" = ?`,
       [...names.map((n) => (n === 'roles' ? JSON.stringify(columns[n]) : columns[n])), id],
     ),
@@ -50,8 +50,8 @@ export async function listUsers(app: UsersApp, caller: Caller, em: Em, params: P
   assertManager(caller);
   const { page, pageSize } = pageOf(params);
   const users = table(app.schema, 'users');
-  const [{ count }] = (await em.execute(`select count(*)::int as "count" from ${users}`)) as [{ count: number }];
-  const rows = (await em.execute(`select ${USER_COLUMNS} from ${users} order by "id" limit ? offset ?`, [pageSize, (page - 1) * pageSize])) as UserRow[];
+  const [{ count }] = (await exec(em, `select count(*)::int as "count" from ${users}`)) as [{ count: number }];
+  const rows = (await exec(em, `select ${USER_COLUMNS} from ${users} order by "id" limit ? offset ?`, [pageSize, (page - 1) * pageSize])) as UserRow[];
   const roles = await rolesByName(em, app.schema);
   return { data: rows.map((r) => userJson(r, roles)), meta: { count, page, pageSize, totalPage: Math.ceil(count / pageSize) } };
 }
@@ -69,12 +69,12 @@ export async function createUser(app: UsersApp, caller: Caller, em: Em, params: 
   if (!fields.username && !fields.email) throw cbError('CB_ERR_VALIDATION', 'A user needs a username or an email');
   let roles: string[];
   if (v.roles !== undefined) roles = await knownRoles(em, app.schema, v.roles);
-  else roles = ((await em.execute(`select "name" from ${table(app.schema, 'roles')} where "default" order by "sort" nulls last limit 1`)) as Array<{ name: string }>).map((r) => r.name);
+  else roles = ((await exec(em, `select "name" from ${table(app.schema, 'roles')} where "default" order by "sort" nulls last limit 1`)) as Array<{ name: string }>).map((r) => r.name);
   if (!canManageUser(caller.current, [], roles)) throw forbiddenError();
   const hash = await hashPassword(password(v.password));
   const id = String(app.ids.next());
   await uniqueUser(() =>
-    em.execute(`insert into ${table(app.schema, 'users')} ("id", "username", "email", "nickname", "password", "roles") values (?, ?, ?, ?, ?, ${TEXT_ARRAY})`, [
+    exec(em, `insert into ${table(app.schema, 'users')} ("id", "username", "email", "nickname", "password", "roles") values (?, ?, ?, ?, ?, ${TEXT_ARRAY})`, [
       id, fields.username ?? null, fields.email ?? null, fields.nickname ?? null, hash, JSON.stringify(roles),
     ]),
   );
@@ -101,7 +101,7 @@ export async function destroyUser(app: UsersApp, caller: Caller, em: Em, params:
   const target = await findUser(em, app.schema, params.filterByTk);
   if (String(target.id) === String(caller.id)) throw cbError('CB_ERR_VALIDATION', 'You cannot delete yourself');
   if (!canManageUser(caller.current, target.roles)) throw forbiddenError();
-  await em.execute(`delete from ${table(app.schema, 'users')} where "id" = ?`, [target.id]);
+  await exec(em, `delete from ${table(app.schema, 'users')} where "id" = ?`, [target.id]);
   return { data: 1 };
 }
 
@@ -116,7 +116,7 @@ export async function changePassword(app: UsersApp, caller: Caller, em: Em, para
   const v = values(params);
   const next = password(v.newPassword, 'newPassword');
   if (v.confirmPassword !== undefined && v.confirmPassword !== next) throw cbError('CB_ERR_VALIDATION', 'The password is inconsistent, please re-enter');
-  const rows = (await em.execute(`select "password" from ${table(app.schema, 'users')} where "id" = ?`, [caller.id])) as Array<{ password: string | null }>;
+  const rows = (await exec(em, `select "password" from ${table(app.schema, 'users')} where "id" = ?`, [caller.id])) as Array<{ password: string | null }>;
   const ok = rows[0]?.password ? await verifyPassword(typeof v.oldPassword === 'string' ? v.oldPassword : '', rows[0].password) : false;
   if (!ok) throw cbError('CB_ERR_VALIDATION', 'The password is incorrect, please re-enter');
   await setColumns(em, app, String(caller.id), { password: await hashPassword(next) });

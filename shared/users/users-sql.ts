@@ -1,4 +1,5 @@
 import { cbError } from '../errors/index.js';
+import { runSql } from '../sql/index.js';
 import type { Em } from './types.js';
 
 /**
@@ -6,6 +7,11 @@ import type { Em } from './types.js';
  * as JSON text and become a PostgreSQL array here.
  */
 export const TEXT_ARRAY = 'array(select jsonb_array_elements_text(?::jsonb))';
+
+/** The rows of one statement (`?` placeholders). */
+export async function exec(em: Em, sql: string, params: readonly unknown[] = []): Promise<unknown[]> {
+  return (await runSql(em, sql, params)).rows;
+}
 
 export function table(schema: string, name: string): string {
   return `"${schema.replace(/"/g, '""')}"."${name}"`;
@@ -26,7 +32,7 @@ export function userJson(row: UserRow, roleRows?: ReadonlyMap<string, Record<str
 }
 
 export async function rolesByName(em: Em, schema: string): Promise<Map<string, Record<string, unknown>>> {
-  const rows = (await em.execute(`select ${ROLE_COLUMNS} from ${table(schema, 'roles')}`)) as Array<Record<string, unknown>>;
+  const rows = (await exec(em, `select ${ROLE_COLUMNS} from ${table(schema, 'roles')}`)) as Array<Record<string, unknown>>;
   return new Map(rows.map((r) => [String(r.name), r]));
 }
 
@@ -39,7 +45,7 @@ export async function roleRecords(em: Em, schema: string, names: readonly string
 export async function findUser(em: Em, schema: string, id: unknown): Promise<UserRow> {
   const key = String(id ?? '');
   if (!/^\d{1,19}$/.test(key)) throw cbError('CB_ERR_VALIDATION', 'filterByTk (the user id) is required');
-  const rows = (await em.execute(`select ${USER_COLUMNS} from ${table(schema, 'users')} where "id" = ?`, [key])) as UserRow[];
+  const rows = (await exec(em, `select ${USER_COLUMNS} from ${table(schema, 'users')} where "id" = ?`, [key])) as UserRow[];
   if (!rows[0]) throw cbError('CB_ERR_HTTP_NOT_FOUND', `User ${key} not found`);
   return rows[0];
 }
@@ -48,7 +54,7 @@ export async function findUser(em: Em, schema: string, id: unknown): Promise<Use
 export async function knownRoles(em: Em, schema: string, names: unknown): Promise<string[]> {
   const list = (Array.isArray(names) ? names : [names]).map((n) => (typeof n === 'object' && n !== null ? (n as { name?: unknown }).name : n));
   if (!list.every((n): n is string => typeof n === 'string' && n.length > 0 && n.length <= 255)) throw cbError('CB_ERR_VALIDATION', 'roles must be role names');
-  const rows = (await em.execute(`select "name" from ${table(schema, 'roles')} where "name" = any(${TEXT_ARRAY})`, [JSON.stringify(list)])) as Array<{ name: string }>;
+  const rows = (await exec(em, `select "name" from ${table(schema, 'roles')} where "name" = any(${TEXT_ARRAY})`, [JSON.stringify(list)])) as Array<{ name: string }>;
   const found = new Set(rows.map((r) => r.name));
   const unknown = list.filter((n) => !found.has(n));
   if (unknown.length > 0) throw cbError('CB_ERR_VALIDATION', `Unknown role "${unknown[0]!.slice(0, 64)}"`);

@@ -13,3 +13,4 @@ export { LeaseAllocator } from './lease-allocator.js';
 export { MemoryLeaseStore } from './memory-lease-store.js';
 export { RedisLeaseStore } from './redis-lease-store.js';
 export { WorkerIdsExhaustedError, WorkerIdStoreError, WORKER_ID_COUNT } from './errors.js';
+export { waitForLease } from './lease-wait.js';

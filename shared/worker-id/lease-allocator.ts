@@ -8,7 +8,11 @@ export interface LeaseAllocatorSettings {
   readonly leaseMs: number;
   readonly renewEveryMs: number;
   readonly acquireWaitMs: number;
+  readonly recover: boolean;
 }
+
+/** First retry of a recovery 100 ms after the loss, doubling up to the renewal interval. */
+const RECOVERY_FIRST_MS = 100;
 
 interface Lease {
   readonly workerId: number;
@@ -39,6 +43,12 @@ export class LeaseAllocator implements WorkerIdAllocator {
   private lastRenewError: unknown = undefined;
   private closed = false;
   private readonly listeners = new Set<(event: LeaseLostEvent) => void>();
+  private readonly acquiredListeners = new Set<(workerId: number) => void>();
+  private readonly recover: boolean;
+  private recoveryTimer: NodeJS.Timeout | null = null;
+  private recoveryAttempt = 0;
+  /** Callers of whenHealthy() waiting for a lease. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly store: LeaseStore,
@@ -49,6 +59,7 @@ export class LeaseAllocator implements WorkerIdAllocator {
     this.leaseMs = settings.leaseMs;
     this.renewEveryMs = settings.renewEveryMs;
     this.acquireWaitMs = settings.acquireWaitMs;
+    this.recover = settings.recover;
   }
 
   async connect(): Promise<void> {
@@ -61,6 +72,7 @@ export class LeaseAllocator implements WorkerIdAllocator {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopRecovery();
     try {
       await this.release();
     } catch {
@@ -80,6 +92,7 @@ export class LeaseAllocator implements WorkerIdAllocator {
   }
 
   async release(): Promise<void> {
+    this.stopRecovery();
     const lease = this.lease;
     if (!lease) return;
     this.drop();
@@ -103,6 +116,26 @@ export class LeaseAllocator implements WorkerIdAllocator {
     return () => this.listeners.delete(listener);
   }
 
+  onAcquired(listener: (workerId: number) => void): () => void {
+    this.acquiredListeners.add(listener);
+    return () => this.acquiredListeners.delete(listener);
+  }
+
+  whenHealthy(timeoutMs: number): Promise<boolean> {
+    if (this.healthy()) return Promise.resolve(true);
+    if (timeoutMs <= 0 || this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve(this.healthy());
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      this.waiters.add(done);
+    });
+  }
+
   private async acquireOnce(): Promise<number> {
     if (this.closed) throw new WorkerIdStoreError(this.store.where, 'acquire', new Error('the allocator is closed'));
     await this.connect();
@@ -122,7 +155,21 @@ export class LeaseAllocator implements WorkerIdAllocator {
           throw new WorkerIdStoreError(this.store.where, 'acquire', new Error('the allocator was closed while acquiring'));
         }
         this.hold({ workerId: outcome.workerId, token, deadline: sentAt + this.leaseMs });
+        for (const listener of [...this.acquiredListeners]) {
+          try {
+            listener(outcome.workerId);
+          } catch {
+            // A throwing listener must not undo the lease.
+          }
+        }
+        for (const wake of [...this.waiters]) wake();
         return outcome.workerId;
+      }
+      if (outcome.newStore) {
+        // A new or wiped store grants nothing for one lease period (the store decides; bounded by leaseMs).
+        if (this.closed) throw new WorkerIdStoreError(this.store.where, 'acquire', new Error('the allocator is closed'));
+        await sleep(Math.max(1, Math.min(outcome.waitMs, this.leaseMs)));
+        continue;
       }
       const left = giveUpAt - performance.now();
       if (left <= 0 || this.closed) {
@@ -206,5 +253,34 @@ export class LeaseAllocator implements WorkerIdAllocator {
         // A throwing listener must not keep the others from hearing about the loss.
       }
     }
+    if (this.recover && !this.closed) this.scheduleRecovery();
+  }
+
+  /**
+   * After a loss, tries to lease again (a fresh ID: the lost one cools down) with backoff, until it
+   * holds one, or release()/close() is called. The store's own rules keep it safe: a cooling or
+   * wiped store grants nothing too early.
+   */
+  private scheduleRecovery(): void {
+    if (this.recoveryTimer || this.closed) return;
+    const delay = Math.min(this.renewEveryMs, RECOVERY_FIRST_MS * 2 ** this.recoveryAttempt);
+    this.recoveryAttempt++;
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = null;
+      if (this.closed || this.healthy()) return;
+      this.acquire().then(
+        () => {
+          this.recoveryAttempt = 0;
+        },
+        () => this.scheduleRecovery(),
+      );
+    }, delay * (0.75 + Math.random() * 0.5));
+    this.recoveryTimer.unref();
+  }
+
+  private stopRecovery(): void {
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = null;
+    this.recoveryAttempt = 0;
   }
 }

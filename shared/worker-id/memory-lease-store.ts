@@ -17,13 +17,26 @@ export class MemoryLeaseStore implements LeaseStore {
   readonly inProcess = true;
   readonly where = 'this process (memory adapter)';
   private readonly slots = new Map<number, Slot>();
+  /**
+   * When this store first answered after a wipe (acquire.lua's marker), or -Infinity: a store made in
+   * this process predates every lease of it, so it starts known, never new.
+   */
+  private answeredSince: number | null = -Infinity;
 
   async connect(): Promise<void> {}
 
   async close(): Promise<void> {}
 
+  /** Forgets every lease and the marker, as a Redis restarted empty would (for tests of that case). */
+  wipe(): void {
+    this.slots.clear();
+    this.answeredSince = null;
+  }
+
   async acquire(token: string, leaseMs: number): Promise<AcquireOutcome> {
     const now = performance.now();
+    this.answeredSince ??= now;
+    if (this.answeredSince + leaseMs > now) return { ok: false, newStore: true, waitMs: this.answeredSince + leaseMs - now };
     let held = 0;
     let coolingDown = 0;
     for (let workerId = 0; workerId < WORKER_ID_COUNT; workerId++) {

@@ -10,8 +10,19 @@ let loaded: Record<ScriptName, LuaScript> | null = null;
 /** Loaded on first use, so importing the folder for the memory adapter never touches the files. */
 function script(name: ScriptName): LuaScript {
   const dir = join(__dirname, 'scripts');
-  loaded ??= { acquire: luaScript(dir, 'acquire.lua', WORKER_ID_COUNT), renew: luaScript(dir, 'renew.lua', 1), release: luaScript(dir, 'release.lua', 1) };
+  loaded ??= { acquire: luaScript(dir, 'acquire.lua', WORKER_ID_COUNT + 1), renew: luaScript(dir, 'renew.lua', 1), release: luaScript(dir, 'release.lua', 1) };
   return loaded[name];
+}
+
+/**
+ * The key that tells a store that kept its data from a new or wiped one (acquire.lua). One per Redis
+ * database, since a wipe empties the whole database; with a hash tag in the prefix (Redis Cluster)
+ * it carries the tag so the script's keys share a slot. Without a hash tag every cluster on the
+ * database shares it, so a new prefix on a store that kept its data costs no wait.
+ */
+export function storeMarkerKey(prefix: string): string {
+  const tag = /\{[^}]+\}/.exec(prefix)?.[0];
+  return tag ? `${tag}:cb:worker-id:store` : 'cb:worker-id:store';
 }
 
 export interface RedisLeaseStoreOptions {
@@ -29,6 +40,8 @@ export class RedisLeaseStore implements LeaseStore {
   readonly inProcess = false;
   readonly where: string;
   private readonly keys: string[];
+  /** KEYS of acquire.lua: the 32 ID keys and the store marker. */
+  private readonly acquireKeys: string[];
   private readonly ownsClient: boolean;
   private client: Redis | null;
   private connecting: Promise<void> | null = null;
@@ -37,6 +50,7 @@ export class RedisLeaseStore implements LeaseStore {
   constructor(private readonly options: RedisLeaseStoreOptions) {
     this.where = `Redis prefix "${options.prefix}"`;
     this.keys = Array.from({ length: WORKER_ID_COUNT }, (_, n) => `${options.prefix}:worker-id:${n}`);
+    this.acquireKeys = [...this.keys, storeMarkerKey(options.prefix)];
     this.ownsClient = !options.client;
     this.client = options.client ?? null;
   }
@@ -67,11 +81,12 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async acquire(token: string, leaseMs: number): Promise<AcquireOutcome> {
-    const reply = (await this.run(script('acquire'), this.keys, [token, leaseMs])) as number[];
+    const reply = (await this.run(script('acquire'), this.acquireKeys, [token, leaseMs])) as number[];
     if (reply[0] === 1) {
       await this.waitForReplica();
       return { ok: true, workerId: Number(reply[1]) };
     }
+    if (reply[0] === 2) return { ok: false, newStore: true, waitMs: Number(reply[1]) };
     return { ok: false, held: Number(reply[1]), coolingDown: Number(reply[2]) };
   }
 

@@ -21,7 +21,7 @@ function settings(options: WorkerIdCommonOptions) {
   if (!Number.isInteger(acquireWaitMs) || acquireWaitMs < 0) {
     throw workerIdConfigError(`Worker-ID acquireWaitMs must be an integer ≥ 0 (got ${String(options.acquireWaitMs)})`);
   }
-  return { leaseMs, renewEveryMs, acquireWaitMs };
+  return { leaseMs, renewEveryMs, acquireWaitMs, recover: options.recover === true };
 }
 
 /**

@@ -14,8 +14,12 @@ import type { Redis } from 'ioredis';
  *   loop was too busy to run the renewal. A generator that checks `healthy()` on every ID therefore stops
  *   before the store could hand the ID to anyone else.
  * - A lost lease (deadline passed, or the store says it is gone or someone else's) drops the ID
- *   (`current()` turns null) and calls the `onLost` listeners once. Nothing re-acquires by itself:
- *   the owner decides (turn unready, call `acquire()` again, or stop).
+ *   (`current()` turns null) and calls the `onLost` listeners once. With `recover: true` the allocator
+ *   then leases again by itself, with backoff (100 ms doubling up to the renewal interval), until it
+ *   holds an ID or is released/closed; `onAcquired` listeners hear each lease. Without it the owner
+ *   decides (turn unready, call `acquire()` again, or stop).
+ * - A store that is new or was wiped (no marker) grants nothing until one lease period after it first
+ *   answered: `acquire()` waits that out (docs/ids.md has the argument).
  */
 export interface WorkerIdAllocator {
   /** Adapter name, for logs and health output. */
@@ -47,6 +51,10 @@ export interface WorkerIdAllocator {
   healthy(): boolean;
   /** Called once per lost lease (never for `release()`). Returns a function that removes the listener. */
   onLost(listener: (event: LeaseLostEvent) => void): () => void;
+  /** Called with the ID each time a lease is taken (the first and every recovered one). */
+  onAcquired(listener: (workerId: number) => void): () => void;
+  /** Resolves true as soon as a lease is held (at once when it is), false after `timeoutMs` without one. */
+  whenHealthy(timeoutMs: number): Promise<boolean>;
 }
 
 export interface LeaseLostEvent {
@@ -68,6 +76,8 @@ export interface WorkerIdCommonOptions {
   readonly renewEveryMs?: number;
   /** How long `acquire()` keeps retrying while all IDs are taken, in ms (default 0: refuse at once). */
   readonly acquireWaitMs?: number;
+  /** Lease again by itself after a loss, with backoff (default false: the owner calls acquire()). */
+  readonly recover?: boolean;
 }
 
 export interface MemoryWorkerIdOptions extends WorkerIdCommonOptions {
@@ -94,7 +104,9 @@ export type WorkerIdOptions = MemoryWorkerIdOptions | RedisWorkerIdOptions;
 /** What a store answers to an acquire: the ID, or how the 32 are taken. */
 export type AcquireOutcome =
   | { readonly ok: true; readonly workerId: number }
-  | { readonly ok: false; readonly held: number; readonly coolingDown: number };
+  | { readonly ok: false; readonly held: number; readonly coolingDown: number; readonly newStore?: undefined }
+  /** The store is new or was wiped: it grants nothing for `waitMs` more (one lease period after it first answered). */
+  | { readonly ok: false; readonly newStore: true; readonly waitMs: number };
 
 /**
  * The store behind an allocator: atomic operations on 32 lease slots, each either free, held

@@ -4,6 +4,7 @@ export { WorkflowApp, type WorkflowAppOptions } from './engine/workflow-app.js';
 export { StaleLeaseError } from './engine/lease.js';
 export { registerInstruction, instructionOf } from './instructions/registry.js';
 export type { Instruction, NodeContext, Outcome, BranchRunner } from './instructions/types.js';
+export type { WorkflowsApp, WorkflowHandler } from './api/handler.js';
 export { listWorkflows, getWorkflow, createWorkflow, updateWorkflow, destroyWorkflow, reviseWorkflow, executeWorkflow, type Params as WorkflowParams } from './api/workflows.js';
 export { createNode, updateNode, destroyNode, moveNode } from './api/nodes.js';
 export { listExecutions, getExecution, cancelExecution, destroyExecutions, rerunExecution, getJob } from './api/executions.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { runSql, tableRef } from '../data/index.js';
 import { executionRow, jobRow, nodeRow, workflowRow } from './rows.js';
 import type { Em, ExecutionRow, FlowDefinition, JobRow, NodeRow, WorkflowRow } from './types.js';
+import { qualified, runSql } from '../sql/index.js';
 
 /** A jsonb parameter (`?::jsonb`): undefined and null both store JSON null. */
 export const jsonb = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
@@ -22,10 +22,10 @@ export class WorkflowStore {
   readonly jobs: string;
 
   constructor(readonly schema: string, private readonly ids: { next(): number }) {
-    this.workflows = tableRef(schema, 'workflows');
-    this.nodes = tableRef(schema, 'flow_nodes');
-    this.executions = tableRef(schema, 'executions');
-    this.jobs = tableRef(schema, 'jobs');
+    this.workflows = qualified(schema, 'workflows');
+    this.nodes = qualified(schema, 'flow_nodes');
+    this.executions = qualified(schema, 'executions');
+    this.jobs = qualified(schema, 'jobs');
   }
 
   nextId(): number {
@@ -158,6 +158,52 @@ export class WorkflowStore {
     const sql = `insert into ${this.jobs} ("id","executionId","nodeId","nodeKey","upstreamId","status","meta","result","startedAt","cb_seq") values (?,?,?,?,?,?,?::jsonb,?::jsonb,now(),?) returning *`;
     const params = [this.ids.next(), j.executionId, j.node.id, j.node.key, j.upstreamId, j.status, j.meta === undefined ? null : jsonb(j.meta), jsonb(j.result), j.seq];
     return jobRow((await runSql<Record<string, unknown>>(em, sql, params)).rows[0]!);
+  }
+
+  /** Disables and un-currents the other versions of a workflow key (one enabled, current version per key). */
+  async retireOtherVersions(em: Em, key: string, id: number, options: { disable: boolean }): Promise<void> {
+    const set = options.disable ? '"enabled" = false, "current" = false' : '"current" = false';
+    await runSql(em, `update ${this.workflows} set ${set} where "key" = ? and "id" <> ?`, [key, id]);
+  }
+
+  async deleteWorkflow(em: Em, id: number): Promise<number> {
+    return (await runSql(em, `delete from ${this.workflows} where "id" = ?`, [id])).affected;
+  }
+
+  /** Deletes the executions matching a compiled condition (from listTable); answers the count. */
+  async deleteExecutionsWhere(em: Em, cond: string, params: readonly unknown[]): Promise<number> {
+    return (await runSql(em, `delete from ${this.executions} where ${cond}`, [...params])).affected;
+  }
+
+  async deleteJob(em: Em, id: number): Promise<void> {
+    await runSql(em, `delete from ${this.jobs} where "id" = ?`, [id]);
+  }
+
+  /** Queued again from scratch (rerun): no status, no lease. */
+  async requeueExecution(em: Em, id: number): Promise<void> {
+    await runSql(em, `update ${this.executions} set "status" = null, "cb_lease_owner" = null, "cb_lease_expires_at" = null, "updatedAt" = now() where "id" = ?`, [id]);
+  }
+
+  /** A sync execution started (status STARTED) inside its trigger's transaction. */
+  async markStarted(em: Em, id: number): Promise<void> {
+    await runSql(em, `update ${this.executions} set "status" = 0, "startedAt" = now() where "id" = ?`, [id]);
+  }
+
+  async setExecutionStatus(em: Em, id: number, status: number): Promise<void> {
+    await runSql(em, `update ${this.executions} set "status" = ?, "updatedAt" = now() where "id" = ?`, [status, id]);
+  }
+
+  /**
+   * `executions:cancel`: a queued or started execution becomes `aborted` with `reason`, its lease is
+   * dropped and its pending jobs aborted; answers false when it was already finished (or missing).
+   */
+  async cancelExecution(em: Em, id: number, statuses: { aborted: number; reason: string; jobAborted: number; jobPending: number }): Promise<boolean> {
+    const sql = `update ${this.executions} set "status" = ?, "reason" = ?, "cb_lease_owner" = null, "cb_lease_expires_at" = null, "updatedAt" = now()
+      where "id" = ? and ("status" is null or "status" = 0) returning "id"`;
+    const { rows } = await runSql(em, sql, [statuses.aborted, statuses.reason, id]);
+    if (rows.length === 0) return false;
+    await runSql(em, `update ${this.jobs} set "status" = ?, "updatedAt" = now() where "executionId" = ? and "status" = ?`, [statuses.jobAborted, id, statuses.jobPending]);
+    return true;
   }
 
   async updateJob(em: Em, id: number, status: number, result?: unknown): Promise<void> {

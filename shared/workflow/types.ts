@@ -101,6 +101,10 @@ export interface WorkflowSettings {
   readonly concurrency: number;
   /** Age after which a QUEUEING execution is considered lost by the sweep. */
   readonly queueingGraceMs: number;
+  /** Internal hosts, addresses and CIDRs the request node may reach anyway (WORKFLOW_REQUEST_ALLOW). */
+  readonly requestAllow?: readonly string[];
+  /** Upper bound of one request attempt (WORKFLOW_REQUEST_MAX_TIMEOUT). */
+  readonly requestMaxTimeoutMs?: number;
 }
 
 export type Em = EntityManager;

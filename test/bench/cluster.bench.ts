@@ -38,7 +38,7 @@ async function startCluster(requestNodes: number): Promise<{ cluster: LocalClust
     namespace: `bench${requestNodes}${id}`,
     nodes: DEFAULT_NODES.filter((n) => n.workerMode === '!').slice(0, requestNodes),
     autoBuild: false,
-    env: { LOG_LEVEL: 'warn', APP_KEY: 'cluster-bench-shared-app-key', APP_AES_SECRET_KEY: 'ab'.repeat(32) },
+    env: { LOG_LEVEL: 'warn', APP_KEY: 'cluster-bench-shared-app-key-0175a74c453749bae3f2c2bd', APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde' },
   });
   await cluster.start();
   const post = async (path: string, body: unknown, token?: string) => {

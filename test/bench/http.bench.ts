@@ -7,8 +7,9 @@
  *   Moleculer's middlewares, the `{ data }` envelope) against fastify sending the same JSON.
  * Both servers run as their own child processes of this Node (clusterbase from the compiled build,
  * `node dist/scripts/start.js`; the reference `support/bare-fastify.js`), so both pay the same process
- * and loopback costs; autocannon runs in this process. Each side gets a warm-up, then the sides
- * alternate for ROUNDS runs (order swapped each round) and the median counts.
+ * and loopback costs; autocannon runs in this process. Each side gets a 3 s warm-up, then the sides
+ * alternate for 9 rounds of 2 s (order swapped each round); the figures are the median rounds and the
+ * ratio the median of the per-round ratios (the two runs of a round share the machine's load).
  * Needs `npm run build` and PostgreSQL (database `clusterbase_bench`, created on first start).
  * Run: `npx tsx test/bench/http.bench.ts`.
  */
@@ -17,9 +18,9 @@ import { join } from 'node:path';
 import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
-import { load, type LoadFigures } from './support/load.js';
+import { load, withCpu, type LoadFigures } from './support/load.js';
 import { freePort } from './support/ports.js';
-import { alternateRounds, describeRounds, MEASURE_S, median, ROUNDS, type Rounds } from './support/rounds.js';
+import { alternateRounds, cpuRatio, describeRounds, MEASURE_S, median, pairedRatio, type Rounds } from './support/rounds.js';
 import { runStandalone } from './support/standalone';
 
 export type { BenchResult } from './support/bench-result.js';
@@ -30,6 +31,9 @@ const BARE_SCRIPT = join(__dirname, 'support', 'bare-fastify.js');
 const HOST = '127.0.0.1';
 const CONNECTIONS = 10;
 const DB_SCHEMA = 'bench';
+/** More and shorter-paired rounds than the default: the health-check ratio is read against a 0.9x target. */
+const HTTP_ROUNDS = 9;
+const HTTP_WARMUP_S = 3;
 
 function benchDatabaseUrl(): string {
   const url = new URL(SERVICES.postgres.url);
@@ -75,9 +79,18 @@ async function startBareFastify(infoBody: string): Promise<{ server: ChildServer
   return { server, base: `http://${HOST}:${port}` };
 }
 
-/** The load runs of `path` on both servers, alternating (see support/rounds.ts). */
-function compare(path: string, ours: string, reference: string): Promise<Rounds> {
-  return alternateRounds(ours, reference, (base, duration) => load({ url: base + path, connections: CONNECTIONS, duration }));
+interface Server {
+  readonly base: string;
+  readonly server: ChildServer;
+}
+
+/** The load runs of `path` on both servers, alternating (see support/rounds.ts), with each server's CPU per request. */
+function compare(path: string, ours: Server, reference: Server): Promise<Rounds> {
+  const run = (side: Server, duration: number) => withCpu(side.server.pid, () => load({ url: side.base + path, connections: CONNECTIONS, duration }));
+  return alternateRounds(ours, reference, run, {
+    rounds: HTTP_ROUNDS,
+    warmupS: HTTP_WARMUP_S,
+  });
 }
 
 function describe(path: string, figures: Rounds): void {
@@ -105,24 +118,41 @@ export async function run(): Promise<BenchResult[]> {
       }
     }
 
-    const health = await compare('/api/__health_check', ours.base, reference.base);
+    const health = await compare('/api/__health_check', ours, reference);
     describe('/api/__health_check', health);
-    const getInfo = await compare('/api/app:getInfo', ours.base, reference.base);
+    const getInfo = await compare('/api/app:getInfo', ours, reference);
     describe('/api/app:getInfo', getInfo);
     const rps = (xs: LoadFigures[]) => median(xs.map((x) => x.requestsPerSecond));
-    const how = `${CONNECTIONS} connections, median of ${ROUNDS}x${MEASURE_S}s`;
+    const cpu = (xs: LoadFigures[]) => median(xs.map((x) => x.cpuUsPerRequest ?? NaN));
+    const how = `${CONNECTIONS} connections, ${HTTP_ROUNDS} alternating rounds of ${MEASURE_S}s, ratio = median per-round ratio`;
     return [
       {
         name: `HTTP GET /api/__health_check, gateway vs bare fastify 5, target >= 0.9x (${how})`,
         ours: rps(health.ours),
         reference: rps(health.reference),
         unit: 'req/s',
+        ratio: pairedRatio(health),
+      },
+      {
+        name: `HTTP GET /api/__health_check, server CPU per request, reference / ours (above 1.00x: ours spends less; steady on a loaded machine)`,
+        ours: cpu(health.ours),
+        reference: cpu(health.reference),
+        unit: 'µs/req',
+        ratio: cpuRatio(health),
       },
       {
         name: `HTTP GET /api/app:getInfo, gateway + Moleculer action vs bare fastify 5 same JSON, for information (${how})`,
         ours: rps(getInfo.ours),
         reference: rps(getInfo.reference),
         unit: 'req/s',
+        ratio: pairedRatio(getInfo),
+      },
+      {
+        name: `HTTP GET /api/app:getInfo, server CPU per request, reference / ours, for information`,
+        ours: cpu(getInfo.ours),
+        reference: cpu(getInfo.reference),
+        unit: 'µs/req',
+        ratio: cpuRatio(getInfo),
       },
     ];
   } finally {

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { BenchModule, BenchResult } from './support/bench-result.js';
+import { BenchSkipped, type BenchModule, type BenchResult } from './support/bench-result.js';
 
 const BENCH_DIR = __dirname;
 const SUFFIX = '.bench.ts';
@@ -16,6 +16,7 @@ interface Row {
   readonly bench: string;
   readonly result?: BenchResult;
   readonly crash?: string;
+  readonly skipped?: string;
 }
 
 function available(): string[] {
@@ -45,6 +46,7 @@ function formatNumber(n: number): string {
 }
 
 function ratio(r: BenchResult): string {
+  if (r.ratio !== undefined) return `${r.ratio.toFixed(2)}x`;
   return r.reference === 0 || !Number.isFinite(r.ours / r.reference) ? '-' : `${(r.ours / r.reference).toFixed(2)}x`;
 }
 
@@ -53,7 +55,9 @@ function printTable(rows: readonly Row[]): void {
   const cells = rows.map((row) =>
     row.result
       ? [row.result.name, formatNumber(row.result.ours), formatNumber(row.result.reference), row.result.unit, ratio(row.result)]
-      : [`${row.bench}: CRASHED (${row.crash ?? 'no figures'})`, '', '', '', ''],
+      : row.skipped !== undefined
+        ? [`${row.bench}: SKIPPED (${row.skipped})`, '', '', '', '']
+        : [`${row.bench}: CRASHED (${row.crash ?? 'no figures'})`, '', '', '', ''],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   // Name and unit read left-aligned, numbers right-aligned.
@@ -85,6 +89,11 @@ async function main(): Promise<number> {
       for (const result of results) rows.push({ bench: name, result });
       process.stderr.write(`  ${name}: ${results.length} figure(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     } catch (err) {
+      if (err instanceof BenchSkipped) {
+        console.error(`  ${name} skipped: ${err.message}`);
+        rows.push({ bench: name, skipped: err.message });
+        continue;
+      }
       console.error(`  ${name} crashed:`, err);
       rows.push({ bench: name, crash: err instanceof Error ? err.message.split('\n')[0] : String(err) });
     }

@@ -55,7 +55,7 @@ export async function run(): Promise<BenchResult[]> {
   const namespace = `bwf${randomBytes(3).toString('hex')}`;
   const env = {
     DATABASE_URL: databaseUrl(), DB_SCHEMA: schema, TRANSPORTER: SERVICES.nats.url, NAMESPACE: namespace, STORAGE_PATH: tempStorage(), INIT_ROOT_PASSWORD: ROOT_PASSWORD,
-    APP_KEY: 'workflow-bench-shared-app-key', APP_AES_SECRET_KEY: 'ab'.repeat(32), REDIS_URL: SERVICES.redis.url, CACHE_DEFAULT_STORE: 'redis',
+    APP_KEY: 'workflow-bench-shared-app-key-3b3ede9421a7052f8a2c0d17', APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde', REDIS_URL: SERVICES.redis.url, CACHE_DEFAULT_STORE: 'redis',
     PUBSUB_ADAPTER: 'redis', QUEUE_ADAPTER: 'redis', LOCK_ADAPTER_DEFAULT: 'redis', WORKER_ID_ADAPTER: 'redis', LOG_LEVEL: 'warn',
     WORKFLOW_QUEUEING_GRACE: '600',
     ...(process.env.WORKFLOW_CONCURRENCY ? { WORKFLOW_CONCURRENCY: process.env.WORKFLOW_CONCURRENCY } : {}),

@@ -40,7 +40,7 @@ describe('NocoBase SDK (@nocobase/sdk) against a clusterbase node', () => {
         DATABASE_URL: testDatabaseUrl(),
         DB_SCHEMA: schema,
         STORAGE_PATH: tempStorage(),
-        APP_KEY: 'nocobase-sdk-e2e-app-key',
+        APP_KEY: 'nocobase-sdk-e2e-app-key-c82d59485f02ad199197bf81',
       },
     });
     await node.waitForReady();

@@ -27,7 +27,7 @@ export async function startInProcessNode(schema: string, services: ServiceSchema
     HEALTH_PORT: String(await freePort()),
     APP_HOST: '127.0.0.1',
     STORAGE_PATH: tempStorage(),
-    APP_KEY: 'a-test-app-key-of-some-length',
+    APP_KEY: 'a-test-app-key-of-some-length-fc5e1eb54db0beb33eb1a5b1',
     LOG_LEVEL: 'fatal',
     ...env,
   });

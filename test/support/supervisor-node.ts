@@ -15,7 +15,7 @@ export async function startSharedMemorySupervisor(schema: string, extra: Service
   const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService, ...extra], {
     APP_MODE: 'supervisor',
     APP_PROCESS_ADAPTER: 'local',
-    APP_AES_SECRET_KEY: 'ab'.repeat(32),
+    APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde',
     INIT_ROOT_PASSWORD: ROOT_PASSWORD,
   });
   return { broker: node.broker, origin: node.api.replace(/\/api$/, '') };

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { variables } from '../../shared/config';
+import { loadConfig, variables } from '../../shared/config';
 import type { Json } from '../support/http';
 
 const DEPLOY = join(__dirname, '..', '..', 'deploy');
@@ -347,5 +347,53 @@ describe('deploy/nginx.conf', () => {
     expect(code).toMatch(/proxy_set_header\s+X-Forwarded-Proto\s+\$scheme;/);
     const limit = /client_max_body_size\s+(\d+)m;/.exec(code);
     expect(Number(limit?.[1]) * 1024 * 1024).toBe(variables.HTTP_BODY_LIMIT.parse(variables.HTTP_BODY_LIMIT.default));
+  });
+});
+
+describe('deploy/k8s/ha: Redis Sentinel and a NATS cluster', () => {
+  const HA = join(K8S, 'ha');
+  const haDocs: Json[] = readdirSync(HA)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(HA, file), 'utf8')).map((document) => {
+        if (document.errors.length > 0) throw new Error(`${file}: ${document.errors.map((e) => e.message).join('; ')}`);
+        return document.toJS();
+      }),
+    );
+  const named = (kind: string, name: string): Json => haDocs.find((d) => d.kind === kind && d.metadata?.name === name);
+  const scripts = named('ConfigMap', 'redis-ha-scripts');
+  const natsConf: string = named('ConfigMap', 'nats-cluster-config').data['nats.conf'];
+  const patch = { ...named('ConfigMap', CONFIG_MAP).data, ...named('Secret', SECRET).stringData };
+
+  it('run three Redis pods and three Sentinels with a quorum of two, each with probes, resources and a disruption budget', () => {
+    for (const name of ['redis', 'redis-sentinel']) {
+      const set = named('StatefulSet', name);
+      expect(set.spec.replicas).toBe(3);
+      const container = set.spec.template.spec.containers[0];
+      expect(container.readinessProbe).toBeDefined();
+      expect(container.livenessProbe).toBeDefined();
+      expect(container.resources?.requests?.memory).toBeDefined();
+      const pdb = haDocs.find((d) => d.kind === 'PodDisruptionBudget' && matches(d.spec.selector.matchLabels, set.spec.template.metadata.labels));
+      expect(pdb?.spec.maxUnavailable).toBe(1);
+    }
+    expect(scripts.data['sentinel.sh']).toMatch(/sentinel monitor cb \$MASTER 6379 2/);
+    expect(scripts.data['sentinel.sh']).toMatch(/resolve-hostnames yes/);
+    expect(scripts.data['redis.sh']).toMatch(/--replicaof "\$MASTER" 6379/);
+  });
+
+  it('route each of the three NATS servers to all three', () => {
+    const set = named('StatefulSet', 'nats');
+    expect(set.spec.replicas).toBe(3);
+    for (const i of [0, 1, 2]) expect(natsConf).toContain(`nats://nats-${i}.nats-headless:6222`);
+    expect(set.spec.template.spec.containers[0].readinessProbe.httpGet).toEqual({ path: '/healthz', port: 8222 });
+  });
+
+  it('point clusterbase at every Sentinel and every NATS server with values the config accepts', () => {
+    const config = loadConfig({ ...patch, CACHE_DEFAULT_STORE: 'redis', QUEUE_ADAPTER: 'redis', LOCK_ADAPTER_DEFAULT: 'redis' });
+    expect(config.transporter!.split(',')).toHaveLength(3);
+    expect(config.adapters.lock.url).toMatch(/^redis-sentinel:\/\//);
+    const sentinels = String(patch.REDIS_URL).replace(/^redis-sentinel:\/\//, '').split('/')[0]!.split(',');
+    expect(sentinels).toEqual([0, 1, 2].map((i) => `redis-sentinel-${i}.redis-sentinel-headless:26379`));
+    expect(String(patch.REDIS_URL)).toMatch(/#cb$/);
   });
 });

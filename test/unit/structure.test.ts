@@ -1,4 +1,4 @@
-import { declaredDependencies, findCycle, folders, importGraph, rootDependencies } from '../../scripts/project-graph';
+import { declaredDependencies, filesMatching, findCycle, folders, importGraph, LAYERS, layerViolations, RUNTIME_IMPORTS, rootDependencies } from '../../scripts/project-graph';
 
 describe('the structure of shared/', () => {
   const graph = importGraph();
@@ -13,6 +13,29 @@ describe('the structure of shared/', () => {
 
   test('the root project (services and cross-service tests) depends on every folder', () => {
     expect(rootDependencies()).toEqual(folders());
+  });
+
+  test('every folder has a layer in the table (scripts/project-graph.ts LAYERS)', () => {
+    expect(folders().filter((f) => !LAYERS[f])).toEqual([]);
+  });
+
+  test('follows the layer table: runtime sees only the infrastructure it starts, apps the domain, nothing sees runtime', () => {
+    expect(layerViolations(graph)).toEqual([]);
+    for (const dep of graph.get('runtime') ?? []) expect(RUNTIME_IMPORTS).toContain(dep);
+  });
+
+  test('the layer check catches an import across layers', () => {
+    const bad = new Map([
+      ['runtime', new Set(['apps'])],
+      ['data', new Set(['runtime'])],
+      ['apps', new Set(['data'])],
+    ]);
+    expect(layerViolations(bad)).toEqual(['runtime (runtime) → apps (apps)', 'data (domain) → runtime (runtime)']);
+  });
+
+  test('only shared/runtime reaches a node through nodeState(), and only it and the transports touch a Moleculer Context', () => {
+    expect(filesMatching(/\bnodeState\(/, ['runtime'])).toEqual([]);
+    expect(filesMatching(/import[^;]*\bContext\b[^;]*from 'moleculer'/, ['runtime', 'gateway', 'sync/transporter-transport.ts'])).toEqual([]);
   });
 
   test('the cycle finder finds a cycle', () => {

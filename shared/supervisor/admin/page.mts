@@ -34,7 +34,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 }
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const token = localStorage.getItem(TOKEN);
+  const token = sessionStorage.getItem(TOKEN);
   const res = await fetch(`/api/${path}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -42,7 +42,7 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   });
   const json = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
   if (res.status === 401 && token) {
-    localStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(TOKEN);
     throw new Error('signed out');
   }
   if (!res.ok) throw new Error(json.errors?.[0]?.message ?? `HTTP ${res.status}`);
@@ -72,7 +72,7 @@ function signInForm(): void {
     e.preventDefault();
     void api<{ token: string }>('POST', 'auth:signIn', { account: account.value, password: password.value })
       .then((d) => {
-        localStorage.setItem(TOKEN, d.token);
+        sessionStorage.setItem(TOKEN, d.token);
         layout();
       })
       .catch((err: Error) => showError(err.message));
@@ -94,7 +94,7 @@ async function act(work: () => Promise<unknown>): Promise<void> {
 }
 
 function layout(): void {
-  if (!localStorage.getItem(TOKEN)) return signInForm();
+  if (!sessionStorage.getItem(TOKEN)) return signInForm();
   const name = el('input', { name: 'name', placeholder: 'name (e.g. shop)', required: '' });
   const display = el('input', { name: 'displayName', placeholder: 'display name' });
   const envs = el('input', { name: 'environments', placeholder: 'environments (comma-separated)' });
@@ -148,7 +148,7 @@ function renderApps(list: App[]): void {
 }
 
 async function refresh(): Promise<void> {
-  if (!localStorage.getItem(TOKEN) || busy) return;
+  if (!sessionStorage.getItem(TOKEN) || busy) return;
   try {
     const [envs, apps] = await Promise.all([api<Env[]>('GET', 'environments:list'), api<App[]>('GET', 'applications:list')]);
     availability = new Map(envs.map((e) => [e.name, e.available]));
@@ -156,7 +156,7 @@ async function refresh(): Promise<void> {
     renderApps(apps);
     document.body.setAttribute('data-refreshed', String(Date.now()));
   } catch (err) {
-    if (!localStorage.getItem(TOKEN)) return signInForm();
+    if (!sessionStorage.getItem(TOKEN)) return signInForm();
     showError((err as Error).message);
   }
 }

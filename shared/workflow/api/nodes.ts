@@ -1,3 +1,5 @@
+import type { Caller } from '../../auth/index.js';
+import type { WorkflowsApp } from './handler.js';
 import { cbError } from '../../errors/index.js';
 import type { WorkflowApp } from '../engine/workflow-app.js';
 import { instructionOf } from '../instructions/registry.js';
@@ -51,7 +53,7 @@ async function notExecuted(wf: WorkflowApp, em: Em, workflowId: number, message:
 }
 
 /** `POST /api/workflows/<id>/nodes:create`: only the new node is answered. */
-export async function createNode(wf: WorkflowApp, em: Em, params: Params) {
+export async function createNode({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const v = body(params);
   await notExecuted(wf, em, Number(params.associatedIndex), 'Node could not be created in executed workflow');
   const type = String(v.type ?? '');
@@ -81,7 +83,7 @@ async function requireNode(wf: WorkflowApp, em: Em, id: unknown): Promise<NodeRo
   return node;
 }
 
-export async function updateNode(wf: WorkflowApp, em: Em, params: Params) {
+export async function updateNode({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const node = await requireNode(wf, em, params.filterByTk);
   const v = body(params);
   const values: Partial<NodeRow> = {};
@@ -96,7 +98,7 @@ export async function updateNode(wf: WorkflowApp, em: Em, params: Params) {
 }
 
 /** Removes the node and every branch hanging from it; its downstream takes its place. */
-export async function destroyNode(wf: WorkflowApp, em: Em, params: Params) {
+export async function destroyNode({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const node = await requireNode(wf, em, params.filterByTk);
   await notExecuted(wf, em, node.workflowId, 'Nodes in executed workflow could not be destroyed');
   await em.transactional(async (tx) => {
@@ -122,7 +124,7 @@ export async function destroyNode(wf: WorkflowApp, em: Em, params: Params) {
 }
 
 /** `flow_nodes:move`: `{upstreamId, branchIndex}` in the body: the node leaves its place and is linked in at the new one. */
-export async function moveNode(wf: WorkflowApp, em: Em, params: Params) {
+export async function moveNode({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const node = await requireNode(wf, em, params.filterByTk);
   await notExecuted(wf, em, node.workflowId, 'Nodes in executed workflow could not be moved');
   const v = body(params);

@@ -1,3 +1,5 @@
+import type { Caller } from '../../auth/index.js';
+import type { WorkflowsApp } from './handler.js';
 import { cbError } from '../../errors/index.js';
 import type { WorkflowApp } from '../engine/workflow-app.js';
 import { workflowRow } from '../rows.js';
@@ -5,10 +7,9 @@ import { randomKey } from '../store.js';
 import { triggerCollection, validateCollectionConfig } from '../triggers/collection.js';
 import { validateScheduleTrigger } from '../triggers/schedule.js';
 import type { Em, WorkflowRow } from '../types.js';
-import { listTable } from './list.js';
+import { listTable } from '../store-list.js';
 import { workflowsMeta } from './metas.js';
 import { appendsOf, shape } from './shape.js';
-import { runSql } from '../../data/index.js';
 
 export interface Params {
   readonly [key: string]: unknown;
@@ -47,13 +48,13 @@ export async function requireWorkflow(wf: WorkflowApp, em: Em, id: unknown): Pro
   return row;
 }
 
-export async function listWorkflows(wf: WorkflowApp, em: Em, params: Params) {
+export async function listWorkflows({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const page = await listTable(em, workflowsMeta(wf.store.schema), params, workflowRow);
   const data = await wf.store.withCounts(em, page.data);
   return { data: data.map((w) => shape(w, params)), ...(page.meta ? { meta: page.meta } : {}) };
 }
 
-export async function getWorkflow(wf: WorkflowApp, em: Em, params: Params) {
+export async function getWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const found = await wf.store.workflow(em, params.filterByTk);
   if (!found) return { data: null };
   const [row] = await wf.store.withCounts(em, [found]);
@@ -66,7 +67,7 @@ export async function getWorkflow(wf: WorkflowApp, em: Em, params: Params) {
   return { data: out };
 }
 
-export async function createWorkflow(wf: WorkflowApp, em: Em, params: Params) {
+export async function createWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const v = body(params);
   const config = validateTrigger(wf, v.type, v.config);
   const row = await wf.store.insertWorkflow(em, {
@@ -92,7 +93,7 @@ export async function createWorkflow(wf: WorkflowApp, em: Em, params: Params) {
 }
 
 /** NocoBase answers an array. Config of an executed workflow is immutable (make a revision). */
-export async function updateWorkflow(wf: WorkflowApp, em: Em, params: Params) {
+export async function updateWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const current = await requireWorkflow(wf, em, params.filterByTk);
   const v = body(params);
   const values: Partial<WorkflowRow> = {};
@@ -104,7 +105,7 @@ export async function updateWorkflow(wf: WorkflowApp, em: Em, params: Params) {
   const updated = await em.transactional(async (tx) => {
     if (values.enabled === true) {
       // One enabled version per key, and the enabled one is current (as NocoBase).
-      await runSql(tx, `update ${wf.store.workflows} set "enabled" = false, "current" = false where "key" = ? and "id" <> ?`, [current.key, current.id]);
+      await wf.store.retireOtherVersions(tx, current.key, current.id, { disable: true });
       values.current = true;
     }
     return wf.store.updateWorkflow(tx, current.id, values);
@@ -113,15 +114,15 @@ export async function updateWorkflow(wf: WorkflowApp, em: Em, params: Params) {
   return { data: updated ? [updated] : [] };
 }
 
-export async function destroyWorkflow(wf: WorkflowApp, em: Em, params: Params) {
+export async function destroyWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const row = await requireWorkflow(wf, em, params.filterByTk);
-  const { affected } = await runSql(em, `delete from ${wf.store.workflows} where "id" = ?`, [row.id]);
+  const affected = await wf.store.deleteWorkflow(em, row.id);
   await wf.changed();
   return { data: affected };
 }
 
 /** A copy of the workflow and its nodes as a new version with the same key (node keys kept, so templates still resolve). */
-export async function reviseWorkflow(wf: WorkflowApp, em: Em, params: Params) {
+export async function reviseWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const source = await requireWorkflow(wf, em, params.filterByTk);
   const v = body(params);
   const created = await em.transactional(async (tx) => {
@@ -136,7 +137,7 @@ export async function reviseWorkflow(wf: WorkflowApp, em: Em, params: Params) {
       createdById: null,
       updatedById: null,
     });
-    if (row.current) await runSql(tx, `update ${wf.store.workflows} set "current" = false where "key" = ? and "id" <> ?`, [row.key, row.id]);
+    if (row.current) await wf.store.retireOtherVersions(tx, row.key, row.id, { disable: false });
     const nodes = await wf.store.nodesOf(tx, source.id);
     const idOf = new Map(nodes.map((n) => [n.id, wf.store.nextId()]));
     const remap = (id: number | null) => (id === null ? null : (idOf.get(id) ?? null));
@@ -153,7 +154,7 @@ export async function reviseWorkflow(wf: WorkflowApp, em: Em, params: Params) {
  * body is a 400, unlike NocoBase, which silently picks the first row). Schedule: `{date}` = now.
  * Disabled workflows may be run (as NocoBase).
  */
-export async function executeWorkflow(wf: WorkflowApp, em: Em, params: Params) {
+export async function executeWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const workflow = await requireWorkflow(wf, em, params.filterByTk);
   const input = body(params);
   let context: Record<string, unknown>;

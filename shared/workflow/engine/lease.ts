@@ -1,7 +1,7 @@
-import { runSql } from '../../data/index.js';
 import { executionRow } from '../rows.js';
 import type { WorkflowStore } from '../store.js';
 import type { Em, ExecutionRow } from '../types.js';
+import { runSql } from '../../sql/index.js';
 
 /** The execution is no longer this worker's (cancelled, finished, or claimed by another after our lease ran out). */
 export class StaleLeaseError extends Error {

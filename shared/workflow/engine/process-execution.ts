@@ -45,6 +45,7 @@ export async function processExecution(wf: WorkflowApp, executionId: number, sig
       store: wf.store,
       data: wf.o.data,
       ...(wf.o.aesKey ? { aesKey: wf.o.aesKey } : {}),
+    requestPolicy: wf.requestPolicy,
       signal: controller.signal,
       sync: false,
       step,

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../../data/index.js';
 import { cbError } from '../../errors/index.js';
 import { EXECUTION_STATUS } from '../constants.js';
 import type { ExecutionRow } from '../types.js';
@@ -13,7 +12,7 @@ import type { WorkflowApp } from './workflow-app.js';
  * CB_ERR_WORKFLOW_REJECTED. Answers the execution's final status.
  */
 export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: ExecutionRow, afterCommit: (fn: () => Promise<void>) => void): Promise<number> {
-  await runSql(tx, `update ${wf.store.executions} set "status" = 0, "startedAt" = now() where "id" = ?`, [execution.id]);
+  await wf.store.markStarted(tx, execution.id);
   const definition = await wf.definition(tx, execution.workflowId);
   const controller = new AbortController();
   const runner = new ExecutionRunner({
@@ -23,6 +22,7 @@ export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: Exe
     store: wf.store,
     data: wf.o.data,
     ...(wf.o.aesKey ? { aesKey: wf.o.aesKey } : {}),
+    requestPolicy: wf.requestPolicy,
     signal: controller.signal,
     sync: true,
     // Inside the caller's transaction: after-commit work waits for the caller's commit.
@@ -46,7 +46,7 @@ export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: Exe
   try {
     const end = (await Promise.race([running, timeout])) as RunEnd;
     const status = 'status' in end ? end.status : EXECUTION_STATUS.ERROR;
-    await runSql(tx, `update ${wf.store.executions} set "status" = ?, "updatedAt" = now() where "id" = ?`, [status, execution.id]);
+    await wf.store.setExecutionStatus(tx, execution.id, status);
     return status;
   } finally {
     clearTimeout(timer);

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
 import { instructionOf } from '../instructions/registry.js';
 import type { BranchRunner, NodeContext, Outcome } from '../instructions/types.js';
+import type { RequestPolicy } from '../request/target-policy.js';
 import type { WorkflowStore } from '../store.js';
 import type { ExecutionRow, FlowDefinition, JobRow, NodeRow, RecordsPort } from '../types.js';
 import { StaleLeaseError } from './lease.js';
@@ -29,6 +30,7 @@ export interface RunnerOptions {
   readonly store: WorkflowStore;
   readonly data: RecordsPort;
   readonly aesKey?: Buffer;
+  readonly requestPolicy?: RequestPolicy;
   readonly signal: AbortSignal;
   readonly sync: boolean;
   /**
@@ -106,6 +108,7 @@ export class ExecutionRunner implements BranchRunner {
       tx,
       data: this.o.data,
       ...(this.o.aesKey ? { aesKey: this.o.aesKey } : {}),
+      ...(this.o.requestPolicy ? { requestPolicy: this.o.requestPolicy } : {}),
       signal: this.o.signal,
       idempotencyKey: `${this.o.execution.id}:${node.id}:${seq}`,
       sync: this.o.sync,

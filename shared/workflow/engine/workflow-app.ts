@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { WriteEvent, WriteHook } from '../../data/index.js';
-import { cbError } from '../../errors/index.js';
+import { cbError, type Logger } from '../../errors/index.js';
 import { withLock, LockTimeoutError, type LockAdapter } from '../../lock/index.js';
 import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
 import { calculateIsolated } from '../expressions/index.js';
 import { CANCEL_CHANNEL, EXECUTION_REASON, EXECUTION_STATUS, JOB_STATUS, SYNC_CHANNEL, workflowChannel } from '../constants.js';
-import { runSql } from '../../data/index.js';
+import { requestPolicy, type RequestPolicy } from '../request/index.js';
 import { WorkflowStore } from '../store.js';
 import { contextsFor, firesOn } from '../triggers/collection.js';
 import type { Em, ExecutionRow, FlowDefinition, RecordsPort, WorkflowRow, WorkflowSettings } from '../types.js';
@@ -31,7 +31,7 @@ export interface WorkflowAppOptions {
   readonly settings: WorkflowSettings;
   /** This node's id: the lease owner of executions it runs. */
   readonly nodeId: string;
-  readonly log: { info(m: string): void; warn(m: string): void; error(m: string): void };
+  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 type Message = { app: string; executionId: number };
@@ -56,8 +56,12 @@ export class WorkflowApp {
   private readonly consumerStops: Array<() => Promise<void> | void> = [];
   readonly channel: string;
 
+  /** Where this app's request nodes may connect. */
+  readonly requestPolicy: RequestPolicy;
+
   private constructor(readonly o: WorkflowAppOptions) {
     this.store = new WorkflowStore(o.schema, o.ids);
+    this.requestPolicy = requestPolicy({ allow: o.settings.requestAllow ?? [], ...(o.settings.requestMaxTimeoutMs ? { maxTimeoutMs: o.settings.requestMaxTimeoutMs } : {}) });
     this.leases = new Leases(this.store, o.nodeId, o.settings.leaseMs);
     this.channel = workflowChannel(o.app);
   }
@@ -241,11 +245,8 @@ export class WorkflowApp {
 
   /** `executions:cancel`: ABORTED with reason manual_cancel; the running node stops at its next step. */
   async cancel(em: Em, id: number): Promise<ExecutionRow | null> {
-    const sql = `update ${this.store.executions} set "status" = ?, "reason" = ?, "cb_lease_owner" = null, "cb_lease_expires_at" = null, "updatedAt" = now()
-      where "id" = ? and ("status" is null or "status" = 0) returning "id"`;
-    const { rows } = await runSql(em, sql, [EXECUTION_STATUS.ABORTED, EXECUTION_REASON.MANUAL_CANCEL, id]);
-    if (rows.length === 0) return null;
-    await runSql(em, `update ${this.store.jobs} set "status" = ?, "updatedAt" = now() where "executionId" = ? and "status" = ?`, [JOB_STATUS.ABORTED, id, JOB_STATUS.PENDING]);
+    const statuses = { aborted: EXECUTION_STATUS.ABORTED, reason: EXECUTION_REASON.MANUAL_CANCEL, jobAborted: JOB_STATUS.ABORTED, jobPending: JOB_STATUS.PENDING };
+    if (!(await this.store.cancelExecution(em, id, statuses))) return null;
     this.running.get(id)?.abort(new StaleLeaseError(id));
     await this.o.sync.publish(CANCEL_CHANNEL, { id }).catch(() => undefined);
     return this.store.execution(em, id);

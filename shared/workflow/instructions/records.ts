@@ -2,7 +2,7 @@ import { listRecords } from '../../data-api/index.js';
 import type { CollectionMeta } from '../../data/index.js';
 import { compileFilter } from '../../query/index.js';
 import { JOB_STATUS } from '../constants.js';
-import { render } from './leaf.js';
+import { render, renderFilter } from './leaf.js';
 import type { Instruction, NodeContext } from './types.js';
 
 /** `"audit"` or `"main:audit"` (NocoBase's data-source prefix; only `main` exists here). */
@@ -17,7 +17,9 @@ function needsCollection(config: Record<string, unknown>): string | undefined {
 
 function params(ctx: NodeContext): { meta: CollectionMeta; params: Record<string, unknown> } {
   const meta = ctx.data.collections.require(collectionName(ctx.node.config));
-  return { meta, params: render((ctx.node.config.params as Record<string, unknown> | undefined) ?? {}, ctx.scope) };
+  const { filter, ...rest } = (ctx.node.config.params as Record<string, unknown> | undefined) ?? {};
+  const rendered = render(rest, ctx.scope);
+  return { meta, params: filter === undefined ? rendered : { ...rendered, filter: renderFilter(filter, ctx.scope) } };
 }
 
 function where(ctx: NodeContext, meta: CollectionMeta, filter: unknown) {

@@ -1,5 +1,5 @@
 import { JOB_STATUS } from '../constants.js';
-import { render, runRequestNode } from './leaf.js';
+import { render, renderUrl, runRequestNode } from './leaf.js';
 import type { Instruction } from './types.js';
 
 /**
@@ -13,8 +13,10 @@ export const request: Instruction = {
     if (config.url !== undefined && typeof config.url !== 'string') return '"url" must be a string';
     return undefined;
   },
-  async run({ node, scope, idempotencyKey, signal }) {
-    const outcome = await runRequestNode(render(node.config, scope) as never, { idempotencyKey, signal });
+  async run({ node, scope, idempotencyKey, signal, requestPolicy }) {
+    const { url, ...rest } = node.config;
+    const config = { ...render(rest, scope), url: renderUrl(url, scope) };
+    const outcome = await runRequestNode(config as never, { idempotencyKey, signal, ...(requestPolicy ? { policy: requestPolicy } : {}) });
     return { status: outcome.status === 'resolved' ? JOB_STATUS.RESOLVED : JOB_STATUS.FAILED, result: outcome.result };
   },
 };

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RequestPolicy } from '../request/target-policy.js';
 import type { ExecutionRow, JobRow, NodeRow, RecordsPort } from '../types.js';
 
 /** What a node's run ends with: a job status (JOB_STATUS), its result, and optional meta. */
@@ -22,6 +23,8 @@ export interface NodeContext {
   readonly signal: AbortSignal;
   /** Stable across retries of this node in this execution (request node's Idempotency-Key). */
   readonly idempotencyKey: string;
+  /** Which hosts the request node may reach (default: public ones only). */
+  readonly requestPolicy?: RequestPolicy;
   /** True inside a sync (in-request) execution: no durable waits. */
   readonly sync: boolean;
   /** Hands work to run after the step commits (records written by create/update/destroy trigger workflows). */

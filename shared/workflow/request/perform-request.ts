@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cbError } from '../../errors/index.js';
 import { buildRequest } from './build-request.js';
+import { guardedFetch } from './guarded-fetch.js';
+import { DEFAULT_REQUEST_POLICY } from './target-policy.js';
 import type { RequestConfig, RequestJobOutcome, RequestOptions, RequestResult } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const UNREACHABLE = 'The request target is refused or unreachable';
 const MAX_RETRY_WAIT_MS = 30_000;
 
 class Retryable extends Error {
@@ -12,14 +15,16 @@ class Retryable extends Error {
   }
 }
 
-function headerObject(headers: Headers): Record<string, string> {
+function headerObject(headers: FetchResponse['headers']): Record<string, string> {
   return Object.fromEntries(headers.entries());
 }
 
 /** Largest response body kept (default 10 MiB): a bigger one fails the call instead of filling memory. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
-async function readText(response: Response, maxBytes: number): Promise<string> {
+type FetchResponse = Awaited<ReturnType<typeof guardedFetch>>;
+
+async function readText(response: FetchResponse, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
@@ -40,7 +45,7 @@ function tooLarge(maxBytes: number) {
   return cbError('CB_ERR_WORKFLOW_REQUEST_FAILED', `The response is larger than ${maxBytes} bytes`, { message: `The response is larger than ${maxBytes} bytes`, code: 'ERESPONSETOOLARGE' });
 }
 
-async function readBody(response: Response, maxBytes: number): Promise<unknown> {
+async function readBody(response: FetchResponse, maxBytes: number): Promise<unknown> {
   const text = await readText(response, maxBytes);
   if (text === '') return null;
   if ((response.headers.get('content-type') ?? '').includes('json')) {
@@ -53,7 +58,7 @@ async function readBody(response: Response, maxBytes: number): Promise<unknown> 
   return text;
 }
 
-function retryAfterMs(response: Response): number | undefined {
+function retryAfterMs(response: FetchResponse): number | undefined {
   const value = response.headers.get('retry-after');
   if (!value) return undefined;
   const seconds = Number(value);
@@ -63,19 +68,20 @@ function retryAfterMs(response: Response): number | undefined {
 
 async function attempt(config: RequestConfig, options: RequestOptions): Promise<RequestResult> {
   const { url, init } = buildRequest(config, options.idempotencyKey);
-  const timeoutMs = options.timeoutMs ?? (config.timeout && config.timeout > 0 ? config.timeout : DEFAULT_TIMEOUT_MS);
+  const policy = options.policy ?? DEFAULT_REQUEST_POLICY;
+  const timeoutMs = Math.min(options.timeoutMs ?? (config.timeout && config.timeout > 0 ? config.timeout : DEFAULT_TIMEOUT_MS), policy.maxTimeoutMs);
   const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
-  let response: Response;
+  let response: FetchResponse;
   let data: unknown;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.any(signals) });
+    response = await guardedFetch(policy, url, { ...(init as object), signal: AbortSignal.any(signals) });
     // The same signal covers the body: a server that sends headers and then stalls times out too.
     data = await readBody(response, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   } catch (error) {
     if (options.signal?.aborted || (error as { type?: string }).type) throw error;
-    const name = (error as Error).name;
-    const message = name === 'TimeoutError' ? `The request timed out after ${timeoutMs} ms` : `${(error as Error).message}${(error as { cause?: Error }).cause ? `: ${(error as { cause: Error }).cause.message}` : ''}`;
-    throw new Retryable({ message, code: name === 'TimeoutError' ? 'ETIMEDOUT' : ((error as { cause?: { code?: string } }).cause?.code ?? name) });
+    if ((error as Error).name === 'TimeoutError') throw new Retryable({ message: `The request timed out after ${timeoutMs} ms`, code: 'ETIMEDOUT' });
+    // Refused (internal) and unreachable targets answer alike: the error must not map a network.
+    throw new Retryable({ message: UNREACHABLE, code: 'EUNREACHABLE' });
   }
   const result: RequestResult = { status: response.status, headers: headerObject(response.headers), data };
   if (response.ok) return result;

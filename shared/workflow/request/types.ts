@@ -1,3 +1,5 @@
+import type { RequestPolicy } from './target-policy.js';
+
 /** A name/value row as NocoBase's request node stores headers, query params and form fields. */
 export interface NameValue {
   name: string;
@@ -32,8 +34,10 @@ export interface RequestOptions {
   idempotencyKey: string;
   /** Aborts the whole call (cancel, shutdown). */
   signal?: AbortSignal;
-  /** Overrides `config.timeout`. */
+  /** Overrides `config.timeout` (still capped by the policy's maximum). */
   timeoutMs?: number;
+  /** Where the call may connect; default DEFAULT_REQUEST_POLICY (public addresses only). */
+  policy?: RequestPolicy;
 }
 
 export interface RequestResult {

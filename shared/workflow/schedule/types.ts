@@ -1,3 +1,4 @@
+import type { Logger } from '../../errors/index.js';
 /** A cron string (5 fields, or 6 with seconds first), an interval in ms, or no repetition. */
 export type Repeat = string | number | null;
 
@@ -53,11 +54,7 @@ export interface ScheduleFireContext {
   eventKey: string;
 }
 
-export interface TickerLogger {
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-}
+export type TickerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface ScheduleTickerOptions {
   /** How often due ticks are looked for. */

@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { loadAppends } from '../../data-api/index.js';
-import { runSql, tableRef, type CollectionMeta, type RecordValues, type WriteEvent } from '../../data/index.js';
+import { type CollectionMeta, type RecordValues, type WriteEvent } from '../../data/index.js';
 import { compileFilter } from '../../query/index.js';
 import { COLLECTION_MODE } from '../constants.js';
 import type { RecordsPort, WorkflowRow } from '../types.js';
+import { qualified, runSql } from '../../sql/index.js';
 
 const MODE_OF = { create: COLLECTION_MODE.CREATE, update: COLLECTION_MODE.UPDATE, destroy: COLLECTION_MODE.DESTROY } as const;
 
@@ -50,7 +51,7 @@ export async function contextsFor(tx: EntityManager, workflow: WorkflowRow, even
     const where = compileFilter(condition, meta, (n) => data.collections.get(n));
     if (where.sql.trim().toUpperCase() !== 'TRUE') {
       const keys = records.map((r) => r[meta.primaryKey]);
-      const sql = `select "${meta.primaryKey}" as k from ${tableRef(meta.schema, meta.table)} where "${meta.primaryKey}" = any(?) and (${where.sql})`;
+      const sql = `select "${meta.primaryKey}" as k from ${qualified(meta.schema, meta.table)} where "${meta.primaryKey}" = any(?) and (${where.sql})`;
       const { rows } = await runSql<{ k: unknown }>(tx, sql, [keys, ...where.params]);
       const matched = new Set(rows.map((r) => String(r.k)));
       records = records.filter((r) => matched.has(String(r[meta.primaryKey])));

@@ -35,12 +35,28 @@ function asText(value: unknown): string {
   return String(value);
 }
 
-function renderString(template: string, scope: Record<string, unknown>): unknown {
+/**
+ * How placeholder values enter the result: `whole` sees a value that is a whole string on its own
+ * (type kept), `text` a value interpolated into a longer string (after conversion to text).
+ */
+export interface Binding {
+  whole?(value: unknown, placeholder: string): unknown;
+  /** `offset`: where the placeholder starts in its string. */
+  text?(text: string, placeholder: string, offset: number): string;
+}
+
+function renderString(template: string, scope: Record<string, unknown>, binding: Binding = {}): unknown {
   const matches = [...template.matchAll(TEMPLATE)];
   if (matches.length === 0) return template;
   // Exactly one placeholder and nothing else: the value keeps its type (number, object, Date…).
-  if (matches.length === 1 && matches[0]?.[0] === template) return resolvePlaceholder(matches[0][1] as string, scope);
-  return template.replace(TEMPLATE, (_match, inner: string) => asText(resolvePlaceholder(inner, scope)));
+  if (matches.length === 1 && matches[0]?.[0] === template) {
+    const value = resolvePlaceholder(matches[0][1] as string, scope);
+    return binding.whole ? binding.whole(value, matches[0][1]!.trim()) : value;
+  }
+  return template.replace(TEMPLATE, (_match, inner: string, offset: number) => {
+    const text = asText(resolvePlaceholder(inner, scope));
+    return binding.text ? binding.text(text, inner.trim(), offset) : text;
+  });
 }
 
 /**
@@ -49,20 +65,20 @@ function renderString(template: string, scope: Record<string, unknown>): unknown
  * JSON, Dates as ISO strings, null/undefined as ''); objects (keys too) and arrays are rendered deeply.
  * Unknown paths render as undefined. Never evaluates code; the input is not modified.
  */
-export function render<T>(template: T, scope: Record<string, unknown>): T {
-  return renderValue(template, scope) as T;
+export function render<T>(template: T, scope: Record<string, unknown>, binding?: Binding): T {
+  return renderValue(template, scope, binding) as T;
 }
 
-function renderValue(value: unknown, scope: Record<string, unknown>): unknown {
-  if (typeof value === 'string') return renderString(value, scope);
-  if (Array.isArray(value)) return value.map((item) => renderValue(item, scope));
+function renderValue(value: unknown, scope: Record<string, unknown>, binding?: Binding): unknown {
+  if (typeof value === 'string') return renderString(value, scope, binding);
+  if (Array.isArray(value)) return value.map((item) => renderValue(item, scope, binding));
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   const out: Record<string, unknown> = {};
   for (const [rawKey, child] of Object.entries(value)) {
     const key = asText(renderString(rawKey, scope));
     // A `__proto__` key (literal or rendered) is dropped: assigning it would replace the result's prototype.
     if (key === '__proto__') continue;
-    out[key] = renderValue(child, scope);
+    out[key] = renderValue(child, scope, binding);
   }
   return out;
 }

@@ -5,7 +5,7 @@ export function runStandalone(run: () => Promise<BenchResult[]>): void {
   run()
     .then((results) => {
       for (const r of results) {
-        console.log(`${r.name}: ours ${r.ours.toFixed(0)} ${r.unit}, reference ${r.reference.toFixed(0)} ${r.unit}, ratio ${(r.ours / r.reference).toFixed(2)}`);
+        console.log(`${r.name}: ours ${r.ours.toFixed(0)} ${r.unit}, reference ${r.reference.toFixed(0)} ${r.unit}, ratio ${(r.ratio ?? r.ours / r.reference).toFixed(2)}`);
       }
     })
     .catch((err: unknown) => {

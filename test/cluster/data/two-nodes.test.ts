@@ -17,7 +17,7 @@ describe('two request nodes over NATS stay consistent', () => {
     await requireServices('postgres', 'redis', 'nats');
     const storage = tempStorage();
     const env = {
-      ...clusterEnv({ schema, namespace, storage, appKey: 'two-nodes-shared-app-key', aesKey: 'cd'.repeat(32) }),
+      ...clusterEnv({ schema, namespace, storage, appKey: 'two-nodes-shared-app-key-d6eabd50b3b3c6460e367e29', aesKey: '4bcd9f4187ef7a07bcf45fd058b789744b2c729fbc73a1921dc424a9fed66c4c' }),
       WORKER_MODE: '!',
     };
     a = await spawnNode({ env: { ...env, NODE_ID: `${namespace}-a` } });

@@ -4,12 +4,12 @@ import { requireServices } from '../../support/services';
 
 describe('nodes must share APP_KEY and APP_AES_SECRET_KEY', () => {
   const schema = uniqueSchema('kf');
-  const KEY_A = 'a1'.repeat(32);
-  const KEY_B = 'b2'.repeat(32);
+  const KEY_A = '9c88853438336269d82a38c1760963e92101756ed19e02895b838ba7eee83935';
+  const KEY_B = '2b87a7ca96da9885983eca45fce5eb337a4806ea3ab98d2d590370bebde68126';
   const nodes: NodeProcess[] = [];
   const start = async (aesKey: string) => {
     const node = await spawnNode({
-      env: { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, STORAGE_PATH: tempStorage(), APP_KEY: 'shared-app-key-0123456789', APP_AES_SECRET_KEY: aesKey, WORKER_MODE: '-' },
+      env: { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, STORAGE_PATH: tempStorage(), APP_KEY: 'shared-app-key-0123456789-e4df82da05fd572b2ee70b2c', APP_AES_SECRET_KEY: aesKey, WORKER_MODE: '-' },
     });
     nodes.push(node);
     return node;

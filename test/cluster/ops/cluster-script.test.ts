@@ -81,7 +81,7 @@ describe('npm run cluster (scripts/cluster.ts)', () => {
     await requireServices('postgres', 'redis', 'nats');
     const port = await freePort();
     const namespace = `cs${randomBytes(4).toString('hex')}`;
-    const run = runClusterScript(['--database', TEST_DATABASE, '--schema', schema, '--namespace', namespace, '--port', String(port)], { APP_KEY: 'cluster-script-test-app-key' });
+    const run = runClusterScript(['--database', TEST_DATABASE, '--schema', schema, '--namespace', namespace, '--port', String(port)], { APP_KEY: 'cluster-script-test-app-key-a4ff3fee106f4d35aed60abc' });
     try {
       await run.waitFor(/Ctrl-C stops everything/);
       const health = [...run.output().matchAll(/health (http:\/\/127\.0\.0\.1:\d+)\/readyz/g)].map((m) => m[1]!);

@@ -53,40 +53,80 @@ export interface PostReport {
   readonly failures: string[];
   /** Attempts answered by no answer or a 502/503/504 and sent again with the same Idempotency-Key. */
   readonly retries: number;
+  /** The longest time from a create's first attempt to its 200, in ms. */
+  readonly longestAckMs: number;
+}
+
+export interface CreateOptions {
+  /** Concurrent loops (default 2). */
+  readonly workers?: number;
+  /** A create gives up (a failure) after this long without a definite answer; default: after 200 attempts. */
+  readonly giveUpAfterMs?: number;
+  /** Pause after each acknowledged create, in ms (default 0). */
+  readonly pauseMs?: number;
+}
+
+export interface KeyedCreate {
+  /** 200: acknowledged; otherwise why it gave up. */
+  readonly ok: boolean;
+  readonly failure?: string;
+  /** Attempts sent again with the same key. */
+  readonly retries: number;
+  /** From the first attempt to the definite answer. */
+  readonly ms: number;
 }
 
 /**
- * `workers` loops of POST `<collection>:create` with a fresh `ref` and Idempotency-Key each. A client
- * as the architecture asks for: when no answer or a 502/503/504 arrives, the same request is sent
- * again with the same key, until a definite answer.
+ * One POST `<collection>:create` of `{ ref }` as a careful client sends it: with a fresh Idempotency-Key,
+ * sent again with the same key after no answer or a 502/503/504, until a definite answer (or it gives up).
  */
-export function idempotentCreates(base: string, collection: string, token: string, workers = 2): LoadStream<PostReport> {
+export async function keyedCreate(base: string, collection: string, token: string, ref: string, giveUpAfterMs?: number): Promise<KeyedCreate> {
+  const key = randomUUID();
+  const started = Date.now();
+  let last = 'no answer';
+  let retries = 0;
+  for (let attempt = 1; giveUpAfterMs === undefined ? attempt <= 200 : Date.now() - started < giveUpAfterMs; attempt++) {
+    try {
+      const res = await fetch(`${base}/api/${collection}:create`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ ref }),
+      });
+      const text = await res.text();
+      if (res.status === 200) return { ok: true, retries, ms: Date.now() - started };
+      if (![502, 503, 504].includes(res.status)) return { ok: false, failure: `${ref}: ${res.status} ${text.slice(0, 200)}`, retries, ms: Date.now() - started };
+      last = `${res.status} ${text.slice(0, 200)}`;
+    } catch {
+      // no answer: the write may or may not have happened; the key makes the retry safe
+    }
+    retries++;
+    await sleep(50);
+  }
+  const limit = giveUpAfterMs === undefined ? '200 attempts' : `${giveUpAfterMs} ms`;
+  return { ok: false, failure: `${ref}: no definite answer after ${limit} (last: ${last})`, retries, ms: Date.now() - started };
+}
+
+/** `workers` loops of keyedCreate with a fresh `ref` each, until stopped. */
+export function idempotentCreates(base: string, collection: string, token: string, options: number | CreateOptions = 2): LoadStream<PostReport> {
+  const { workers = 2, giveUpAfterMs, pauseMs = 0 } = typeof options === 'number' ? { workers: options } : options;
   let running = true;
   let retries = 0;
+  let longestAckMs = 0;
   const acknowledged: string[] = [];
   const failures: string[] = [];
-  const createOnce = async (ref: string) => {
-    const key = randomUUID();
-    for (let attempt = 1; attempt <= 200; attempt++) {
-      try {
-        const res = await fetch(`${base}/api/${collection}:create`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
-          body: JSON.stringify({ ref }),
-        });
-        const text = await res.text();
-        if (res.status === 200) return acknowledged.push(ref);
-        if (![502, 503, 504].includes(res.status)) return failures.push(`${ref}: ${res.status} ${text.slice(0, 200)}`);
-      } catch {
-        // no answer: the write may or may not have happened; the key makes the retry safe
-      }
-      retries++;
-      await sleep(50);
-    }
-    return failures.push(`${ref}: no definite answer after 200 attempts`);
-  };
   const loop = async (worker: number) => {
-    for (let i = 0; running; i++) await createOnce(`w${worker}-${i}-${randomUUID().slice(0, 8)}`);
+    for (let i = 0; running; i++) {
+      const ref = `w${worker}-${i}-${randomUUID().slice(0, 8)}`;
+      const done = await keyedCreate(base, collection, token, ref, giveUpAfterMs);
+      retries += done.retries;
+      if (done.ok) {
+        acknowledged.push(ref);
+        longestAckMs = Math.max(longestAckMs, done.ms);
+      } else {
+        failures.push(done.failure!);
+      }
+      if (pauseMs > 0) await sleep(pauseMs);
+    }
   };
   const loops = Array.from({ length: workers }, (_, w) => loop(w));
   return {
@@ -94,7 +134,7 @@ export function idempotentCreates(base: string, collection: string, token: strin
     async stop() {
       running = false;
       await Promise.all(loops);
-      return { acknowledged, failures, retries };
+      return { acknowledged, failures, retries, longestAckMs };
     },
   };
 }
@@ -123,26 +163,35 @@ export interface EffectWorkflow {
  * create of a `source` record (which has a string `ref`), a create node writes one row into `effects`
  * keyed by the source record's id (`sourceId`, `ref`), a calculation node (formula.js) computes the
  * ref's length, and an update node writes that length into the same effect row. Three committed steps
- * per execution, so a restart of the workflow node lands between steps of some of them.
+ * per execution, so a restart of the workflow node lands between steps of some of them; `markDone`
+ * adds a fourth (an update setting the row's `done`).
  */
-export async function createEffectWorkflow(base: string, token: string, source: string, effects: string): Promise<EffectWorkflow> {
+export async function createEffectWorkflow(base: string, token: string, source: string, effects: string, options: { markDone?: boolean } = {}): Promise<EffectWorkflow> {
   await api(base, token, 'POST', 'collections:create', {
     name: effects,
     fields: [
       { name: 'sourceId', type: 'bigInt' },
       { name: 'ref', type: 'string' },
       { name: 'refLength', type: 'integer' },
+      ...(options.markDone ? [{ name: 'done', type: 'boolean' }] : []),
     ],
   });
   const wf = (await api(base, token, 'POST', 'workflows:create', { title: `${source} effects`, type: 'collection', config: { mode: 1, collection: source } })).data;
   const add = async (node: Record<string, unknown>) => (await api(base, token, 'POST', `workflows/${wf.id}/nodes:create`, node)).data;
   const create = await add({ type: 'create', upstreamId: null, config: { collection: effects, params: { values: { sourceId: '{{$context.data.id}}', ref: '{{$context.data.ref}}' } } } });
   const calc = await add({ type: 'calculation', upstreamId: create.id, config: { engine: 'formula.js', expression: 'LEN({{$context.data.ref}})' } });
-  await add({
+  const update = await add({
     type: 'update',
     upstreamId: calc.id,
     config: { collection: effects, params: { filter: { id: { $eq: `{{$jobsMapByNodeKey.${create.key}.id}}` } }, values: { refLength: `{{$jobsMapByNodeKey.${calc.key}}}` } } },
   });
+  if (options.markDone) {
+    await add({
+      type: 'update',
+      upstreamId: update.id,
+      config: { collection: effects, params: { filter: { id: { $eq: `{{$jobsMapByNodeKey.${create.key}.id}}` } }, values: { done: true } } },
+    });
+  }
   await api(base, token, 'POST', `workflows:update?filterByTk=${wf.id}`, { enabled: true });
   return { id: Number(wf.id), source, effects };
 }

@@ -32,8 +32,8 @@ describe('a rolling restart under load through nginx', () => {
       env: {
         HEARTBEAT_INTERVAL: '1',
         SHUTDOWN_DELAY: '0.5',
-        APP_KEY: 'rolling-restart-shared-app-key',
-        APP_AES_SECRET_KEY: 'ef'.repeat(32),
+        APP_KEY: 'rolling-restart-shared-app-key-d33d4c48124d7c3416edd71a',
+        APP_AES_SECRET_KEY: 'a2ce251ee1926bca9d77b10f963b6758315fd924b984b8a7d554981b4409ef52',
         // Short workflow intervals (defaults 30 s / 15 s / 10 s): an execution left STARTED by the
         // restarted workflow node is resumed a few seconds after its lease ran out, not half a minute.
         WORKFLOW_LEASE: '3',

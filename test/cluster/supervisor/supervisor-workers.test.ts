@@ -28,8 +28,8 @@ describe('supervisor with worker environments env_a and env_b', () => {
   const common = {
     DATABASE_URL: testDatabaseUrl(),
     STORAGE_PATH: storage,
-    APP_KEY: 'supervisor-cluster-test-key',
-    APP_AES_SECRET_KEY: 'ef'.repeat(32),
+    APP_KEY: 'supervisor-cluster-test-key-6d95ec77fe500fd8a0e7ab8d',
+    APP_AES_SECRET_KEY: 'a2ce251ee1926bca9d77b10f963b6758315fd924b984b8a7d554981b4409ef52',
     INIT_ROOT_PASSWORD: ROOT_PASSWORD,
     NAMESPACE: namespace,
     APP_DISCOVERY_ADAPTER: 'remote',

@@ -28,7 +28,7 @@ describe('async tasks across processes', () => {
   let token: string;
 
   const env = {
-    ...clusterEnv({ schema, namespace, storage, appKey: 'tasks-cluster-shared-app-key', aesKey: 'ef'.repeat(32) }),
+    ...clusterEnv({ schema, namespace, storage, appKey: 'tasks-cluster-shared-app-key-b2cb4c92a8d9f5df56fda3a4', aesKey: 'a2ce251ee1926bca9d77b10f963b6758315fd924b984b8a7d554981b4409ef52' }),
     ASYNC_TASK_LEASE: '1.5',
     ASYNC_TASK_SWEEP_INTERVAL: '0.5',
     ASYNC_TASK_BATCH_SIZE: '1000',

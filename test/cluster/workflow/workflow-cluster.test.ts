@@ -17,7 +17,7 @@ describe('workflows across a cluster', () => {
   const namespace = `w${randomBytes(4).toString('hex')}`;
   const storage = tempStorage();
   const env = {
-    ...clusterEnv({ schema, namespace, storage, appKey: 'workflow-cluster-shared-app-key', aesKey: 'ef'.repeat(32) }),
+    ...clusterEnv({ schema, namespace, storage, appKey: 'workflow-cluster-shared-app-key-9d15373da30cc8e311e8e149', aesKey: 'a2ce251ee1926bca9d77b10f963b6758315fd924b984b8a7d554981b4409ef52' }),
     WORKFLOW_LEASE: '2',
     WORKFLOW_SWEEP_INTERVAL: '0.5',
     WORKFLOW_QUEUEING_GRACE: '3',

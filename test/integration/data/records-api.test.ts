@@ -28,7 +28,7 @@ describe('collections and records through the gateway', () => {
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService], { APP_AES_SECRET_KEY: 'ab'.repeat(32) });
+    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService], { APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde' });
     broker = node.broker;
     base = node.api;
     token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' }, false)).body.data.token;

@@ -81,10 +81,11 @@ describe('the API gateway', () => {
   });
 
   test('an unknown resource or action is a JSON 404 naming it', async () => {
-    // (Plain `<name>:list` reaches the records of collection <name>, which answers 404 for an unknown one.)
-    const resource = await fetch(`${base}/nothing/1/things:list`);
+    // (`<name>:list` and `<name>/<id>/<relation>:list` reach the records and association resources,
+    // which answer 404 for an unknown collection or relation; an action none of them has is a 404 here.)
+    const resource = await fetch(`${base}/nothing/1/things:explode`);
     expect(resource.status).toBe(404);
-    expect(await resource.json()).toEqual({ errors: [{ message: 'Resource "nothing.things" not found', code: 'CB_ERR_HTTP_NOT_FOUND' }] });
+    expect(await resource.json()).toEqual({ errors: [{ message: 'Action "explode" not found on resource "nothing.things"', code: 'CB_ERR_HTTP_NOT_FOUND' }] });
     const action = await fetch(`${base}/probe:explode`);
     expect(action.status).toBe(404);
     expect(await action.json()).toEqual({ errors: [{ message: 'Action "explode" not found on resource "probe"', code: 'CB_ERR_HTTP_NOT_FOUND' }] });

@@ -21,7 +21,7 @@ describe('the supervisor /admin page in headless Chromium (shared-memory mode)',
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService], { APP_MODE: 'supervisor', INIT_ROOT_PASSWORD: ROOT_PASSWORD, APP_AES_SECRET_KEY: 'ab'.repeat(32) });
+    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService], { APP_MODE: 'supervisor', INIT_ROOT_PASSWORD: ROOT_PASSWORD, APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde' });
     broker = node.broker;
     origin = node.api.replace(/\/api$/, '');
     browser = await launchChromium();
@@ -42,7 +42,7 @@ describe('the supervisor /admin page in headless Chromium (shared-memory mode)',
   test('a wrong password is shown as an error, not a blank page', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/admin`);
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(() => sessionStorage.clear());
     await page.reload();
     await page.fill('#sign-in input[name=password]', 'wrong-password');
     await page.click('#sign-in button');
@@ -61,7 +61,7 @@ describe('the supervisor /admin page in headless Chromium (shared-memory mode)',
     await page.waitForSelector(`${status}:text("stopped")`);
 
     // A change made elsewhere (the REST API) shows up without a reload.
-    const token = await page.evaluate(() => localStorage.getItem('cb-supervisor-token'));
+    const token = await page.evaluate(() => sessionStorage.getItem('cb-supervisor-token'));
     await fetch(`${origin}/api/applications:start?filterByTk=${app}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     await page.waitForSelector(`${status}:text("running")`);
 

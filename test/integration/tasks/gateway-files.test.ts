@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { ServiceBroker, type BrokerOptions, type Context } from 'moleculer';
 import type { FastifyInstance } from 'fastify';
 import { freePort } from '../../../shared/db';
-import { createGateway, HttpMetrics, restAction, RouteTable } from '../../../shared/gateway';
+import { createGateway, HttpMetrics, restRoute, RouteTable } from '../../../shared/gateway';
 import { requireServices, SERVICES } from '../../support/services';
 import type { Json } from '../../support/http';
 
@@ -27,7 +27,7 @@ describe('gateway uploads and file answers across nodes', () => {
     actionNode.createService({
       name: 'files',
       actions: {
-        upload: restAction({ resource: '*', action: 'upload', write: true, upload: true }, {
+        upload: restRoute({ resource: '*', action: 'upload', write: true, upload: true }, {
           async handler(ctx: Context<Json, Json>) {
             if (ctx.meta.$upload) {
               const hash = createHash('sha256');
@@ -42,14 +42,14 @@ describe('gateway uploads and file answers across nodes', () => {
             return { data: { values: ctx.params.values, files: ctx.params.files, resource: ctx.params.resourceName } };
           },
         }),
-        download: restAction({ resource: 'things', action: 'download', write: false }, {
+        download: restRoute({ resource: 'things', action: 'download', write: false }, {
           handler(ctx: Context<Json, Json>) {
             ctx.meta.$responseType = 'application/octet-stream';
             ctx.meta.$responseHeaders = { 'content-disposition': 'attachment; filename="thing.bin"' };
             return Readable.from([download.subarray(0, 500_000), download.subarray(500_000)]);
           },
         }),
-        plain: restAction({ resource: 'things', action: 'plain', write: true }, { handler: () => ({ data: 1 }) }),
+        plain: restRoute({ resource: 'things', action: 'plain', write: true }, { handler: () => ({ data: 1 }) }),
       },
     });
     await Promise.all([gatewayNode.start(), actionNode.start()]);

@@ -7,7 +7,8 @@ import DataService = require('../../../services/data.service');
 import AsyncTaskApiService = require('../../../services/async-task-api.service');
 import AsyncTaskService = require('../../../services/async-task.service');
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { appData, nodeState } from '../../../shared/runtime';
+import { appsOf } from '../../../services/support/apps';
+import { nodeState } from '../../../shared/runtime';
 import { StaleFence, TaskStore } from '../../../shared/tasks';
 import { runExportTask } from '../../../shared/tasks/run-task';
 import { writeExport } from '../../../shared/tasks';
@@ -172,9 +173,8 @@ describe('tasks API: authorization, input checks and leftovers', () => {
 
   test('an export runner taken over after its last batch does not put its file in place (fenced before the rename)', async () => {
     const state = nodeState(broker);
-    const schemaName = state.schemaOf('main');
+    const schemaName = appsOf(broker).schemaOf('main');
     const em = () => state.services().database.fork(schemaName) as EntityManager;
-    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const store = new TaskStore(schemaName);
     const id = '6f1de2a4-3b7c-4d8e-9f00-1234567890ab';
     await store.insert(em(), { id, origin: 'items', type: 'export', title: 'Export stale', params: { collection: 'items', format: 'csv', title: 'stale', columns: TITLE }, createdById: 1 });
@@ -188,7 +188,7 @@ describe('tasks API: authorization, input checks and leftovers', () => {
         return res;
       }
     }
-    const ctx = { app: 'main', em, data: await appData(state, 'main', log), store: new TakenOverAfterLastBatch(schemaName), storagePath: storage, batchSize: 1000, signal: new AbortController().signal, progress: () => undefined };
+    const ctx = { app: 'main', em, data: (await appsOf(broker).get('main')).data, store: new TakenOverAfterLastBatch(schemaName), storagePath: storage, batchSize: 1000, signal: new AbortController().signal, progress: () => undefined };
     await expect(runExportTask(task, fence, ctx)).rejects.toBeInstanceOf(StaleFence);
     const folder = join(storage, 'tasks', 'main', id);
     expect(existsSync(folder) ? readdirSync(folder) : []).toEqual([]);
@@ -231,14 +231,14 @@ describe('tasks API: authorization, input checks and leftovers', () => {
   test('a csv export whose reader leaves mid-file ends (no wait for a drain that never comes) and so ends its cursor transaction', async () => {
     await sql(`insert into "${schema}".items (id, title, qty) select g, 'bulk-' || g, g from generate_series(1000000, 1030000) g`);
     const state = nodeState(broker);
-    const data = await appData(state, 'main', { info: () => undefined, warn: () => undefined, error: () => undefined } as never);
+    const data = (await appsOf(broker).get('main')).data;
     const out = new PassThrough();
     let chunks = 0;
     out.on('data', () => {
       if (++chunks === 2) out.destroy(); // the client went away; nothing reads any more
     });
     const input = { meta: data.collections.require('items'), lookup: (n: string) => data.collections.get(n), format: 'csv' as const, columns: TITLE, batchSize: 1000 };
-    await expect(writeExport(state.services().database.fork(state.schemaOf('main')) as EntityManager, input, out)).rejects.toThrow('closed before the end');
+    await expect(writeExport(state.services().database.fork(appsOf(broker).schemaOf('main')) as EntityManager, input, out)).rejects.toThrow('closed before the end');
     // Rejecting (rather than hanging on a drain) is what ends the cursor's transaction: writeExport runs
     // it in em.transactional, which rolls back on the throw. (pg_stat_activity is not checked: other
     // suites' exports on the same server use the same cursor name.)

@@ -26,7 +26,7 @@ describe('import, export and tasks through the gateway (one node)', () => {
   beforeAll(async () => {
     await requireServices('postgres');
     const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, AsyncTaskApiService, AsyncTaskService], {
-      APP_AES_SECRET_KEY: 'ab'.repeat(32),
+      APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde',
       EXPORT_INLINE_MAX_ROWS: '50',
       ASYNC_TASK_BATCH_SIZE: '20',
       IMPORT_MAX_FILE_SIZE: '200kb',

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { hashPassword } from '../../../shared/auth';
-import { appWorkflows, nodeState } from '../../../shared/runtime';
+import { appsOf } from '../../../services/support/apps';
 import { Leases, StaleLeaseError } from '../../../shared/workflow/engine/lease';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
@@ -39,11 +39,12 @@ describe('workflows API (NocoBase samples)', () => {
   beforeAll(async () => {
     await requireServices('postgres');
     const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, WorkflowApiService, WorkflowService], {
-      APP_AES_SECRET_KEY: 'ab'.repeat(32),
+      APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde',
       WORKFLOW_SWEEP_INTERVAL: '60', // the fencing test claims by hand: no sweep in between
       WORKFLOW_QUEUEING_GRACE: '1',
       WORKFLOW_SYNC_TIMEOUT: '5',
       WORKFLOW_SCHEDULE_TICK: '0.2',
+      WORKFLOW_REQUEST_ALLOW: '127.0.0.1', // the request-node test calls a server on loopback
     });
     broker = node.broker;
     base = node.api;
@@ -367,8 +368,7 @@ describe('workflows API (NocoBase samples)', () => {
   });
 
   test('fencing: a worker whose lease ran out and was taken over cannot commit a step', async () => {
-    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const wf = await appWorkflows(nodeState(broker), 'main', log);
+    const wf = (await appsOf(broker).get('main')).workflows;
     const em = () => wf.o.fork();
     const workflow = (await call('POST', 'workflows:create', { title: 'fence', type: 'schedule', config: { mode: 0 } })).body.data;
     const row = (await wf.store.workflow(em(), workflow.id))!;

@@ -22,15 +22,28 @@ function recorder(): AuthLogger & { lines: string[] } {
   return { lines, warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
 }
 
-/** An EntityManager wrapper that records the SQL it runs. */
+type Executor = { executeQuery(query: { sql: string }): Promise<unknown> };
+
+/**
+ * An EntityManager wrapper that records the SQL runSql sends through it (at the executor that
+ * shared/sql/test/integration/run-sql.test.ts pins).
+ */
 function counting(em: SqlRunner, seen: string[]): SqlRunner {
-  return {
-    execute: ((sql: string, params?: unknown[]) => {
-      seen.push(sql);
-      return em.execute(sql, params);
-    }) as SqlRunner['execute'],
+  const recording = (executor: unknown): Executor => ({
+    executeQuery: (query) => {
+      seen.push(query.sql);
+      return (executor as Executor).executeQuery(query);
+    },
+  });
+  const wrapped = {
     transactional: em.transactional.bind(em),
+    getTransactionContext: () => {
+      const tx = em.getTransactionContext();
+      return tx === undefined ? undefined : recording(tx);
+    },
+    getConnection: () => ({ getClient: () => recording(em.getConnection().getClient()) }),
   };
+  return wrapped as unknown as SqlRunner;
 }
 
 async function rejection(p: Promise<unknown>): Promise<{ code: number; type: string; message: string; data?: { nocobaseCode?: string } }> {

@@ -161,11 +161,15 @@ describe('secrets and the root user', () => {
     const nonHex = refusal({ APP_AES_SECRET_KEY: 'z'.repeat(64) });
     expect(nonHex[0]).toMatch(/got 64 characters with non-hex ones$/);
     expect(nonHex[0]).not.toContain('zzzz');
-    expect(loadConfig({ APP_AES_SECRET_KEY: 'AB'.repeat(32) }).secrets.aesKeyHex).toBe('ab'.repeat(32));
+    expect(loadConfig({ APP_AES_SECRET_KEY: '41FA8A69031AFEE15CDF41F8D5940EE37F98494C5CA41E90738238479AB8EFDE' }).secrets.aesKeyHex).toBe('41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde');
   });
 
-  test('APP_KEY shorter than 16 characters is refused; unset keys are generated later', () => {
-    expect(refusal({ APP_KEY: 'short' })).toEqual(['APP_KEY: must be at least 16 characters, got 5']);
+  test('APP_KEY shorter than 32 characters or a placeholder is refused; unset keys are generated later', () => {
+    expect(refusal({ APP_KEY: 'short' })).toEqual(['APP_KEY: must be at least 32 characters of random data, got 5; generate one with: openssl rand -hex 32']);
+    expect(refusal({ APP_KEY: 'change-me-to-a-long-random-secret', APP_AES_SECRET_KEY: '0'.repeat(64) })).toEqual([
+      'APP_KEY: is a placeholder from a template; generate one with: openssl rand -hex 32',
+      'APP_AES_SECRET_KEY: is one character (or a short pattern) repeated; generate one with: openssl rand -hex 32',
+    ]);
     expect(loadConfig({}).secrets).toEqual({ appKey: null, aesKeyHex: null, newAesKeyHex: null });
   });
 
@@ -188,5 +192,66 @@ describe('secrets and the root user', () => {
     // The single local process keeps the documented default (with its warning at start).
     expect(loadConfig({}).auth.root.password).toBe('admin123');
     expect(loadConfig({ APP_ENV: 'production', INIT_ROOT_PASSWORD: STRONG }).auth.root.password).toBe(STRONG);
+  });
+});
+
+const SENTINEL = 'redis-sentinel://:s3cret@10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379/2#cb-master';
+
+describe('Redis through Sentinel', () => {
+  test('every Redis URL variable accepts a redis-sentinel:// URL and hands it to its adapter', () => {
+    const config = loadConfig({
+      REDIS_URL: SENTINEL,
+      CACHE_DEFAULT_STORE: 'redis',
+      PUBSUB_ADAPTER: 'redis',
+      QUEUE_ADAPTER: 'redis',
+      LOCK_ADAPTER_DEFAULT: 'redis',
+      WORKER_ID_ADAPTER: 'redis',
+      WORKER_ID_REDIS_URL: 'redis-sentinel://s1,s2,s3/4#ids',
+    });
+    expect(config.redisUrl).toBe(SENTINEL);
+    expect(config.adapters).toMatchObject({
+      cache: { url: SENTINEL },
+      sync: { url: SENTINEL },
+      queue: { url: SENTINEL },
+      lock: { url: SENTINEL },
+      workerId: { url: 'redis-sentinel://s1,s2,s3/4#ids' },
+    });
+  });
+
+  test.each([
+    ['REDIS_URL', 'redis-sentinel://h1:26379,h2:26379/0', /^REDIS_URL: names no master/],
+    ['CACHE_REDIS_URL', 'redis-sentinel://h1:26379,:26380/0#m', /^CACHE_REDIS_URL: has a bad Sentinel address ":26380"/],
+    ['PUBSUB_ADAPTER_REDIS_URL', 'redis-sentinel://h1:70000#m', /^PUBSUB_ADAPTER_REDIS_URL: has a bad Sentinel port/],
+    ['QUEUE_ADAPTER_REDIS_URL', 'redis-sentinel://h1/db#m', /^QUEUE_ADAPTER_REDIS_URL: has a bad database number "db"/],
+    ['LOCK_ADAPTER_REDIS_URL', 'redis-sentinel:///0#m', /^LOCK_ADAPTER_REDIS_URL: names no Sentinel/],
+    ['WORKER_ID_REDIS_URL', 'redis-sentinel://h1/0?tls=1#m', /^WORKER_ID_REDIS_URL: has an unknown parameter "tls"/],
+    ['APP_SUPERVISOR_REDIS_URL', 'sentinel://h1#m', /^APP_SUPERVISOR_REDIS_URL: has scheme "sentinel"/],
+    ['APP_COMMAND_REDIS_URL', 'redis-sentinel://h1,h2/0', /^APP_COMMAND_REDIS_URL: names no master/],
+  ])('a bad Sentinel URL in %s refuses the start, naming the variable', (variable, value, message) => {
+    const problems = refusal({ [variable]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  test('the refusal never shows the password', () => {
+    const problems = refusal({ REDIS_URL: 'redis-sentinel://:hunter2@h1:26379,h2:bad/0#m' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain('hunter2');
+  });
+});
+
+describe('a NATS cluster as TRANSPORTER', () => {
+  test('a comma-separated list of nats:// URLs is accepted as it is', () => {
+    const list = 'nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224';
+    expect(loadConfig({ TRANSPORTER: list }).transporter).toBe(list);
+    expect(loadConfig({ TRANSPORTER: ' nats://a:4222 , nats://b:4222 ' }).transporter).toBe('nats://a:4222,nats://b:4222');
+  });
+
+  test.each([
+    ['nats://a:4222,redis://b:6379', /^TRANSPORTER: item 2 has scheme "redis": only NATS accepts a list of servers$/],
+    ['nats://a:4222,,nats://c:4222', /^TRANSPORTER: has an empty item 2/],
+    ['nats://a:4222,b c', /^TRANSPORTER: item 2 is not a valid URL/],
+  ])('refuses %s naming the item', (value, message) => {
+    expect(refusal({ TRANSPORTER: value })).toEqual([expect.stringMatching(message)]);
   });
 });

@@ -37,8 +37,17 @@ describe('collection and field definitions', () => {
     expect(() => parseCollectionDefinition({ name: 'p', autoGenId: true, fields: [{ name: 'a', type: 'integer', primaryKey: true }] }, 'public', none, key)).toThrow(/set autoGenId to false/);
   });
 
-  test('createdBy is refused rather than silently ignored', () => {
-    expect(() => parseCollectionDefinition({ name: 'p', createdBy: true }, 'public', none, key)).toThrow(/createdBy is not supported/);
+  test('createdBy / updatedBy: true add a belongsTo to users through createdById / updatedById (bigint), as NocoBase', () => {
+    const meta = parseCollectionDefinition({ name: 'p', createdBy: true, updatedBy: true }, 'public', none, key);
+    expect(meta.fields.get('createdBy')).toMatchObject({ type: 'belongsTo', target: 'users', foreignKey: 'createdById', interface: 'createdBy' });
+    expect(meta.fields.get('updatedById')).toMatchObject({ type: 'bigInt', isForeignKey: true });
+    const fromUi = parseCollectionDefinition(
+      { name: 'q', fields: [{ name: 'createdBy', interface: 'createdBy', type: 'belongsTo', target: 'users', foreignKey: 'createdById' }] },
+      'public',
+      none,
+      key,
+    );
+    expect(fromUi.fields.get('createdById')).toMatchObject({ type: 'bigInt' });
   });
 
   test('belongsTo: the foreign key takes the target key\'s type; unknown targets are a 400', () => {

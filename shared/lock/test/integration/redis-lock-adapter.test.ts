@@ -41,6 +41,23 @@ lockAdapterContract('redis', { create: () => connected() });
 describe('RedisLockAdapter', () => {
   const key = (): string => `k-${randomUUID()}`;
 
+  it('keeps fences growing when a promoted replica lost the last acquisitions (another server, an older counter)', async () => {
+    const k = key();
+    const locks = (await connected()) as RedisLockAdapter;
+    const a = await locks.acquire(k, { ttlMs: 10_000 });
+    await locks.release(k, a.token);
+    // What a failover to a lagging replica looks like: the counter is behind, written by another server.
+    await admin.set(locks.fenceKey(k), String(a.fence - 5));
+    await admin.set(locks.epochKey(k), 'replid-of-the-dead-primary');
+    const b = await locks.acquire(k, { ttlMs: 10_000 });
+    expect(b.fence).toBeGreaterThan(a.fence);
+    await locks.release(k, b.token);
+    const c = await locks.acquire(k, { ttlMs: 10_000 });
+    expect(c.fence).toBe(b.fence + 1);
+    await locks.release(k, c.token);
+    await locks.close();
+  });
+
   it('keeps fences growing across adapter restarts', async () => {
     const k = key();
     const first = await connected();
@@ -130,5 +147,26 @@ describe('RedisLockAdapter', () => {
     await expect(redisFencedGet(admin, dataKey)).resolves.toEqual({ value: 'again', fence: 3 });
     await expect(redisFencedSet(admin, dataKey, 'newer', 4)).resolves.toBe(true);
     await expect(redisFencedGet(admin, dataKey)).resolves.toEqual({ value: 'newer', fence: 4 });
+  });
+});
+
+describe('Redis lock fences across a wipe', () => {
+  it('keep growing after Redis lost its data (FLUSHALL on a private server)', async () => {
+    const { startRedis } = await import('../../../../test/chaos/middleware/index.js');
+    const { resolveLockAdapter } = await import('../../index.js');
+    const redis = await startRedis({ persist: false });
+    const lock = resolveLockAdapter({ type: 'redis', url: redis.url, prefix: 'wipe' });
+    try {
+      await lock.connect();
+      const before = await lock.acquire('k', { ttlMs: 5000 });
+      await lock.release('k', before.token);
+      await redis.flushAll();
+      const after = await lock.acquire('k', { ttlMs: 5000 });
+      expect(after.fence).toBeGreaterThan(before.fence);
+      expect(Number.isSafeInteger(after.fence)).toBe(true);
+    } finally {
+      await lock.close();
+      await redis.destroy();
+    }
   });
 });

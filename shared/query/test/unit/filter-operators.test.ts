@@ -43,8 +43,11 @@ describe('filter operators on column fields', () => {
     expect(where({ qty: { $in: { 1: '8', 0: '7' } } })).toEqual({ sql: `${col('qty')} IN (?, ?)`, params: [7, 8] });
   });
 
-  test('$like is ILIKE with the pattern as given', () => {
-    expect(where({ title: { $like: 'Wid%' } })).toEqual({ sql: `${col('title')} ILIKE ?`, params: ['Wid%'] });
+  test('$like is case-sensitive LIKE with the pattern as given; $iLike is ILIKE (as NocoBase)', () => {
+    expect(where({ title: { $like: 'Wid%' } })).toEqual({ sql: `${col('title')} LIKE ?`, params: ['Wid%'] });
+    expect(where({ title: { $iLike: 'wid%' } })).toEqual({ sql: `${col('title')} ILIKE ?`, params: ['wid%'] });
+    expect(where({ title: { $notLike: 'W%' } }).sql).toBe(`${col('title')} NOT LIKE ?`);
+    expect(where({ title: { $notILike: 'w%' } }).sql).toBe(`${col('title')} NOT ILIKE ?`);
   });
 
   test('$includes is a case-insensitive substring with LIKE wildcards escaped', () => {

@@ -8,11 +8,11 @@ describe('compileSort', () => {
   });
 
   test('sort=-qty is descending, with the primary key as tie-breaker', () => {
-    expect(compileSort('-qty', products)).toBe(`ORDER BY ${col('qty')} DESC, ${col('id')} ASC`);
+    expect(compileSort("-qty", products)).toBe(`ORDER BY ${col("qty")} DESC NULLS LAST, ${col("id")} ASC`);
   });
 
   test('comma lists and arrays (qs sort[]=…) keep their order', () => {
-    const expected = `ORDER BY ${col('qty')} ASC, ${col('price')} DESC, ${col('id')} ASC`;
+    const expected = `ORDER BY ${col("qty")} ASC, ${col("price")} DESC NULLS LAST, ${col("id")} ASC`;
     expect(compileSort('qty,-price', products)).toBe(expected);
     expect(compileSort(['qty', '-price'], products)).toBe(expected);
     expect(compileSort([' qty ', '-price,'], products)).toBe(expected);

@@ -15,7 +15,7 @@ function logger(): Captured & { warn: string[]; error: string[]; log: { warn(m: 
   return { warn, error, log: { warn: (m) => warn.push(m), error: (m) => error.push(m) } };
 }
 
-const HEX = 'a1'.repeat(32);
+const HEX = '9c88853438336269d82a38c1760963e92101756ed19e02895b838ba7eee83935';
 let storage: string;
 
 beforeEach(() => {
@@ -39,8 +39,8 @@ function refusal(fn: () => unknown): StartupRefusal {
 describe('loadSecrets: configured values', () => {
   it('uses configured keys as given and generates nothing', () => {
     const { log, warn, error } = logger();
-    const s = loadSecrets({ appKey: 'a-long-enough-app-key', aesKeyHex: HEX, storagePath: storage, clustered: true, log });
-    expect(s.appKey).toBe('a-long-enough-app-key');
+    const s = loadSecrets({ appKey: 'a-long-enough-app-key-a2e2f2e5c664be611d32c17e', aesKeyHex: HEX, storagePath: storage, clustered: true, log });
+    expect(s.appKey).toBe('a-long-enough-app-key-a2e2f2e5c664be611d32c17e');
     expect(s.aesKey).toEqual(Buffer.from(HEX, 'hex'));
     expect(s.aesKey).toHaveLength(32);
     expect(s.generated).toEqual([]);
@@ -50,14 +50,14 @@ describe('loadSecrets: configured values', () => {
 
   it('accepts upper-case hex', () => {
     const { log } = logger();
-    const s = loadSecrets({ appKey: 'x'.repeat(16), aesKeyHex: HEX.toUpperCase(), storagePath: storage, clustered: false, log });
+    const s = loadSecrets({ appKey: 'e588c8c9c43ddae001c6700be61887e53e83cf76', aesKeyHex: HEX.toUpperCase(), storagePath: storage, clustered: false, log });
     expect(s.aesKey).toEqual(Buffer.from(HEX, 'hex'));
   });
 
   it('refuses an AES key of the wrong length, naming the length but never the value', () => {
     const { log } = logger();
     const bad = 'abcdef0123';
-    const err = refusal(() => loadSecrets({ appKey: 'x'.repeat(16), aesKeyHex: bad, storagePath: storage, clustered: false, log }));
+    const err = refusal(() => loadSecrets({ appKey: 'e588c8c9c43ddae001c6700be61887e53e83cf76', aesKeyHex: bad, storagePath: storage, clustered: false, log }));
     expect(err.code).toBe('CB_ERR_CONFIG_INVALID');
     expect(err.problems).toEqual([
       'APP_AES_SECRET_KEY: must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got 10 characters',
@@ -68,20 +68,36 @@ describe('loadSecrets: configured values', () => {
   it('refuses 64 characters that are not all hex, without printing them', () => {
     const { log } = logger();
     const bad = `${'z'.repeat(2)}${'0'.repeat(62)}`;
-    const err = refusal(() => loadSecrets({ appKey: 'x'.repeat(16), aesKeyHex: bad, storagePath: storage, clustered: false, log }));
+    const err = refusal(() => loadSecrets({ appKey: 'e588c8c9c43ddae001c6700be61887e53e83cf76', aesKeyHex: bad, storagePath: storage, clustered: false, log }));
     expect(err.problems).toEqual([
       'APP_AES_SECRET_KEY: must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got 64 characters with non-hex ones',
     ]);
     expect(err.message).not.toContain(bad);
   });
 
-  it('refuses an APP_KEY shorter than 16 characters, and reports both bad keys at once', () => {
+  it('refuses an APP_KEY shorter than 32 characters, and reports both bad keys at once', () => {
     const { log } = logger();
     const err = refusal(() => loadSecrets({ appKey: 'short-secret', aesKeyHex: 'nothex', storagePath: storage, clustered: false, log }));
     expect(err.problems).toHaveLength(2);
-    expect(err.problems[0]).toBe('APP_KEY: must be at least 16 characters, got 12');
+    expect(err.problems[0]).toBe('APP_KEY: must be at least 32 characters of random data, got 12; generate one with: openssl rand -hex 32');
     expect(err.message).not.toContain('short-secret');
     expect(err.message).not.toContain('nothex');
+  });
+});
+
+describe('loadSecrets: placeholder and low-entropy keys', () => {
+  it.each([
+    ['APP_KEY', { appKey: 'change-me-to-a-long-random-secret' }, 'is a placeholder from a template'],
+    ['APP_KEY', { appKey: 'y'.repeat(40) }, 'is one character (or a short pattern) repeated'],
+    ['APP_KEY', { appKey: 'abcd'.repeat(10) }, 'is one character (or a short pattern) repeated'],
+    ['APP_KEY', { appKey: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab' }, 'looks too little random'],
+    ['APP_AES_SECRET_KEY', { aesKeyHex: '0'.repeat(64) }, 'is one character (or a short pattern) repeated'],
+    ['APP_AES_SECRET_KEY', { aesKeyHex: '01'.repeat(32) }, 'is one character (or a short pattern) repeated'],
+  ])('refuses a weak %s with one line naming it', (name, keys, reason) => {
+    const { log } = logger();
+    const err = refusal(() => loadSecrets({ appKey: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4', aesKeyHex: HEX, ...keys, storagePath: storage, clustered: false, log }));
+    expect(err.problems).toEqual([expect.stringMatching(new RegExp(`^${name}: ${reason.replace(/[()]/g, '\\$&')}`))]);
+    for (const value of Object.values(keys)) expect(err.message).not.toContain(value);
   });
 });
 
@@ -137,7 +153,7 @@ describe('loadSecrets: generated key files', () => {
 
   it('generates only the missing key', () => {
     const { log } = logger();
-    const s = loadSecrets({ appKey: 'k'.repeat(20), storagePath: storage, clustered: false, log });
+    const s = loadSecrets({ appKey: 'cadd94630835acd7ca97df69a6ec1865cf2aa0e6', storagePath: storage, clustered: false, log });
     expect(s.generated).toEqual(['APP_AES_SECRET_KEY']);
     expect(s.sources.appKey).toBe('env');
     expect(() => statSync(join(storage, 'keys', 'app-key'))).toThrow();
@@ -146,7 +162,7 @@ describe('loadSecrets: generated key files', () => {
   it('refuses a key file holding a bad AES key, naming the file but not its content', () => {
     mkdirSync(join(storage, 'keys'), { recursive: true });
     writeFileSync(join(storage, 'keys', 'aes-key'), 'deadbeef\n', { mode: 0o600 });
-    const err = refusal(() => loadSecrets({ appKey: 'k'.repeat(20), storagePath: storage, clustered: false, log: logger().log }));
+    const err = refusal(() => loadSecrets({ appKey: 'cadd94630835acd7ca97df69a6ec1865cf2aa0e6', storagePath: storage, clustered: false, log: logger().log }));
     expect(err.problems).toEqual([
       `APP_AES_SECRET_KEY: the key file ${join(storage, 'keys', 'aes-key')} must be exactly 64 hexadecimal characters (a 32-byte AES-256 key), got 8 characters`,
     ]);
@@ -158,7 +174,7 @@ describe('loadSecrets: generated key files', () => {
     writeFileSync(join(storage, 'keys', 'aes-key'), HEX);
     chmodSync(join(storage, 'keys', 'aes-key'), 0o644);
     const { log, warn } = logger();
-    loadSecrets({ appKey: 'k'.repeat(20), storagePath: storage, clustered: false, log });
+    loadSecrets({ appKey: 'cadd94630835acd7ca97df69a6ec1865cf2aa0e6', storagePath: storage, clustered: false, log });
     expect(warn).toEqual([expect.stringContaining('readable by other users (mode 0644)')]);
   });
 

@@ -1,4 +1,4 @@
-import type { NodeState } from '../../../runtime';
+import type { AppRegistry } from '../../../apps';
 import { AppHost } from '../../app-host';
 import type { AppRecord } from '../../types';
 
@@ -15,11 +15,11 @@ const record = (name: string, environments: string[], status: 'running' | 'stopp
   updatedAt: '',
 });
 
-/** The part of NodeState the host reports to: which apps run here (background processors follow it). */
+/** The part of the AppRegistry the host reports to: which apps run here (background processors follow it). */
 const hostedState = () => {
   const hosted = new Set<string>();
-  const reported: Pick<NodeState, 'markAppStarted' | 'markAppStopped'> = { markAppStarted: (app) => void hosted.add(app), markAppStopped: (app) => void hosted.delete(app) };
-  return { hosted, state: reported as NodeState };
+  const reported: Pick<AppRegistry, 'markRunning' | 'markStopped'> = { markRunning: (app) => void hosted.add(app), markStopped: (app) => void hosted.delete(app) };
+  return { hosted, state: reported as AppRegistry };
 };
 
 describe('the app guard of an environment', () => {

@@ -35,7 +35,8 @@ describe('import cells', () => {
     expect(() => cellToValue(field('a', 'boolean'), 'maybe')).toThrow('invalid boolean value "maybe"');
     expect(cellToValue(field('a', 'integer'), '42')).toBe(42);
     expect(() => cellToValue(field('a', 'double'), 'not-a-number')).toThrow('invalid number value "not-a-number"');
-    expect(cellToValue(field('a', 'date'), new Date('2026-11-23T00:00:00Z'))).toBe('2026-11-23');
+    expect(cellToValue(field('a', 'dateOnly'), new Date('2026-11-23T00:00:00Z'))).toBe('2026-11-23');
+    expect(cellToValue(field('a', 'date'), new Date('2026-11-23T10:00:00Z'))).toBe('2026-11-23T10:00:00.000Z');
     expect(cellToValue(field('a', 'datetime'), new Date('2026-11-23T10:00:00Z'))).toBe('2026-11-23T10:00:00.000Z');
     expect(cellToValue(field('a', 'string'), '  ')).toBeUndefined();
     expect(cellToValue(field('a', 'string'), 12)).toBe('12');

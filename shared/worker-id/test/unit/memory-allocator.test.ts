@@ -1,5 +1,6 @@
 import { MemoryLeaseStore, resolveWorkerIdAllocator } from '../../index.js';
 import { workerIdAllocatorContract } from '../worker-id-allocator.contract.js';
+import { workerIdRecoveryContract } from '../worker-id-recovery.contract.js';
 
 workerIdAllocatorContract('memory', {
   async namespace() {
@@ -10,4 +11,13 @@ workerIdAllocatorContract('memory', {
       cleanup: async () => undefined,
     };
   },
+});
+
+workerIdRecoveryContract('memory', async () => {
+  const store = new MemoryLeaseStore();
+  return {
+    create: (options = {}) => resolveWorkerIdAllocator({ type: 'memory', store, ...options }),
+    wipe: async () => store.wipe(),
+    cleanup: async () => undefined,
+  };
 });

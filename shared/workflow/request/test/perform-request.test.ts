@@ -1,5 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { performRequest, runRequestNode } from '../index.js';
+import { performRequest, requestPolicy, runRequestNode } from '../index.js';
+
+/** The test server listens on loopback, which the default policy refuses. */
+const local = requestPolicy({ allow: ['127.0.0.1'] });
 
 let server: FastifyInstance;
 let base: string;
@@ -57,7 +60,7 @@ describe('performRequest', () => {
   it('sends method, params, headers, JSON body and the Idempotency-Key, and parses JSON', async () => {
     const result = await performRequest(
       { method: 'post', url: `${base}/echo`, params: [{ name: 'q', value: 'a b' }, { name: '', value: 'skipped' }], headers: [{ name: 'X-Token', value: 't1' }], data: { id: 11880, nested: { a: 1 } } },
-      { idempotencyKey: 'exec1:node1' },
+      { policy: local, idempotencyKey: 'exec1:node1' },
     );
     expect(result.status).toBe(200);
     const data = result.data as { method: string; query: unknown; body: unknown; headers: Record<string, string> };
@@ -71,29 +74,29 @@ describe('performRequest', () => {
   });
 
   it('sends form bodies and returns text as text', async () => {
-    const form = await performRequest({ url: `${base}/echo`, contentType: 'application/x-www-form-urlencoded', data: [{ name: 'a', value: 1 }, { name: 'b', value: 'x' }] }, { idempotencyKey: 'k' });
+    const form = await performRequest({ url: `${base}/echo`, contentType: 'application/x-www-form-urlencoded', data: [{ name: 'a', value: 1 }, { name: 'b', value: 'x' }] }, { policy: local, idempotencyKey: 'k' });
     expect((form.data as { body: unknown }).body).toEqual({ a: '1', b: 'x' });
-    const text = await performRequest({ method: 'GET', url: `${base}/text` }, { idempotencyKey: 'k' });
+    const text = await performRequest({ method: 'GET', url: `${base}/text` }, { policy: local, idempotencyKey: 'k' });
     expect(text.data).toBe('plain text');
   });
 
   it('refuses a response larger than maxResponseBytes', async () => {
-    await expect(performRequest({ method: 'GET', url: `${base}/big`, maxResponseBytes: 1000, retries: 2 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
+    await expect(performRequest({ method: 'GET', url: `${base}/big`, maxResponseBytes: 1000, retries: 2 }, { policy: local, idempotencyKey: 'k' })).rejects.toMatchObject({
       type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
       data: { code: 'ERESPONSETOOLARGE' },
     });
-    await expect(performRequest({ method: 'GET', url: `${base}/big` }, { idempotencyKey: 'k' })).resolves.toMatchObject({ status: 200 });
+    await expect(performRequest({ method: 'GET', url: `${base}/big` }, { policy: local, idempotencyKey: 'k' })).resolves.toMatchObject({ status: 200 });
   });
 
   it('times out an attempt', async () => {
-    await expect(performRequest({ method: 'GET', url: `${base}/slow`, timeout: 100 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
+    await expect(performRequest({ method: 'GET', url: `${base}/slow`, timeout: 100 }, { policy: local, idempotencyKey: 'k' })).rejects.toMatchObject({
       type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
       data: { code: 'ETIMEDOUT', attempts: 1 },
     });
   });
 
   it('times out a body that stalls after the headers', async () => {
-    await expect(performRequest({ method: 'GET', url: `${base}/stall`, timeout: 200 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
+    await expect(performRequest({ method: 'GET', url: `${base}/stall`, timeout: 200 }, { policy: local, idempotencyKey: 'k' })).rejects.toMatchObject({
       type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
       data: { code: 'ETIMEDOUT' },
     });
@@ -101,7 +104,7 @@ describe('performRequest', () => {
 
   it('retries a 503 then succeeds, with the same Idempotency-Key on every attempt', async () => {
     failuresLeft.set('a', 2);
-    const result = await performRequest({ url: `${base}/flaky/a`, data: { n: 1 }, retries: 3, retryDelay: 10 }, { idempotencyKey: 'exec9:node3' });
+    const result = await performRequest({ url: `${base}/flaky/a`, data: { n: 1 }, retries: 3, retryDelay: 10 }, { policy: local, idempotencyKey: 'exec9:node3' });
     expect(result.data).toEqual({ ok: true, id: 'a' });
     const attempts = calls.get('a') ?? [];
     expect(attempts).toHaveLength(3);
@@ -111,13 +114,13 @@ describe('performRequest', () => {
 
   it('retries a 429 honouring Retry-After', async () => {
     failuresLeft.set('429b', 1);
-    await expect(performRequest({ url: `${base}/flaky/429b`, retries: 1, retryDelay: 10 }, { idempotencyKey: 'k' })).resolves.toMatchObject({ status: 200 });
+    await expect(performRequest({ url: `${base}/flaky/429b`, retries: 1, retryDelay: 10 }, { policy: local, idempotencyKey: 'k' })).resolves.toMatchObject({ status: 200 });
     expect(calls.get('429b')).toHaveLength(2);
   });
 
   it('gives up after its retries with the last response', async () => {
     failuresLeft.set('c', 5);
-    await expect(performRequest({ url: `${base}/flaky/c`, retries: 1, retryDelay: 10 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
+    await expect(performRequest({ url: `${base}/flaky/c`, retries: 1, retryDelay: 10 }, { policy: local, idempotencyKey: 'k' })).rejects.toMatchObject({
       type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
       data: { status: 503, data: { error: 'try later' }, attempts: 2 },
     });
@@ -125,30 +128,30 @@ describe('performRequest', () => {
   });
 
   it('does not retry a 4xx', async () => {
-    await expect(performRequest({ url: `${base}/bad`, retries: 3, retryDelay: 10 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
+    await expect(performRequest({ url: `${base}/bad`, retries: 3, retryDelay: 10 }, { policy: local, idempotencyKey: 'k' })).rejects.toMatchObject({
       type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
       data: { status: 422, data: { errors: [{ message: 'nope' }] } },
     });
     expect(calls.get('bad')).toHaveLength(1);
   });
 
-  it('retries a refused connection and reports it', async () => {
+  it('retries a refused connection and reports it as unreachable', async () => {
     const closed = Fastify();
     const url = await closed.listen({ port: 0, host: '127.0.0.1' });
     await closed.close();
-    await expect(performRequest({ method: 'GET', url: `${url}/x`, retries: 1, retryDelay: 10 }, { idempotencyKey: 'k' })).rejects.toMatchObject({
+    await expect(performRequest({ method: 'GET', url: `${url}/x`, retries: 1, retryDelay: 10 }, { policy: local, idempotencyKey: 'k' })).rejects.toMatchObject({
       type: 'CB_ERR_WORKFLOW_REQUEST_FAILED',
-      data: { code: 'ECONNREFUSED', attempts: 2 },
+      data: { code: 'EUNREACHABLE', attempts: 2 },
     });
   });
 
   it.each(['file:///etc/passwd', 'ftp://example.com/x', 'javascript:alert(1)', 'not a url', ''])('refuses the URL %p', async (url) => {
-    await expect(performRequest({ url }, { idempotencyKey: 'k' })).rejects.toMatchObject({ type: 'CB_ERR_VALIDATION', code: 400 });
+    await expect(performRequest({ url }, { policy: local, idempotencyKey: 'k' })).rejects.toMatchObject({ type: 'CB_ERR_VALIDATION', code: 400 });
   });
 
   it('stops at once when the caller aborts', async () => {
     const controller = new AbortController();
-    const pending = performRequest({ method: 'GET', url: `${base}/slow`, timeout: 10_000, retries: 5 }, { idempotencyKey: 'k', signal: controller.signal });
+    const pending = performRequest({ method: 'GET', url: `${base}/slow`, timeout: 10_000, retries: 5 }, { policy: local, idempotencyKey: 'k', signal: controller.signal });
     setTimeout(() => controller.abort(new Error('canceled')), 50);
     await expect(pending).rejects.toThrow('canceled');
   });
@@ -156,13 +159,13 @@ describe('performRequest', () => {
 
 describe('runRequestNode', () => {
   it('resolves with the response, or only the body with onlyData', async () => {
-    await expect(runRequestNode({ method: 'GET', url: `${base}/text` }, { idempotencyKey: 'k' })).resolves.toMatchObject({ status: 'resolved', result: { status: 200, data: 'plain text' } });
-    await expect(runRequestNode({ method: 'GET', url: `${base}/text`, onlyData: true }, { idempotencyKey: 'k' })).resolves.toEqual({ status: 'resolved', result: 'plain text' });
+    await expect(runRequestNode({ method: 'GET', url: `${base}/text` }, { policy: local, idempotencyKey: 'k' })).resolves.toMatchObject({ status: 'resolved', result: { status: 200, data: 'plain text' } });
+    await expect(runRequestNode({ method: 'GET', url: `${base}/text`, onlyData: true }, { policy: local, idempotencyKey: 'k' })).resolves.toEqual({ status: 'resolved', result: 'plain text' });
   });
 
   it('fails the job with the failure, or resolves it with ignoreFail', async () => {
-    await expect(runRequestNode({ url: `${base}/bad` }, { idempotencyKey: 'k' })).resolves.toMatchObject({ status: 'failed', result: { status: 422 } });
-    await expect(runRequestNode({ url: `${base}/bad`, ignoreFail: true }, { idempotencyKey: 'k' })).resolves.toMatchObject({ status: 'resolved', result: { status: 422 } });
-    await expect(runRequestNode({ url: 'file:///etc/passwd' }, { idempotencyKey: 'k' })).resolves.toMatchObject({ status: 'failed', result: { message: expect.stringContaining('http') } });
+    await expect(runRequestNode({ url: `${base}/bad` }, { policy: local, idempotencyKey: 'k' })).resolves.toMatchObject({ status: 'failed', result: { status: 422 } });
+    await expect(runRequestNode({ url: `${base}/bad`, ignoreFail: true }, { policy: local, idempotencyKey: 'k' })).resolves.toMatchObject({ status: 'resolved', result: { status: 422 } });
+    await expect(runRequestNode({ url: 'file:///etc/passwd' }, { policy: local, idempotencyKey: 'k' })).resolves.toMatchObject({ status: 'failed', result: { message: expect.stringContaining('http') } });
   });
 });

@@ -1,0 +1,2 @@
+export { quoteIdent, qualified, toPositional } from './quote.js';
+export { runSql, type SqlResult, type SqlRunner } from './run-sql.js';
