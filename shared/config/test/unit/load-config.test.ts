@@ -243,8 +243,8 @@ describe('Redis through Sentinel', () => {
 describe('a NATS cluster as TRANSPORTER', () => {
   test('a comma-separated list of nats:// URLs is accepted as it is', () => {
     const list = 'nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224';
-    expect(loadConfig({ TRANSPORTER: list }).transporter).toBe(list);
-    expect(loadConfig({ TRANSPORTER: ' nats://a:4222 , nats://b:4222 ' }).transporter).toBe('nats://a:4222,nats://b:4222');
+    expect(loadConfig({ TRANSPORTER: list, INIT_ROOT_PASSWORD: 'a-long-root-password' }).transporter).toBe(list);
+    expect(loadConfig({ TRANSPORTER: ' nats://a:4222 , nats://b:4222 ', INIT_ROOT_PASSWORD: 'a-long-root-password' }).transporter).toBe('nats://a:4222,nats://b:4222');
   });
 
   test.each([
