@@ -18,7 +18,7 @@ import { requireServices } from '../../support/services';
 describe('permissions and sign-in limits across two nodes', () => {
   const schema = uniqueSchema('acl2');
   const env = {
-    ...clusterEnv({ schema, namespace: `acl${randomBytes(4).toString('hex')}`, storage: tempStorage(), appKey: `acl-two-nodes-${randomBytes(8).toString('hex')}`, aesKey: randomBytes(32).toString('hex') }),
+    ...clusterEnv({ schema, namespace: `acl${randomBytes(4).toString('hex')}`, storage: tempStorage(), appKey: `acl-two-nodes-${randomBytes(16).toString('hex')}`, aesKey: randomBytes(32).toString('hex') }),
     LOG_LEVEL: 'fatal',
     SIGN_IN_LOCKOUT: '2',
   };
