@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ClusterPrerequisiteError, LocalCluster } from './local-cluster.js';
+import { ClusterPrerequisiteError, LocalCluster, LOCAL_CLUSTER_ROOT_PASSWORD } from './local-cluster.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,7 +38,7 @@ const cluster = new LocalCluster({
   autoBuild: !args['skip-build'],
   storagePath: undefined,
   // Unset keys: a fresh random pair for this local cluster, shared by all its nodes.
-  env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', APP_KEY: env.APP_KEY || randomBytes(32).toString('hex'), APP_AES_SECRET_KEY: env.APP_AES_SECRET_KEY || randomBytes(32).toString('hex') },
+  env: { LOG_LEVEL: env.LOG_LEVEL ?? 'info', APP_KEY: env.APP_KEY || randomBytes(32).toString('hex'), APP_AES_SECRET_KEY: env.APP_AES_SECRET_KEY || randomBytes(32).toString('hex'), ...(env.INIT_ROOT_PASSWORD ? { INIT_ROOT_PASSWORD: env.INIT_ROOT_PASSWORD } : {}) },
   onLine: (source, line) => {
     if (!args.quiet || source === 'cluster') process.stdout.write(`${source.padEnd(12)} | ${line}\n`);
   },
@@ -70,7 +70,7 @@ process.on('SIGUSR2', () => {
 async function main(): Promise<void> {
   say(`starting on ${databaseUrl.replace(/\/\/[^@/]*@/, '//')} schema ${args.schema}, namespace ${args.namespace}…`);
   await cluster.start();
-  say(`nginx: ${cluster.url}  (API ${cluster.url}/api/…, sign in as nocobase / admin123 unless INIT_ROOT_* were set; config ${cluster.nginxConfPath})`);
+  say(`nginx: ${cluster.url}  (API ${cluster.url}/api/…, sign in as nocobase / ${env.INIT_ROOT_PASSWORD ? '<INIT_ROOT_PASSWORD>' : LOCAL_CLUSTER_ROOT_PASSWORD}; config ${cluster.nginxConfPath})`);
   for (const n of cluster.nodes) {
     say(`${n.spec.name.padEnd(12)} WORKER_MODE=${n.spec.workerMode.padEnd(18)} api :${n.appPort}  health http://127.0.0.1:${n.healthPort}/readyz  metrics /metrics`);
   }

@@ -30,6 +30,12 @@ export const DEFAULT_NODES: readonly NodeSpec[] = [
   { name: 'async-task-1', workerMode: 'async-task:process' },
 ];
 
+/**
+ * The root password of a local cluster unless INIT_ROOT_PASSWORD is given in `env`: nodes with a
+ * transporter refuse `admin123`. It is a development tool on 127.0.0.1; set your own for anything else.
+ */
+export const LOCAL_CLUSTER_ROOT_PASSWORD = 'local-cluster-root';
+
 export interface LocalClusterOptions {
   readonly databaseUrl: string;
   readonly redisUrl: string;
@@ -203,6 +209,7 @@ export class LocalCluster {
       STORAGE_PATH: this.storage,
       SHUTDOWN_DELAY: '1',
       LOG_LEVEL: 'info',
+      INIT_ROOT_PASSWORD: LOCAL_CLUSTER_ROOT_PASSWORD,
       ...this.opts.env,
     };
   }

@@ -71,6 +71,8 @@ export function restAction<const S extends ActionParams | undefined = undefined,
           authenticator: meta.authenticator,
           requestId: meta.requestId,
           timezone: meta.timezone,
+          role: meta.role,
+          ip: meta.ip,
         };
         let app: AppContext;
         let caller: Caller;

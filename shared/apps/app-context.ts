@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuthService, Caller, ensureRootUser, Hs256TokenService, bearerToken, type CallerRequest } from '../auth/index.js';
+import { PermissionTable, resolvePermission, type RoleDefinition } from '../acl/index.js';
+import { AuthService, Caller, ensureRootUser, forbiddenError, Hs256TokenService, bearerToken, can, SYSTEM_RULES, type CallerRequest, type PermissionRules } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { AppData } from '../data-api/index.js';
 import type { Database } from '../db/index.js';
@@ -32,6 +33,8 @@ export class AppContext {
     readonly auth: AuthService,
     readonly data: AppData,
     readonly workflows: WorkflowApp,
+    /** Roles, strategies and per-collection permissions (shared/acl), followed across nodes. */
+    readonly acl: PermissionTable,
     private readonly node: AppNode,
     readonly log: AppLog,
   ) {
@@ -47,10 +50,16 @@ export class AppContext {
     const { config, secrets, cluster } = o.node;
     const fork = () => o.database.fork(o.schema);
     const tokens = new Hs256TokenService({ key: secrets.appKey, expiresInSec: Math.round(config.auth.tokenTtlMs / 1000), clockToleranceSec: 5 });
-    const auth = new AuthService({ schema: o.schema, app: o.name, tokens, signedOut: cluster.bloom, log: o.log });
+    const auth = new AuthService({ schema: o.schema, app: o.name, tokens, signedOut: cluster.bloom, log: o.log, guard: cluster.signInGuard });
     const em = fork();
-    await ensureRootUser(em, o.schema, { ...config.auth.root, ids: cluster.ids, log: o.log });
+    // INIT_ROOT_* make the main app's root only: a sub-app's root comes from applications:create (the
+    // app host makes it at the first start), so no tenant shares the supervisor's credentials.
+    if (o.name === 'main') await ensureRootUser(em, o.schema, { ...config.auth.root, ids: cluster.ids, log: o.log });
     await auth.refillSignedOutFilter(em);
+    const cache = cluster.cache.forApp(o.name);
+    const version = { get: () => cache.get<string>('acl:version'), set: (stamp: string) => cache.set('acl:version', stamp) };
+    const acl = new PermissionTable({ schema: o.schema, fork, signal: cluster.sync.forApp(o.name), version });
+    await acl.open();
     const data = await AppData.open({ app: o.name, schema: o.schema, ids: cluster.ids, aesKey: secrets.aesKey, lock: cluster.lock, sync: cluster.sync, fork, log: o.log });
     let workflows: WorkflowApp;
     try {
@@ -60,10 +69,11 @@ export class AppContext {
       });
     } catch (err) {
       await data.close();
+      await acl.close();
       throw err;
     }
     data.records.addHook(workflows.hook);
-    return new AppContext(o.name, o.schema, o.database, auth, data, workflows, o.node, o.log);
+    return new AppContext(o.name, o.schema, o.database, auth, data, workflows, acl, o.node, o.log);
   }
 
   /** A fresh EntityManager of the app's schema (one per call; never shared). */
@@ -95,12 +105,28 @@ export class AppContext {
   /** The caller behind a request's bearer token: 401 without a valid one. */
   async signedIn(em: EntityManager, request: CallerRequest): Promise<Caller> {
     const { user, roles } = await this.auth.check(em, bearerToken(request.authorization));
-    return new Caller(user, roles, request);
+    // X-Role: one of the caller's roles (else 403), `__union__` or none: all of them.
+    if (request.role && request.role !== '__union__' && !roles.includes(request.role)) throw forbiddenError();
+    const acting = request.role && request.role !== '__union__' ? [request.role] : roles;
+    const definitions = await this.acl.roles(acting);
+    return new Caller(user, roles, request, (caller, resource, action, rules) => allowed(definitions, caller, resource, action, rules));
   }
 
   /** Stops the workflows (consuming and subscriptions) and the collections' sync subscription. */
   async close(): Promise<void> {
     await this.workflows.close();
     await this.data.close();
+    await this.acl.close();
   }
+}
+
+/**
+ * The permission decision of a signed-in caller: root/admin, the system resources and resources with
+ * their own rules (workflows…) by the fixed rules; collections by the acting roles' strategies and
+ * configured collections (shared/acl). Scopes and field lists are applied by the record paths.
+ */
+function allowed(definitions: readonly RoleDefinition[], caller: Caller, resource: string, action: string, rules?: PermissionRules): boolean {
+  const roles = caller.current;
+  if (rules || roles.includes('root') || roles.includes('admin') || resource in SYSTEM_RULES) return can(roles, resource, action, rules);
+  return resolvePermission(definitions, resource, action, caller.user ? { id: caller.user.id } : null).allowed;
 }

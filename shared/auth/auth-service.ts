@@ -1,7 +1,8 @@
 import type { BloomFilter } from '../cache/index.js';
 import { cbError } from '../errors/index.js';
 import { badCredentialsError, emptyTokenError, invalidTokenError } from './errors.js';
-import { verifyAgainstDummy, verifyPassword } from './password.js';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password.js';
+import type { SignInGuard } from './sign-in-guard.js';
 import { qualified, runSql } from '../sql/index.js';
 import { PUBLIC_USER_COLUMNS, toPublicUser, type UserRow } from './sql.js';
 import type { AuthLogger, CheckResult, SignInResult, SqlRunner, TokenClaims, TokenService } from './types.js';
@@ -24,12 +25,16 @@ export interface AuthServiceOptions {
    * takes up to this long to apply.
    */
   readonly userCacheMs?: number;
+  /** Failed-attempt limits (shared by every node in a cluster). None: unlimited (unit tests). */
+  readonly guard?: SignInGuard;
 }
 
 export interface SignInInput {
   /** Email or username. */
   readonly account?: unknown;
   readonly password?: unknown;
+  /** The client's address, for the per-address limit. */
+  readonly ip?: string;
 }
 
 const SILENT: AuthLogger = { warn() {}, error() {} };
@@ -57,9 +62,11 @@ export class AuthService {
    * wrong password give the same 401, in about the same time.
    */
   async signIn(em: SqlRunner, input: SignInInput): Promise<SignInResult> {
-    const { account, password } = input ?? {};
+    const { account, password, ip } = input ?? {};
     if (typeof account !== 'string' || account.trim() === '') throw cbError('CB_ERR_VALIDATION', 'Please enter your username or email');
     if (typeof password !== 'string' || password === '') throw cbError('CB_ERR_VALIDATION', 'Please enter a password');
+    const guard = this.options.guard;
+    await guard?.assertAllowed(this.app, account, ip);
     const { rows } = await runSql<UserRow>(
       em,
       `select ${PUBLIC_USER_COLUMNS}, "password" from ${this.users} where "email" = ? or "username" = ? order by coalesce("email" = ?, false) desc limit 1`,
@@ -67,7 +74,12 @@ export class AuthService {
     );
     const row = rows[0];
     const ok = row?.password ? await verifyPassword(password, row.password) : await verifyAgainstDummy(password);
-    if (!row || !ok) throw badCredentialsError();
+    if (!row || !ok) {
+      await guard?.failed(this.app, account, ip);
+      throw badCredentialsError();
+    }
+    await guard?.succeeded(this.app, account);
+    if (needsRehash(row.password!)) await this.rehash(em, row.id, row.password!, password);
     const { token } = this.options.tokens.sign(String(row.id), this.app);
     return { user: toPublicUser(row), roles: row.roles ?? [], token };
   }
@@ -82,6 +94,15 @@ export class AuthService {
     const row = await this.userRow(em, claims.sub);
     if (!row) throw invalidTokenError();
     return { user: toPublicUser(row), roles: row.roles ?? [], claims };
+  }
+
+  /** An old, cheaper hash is replaced by one at today's cost (only if nobody changed it meanwhile). */
+  private async rehash(em: SqlRunner, id: string | number, old: string, password: string): Promise<void> {
+    try {
+      await runSql(em, `update ${this.users} set "password" = ? where "id" = ? and "password" = ?`, [await hashPassword(password), id, old]);
+    } catch (err) {
+      this.log.warn(`Re-hashing the password of user ${id} failed (kept the old hash): ${(err as Error).message}`);
+    }
   }
 
   private readonly userCache = new Map<string, { row: UserRow | undefined; until: number }>();

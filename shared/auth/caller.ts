@@ -13,6 +13,10 @@ export interface CallerRequest {
   readonly requestId?: string;
   /** X-Timezone of the request (`+08:00`): the zone of date filter values without their own. */
   readonly timezone?: string;
+  /** `X-Role`: the role the caller acts with (`__union__` or none: all of its roles). */
+  readonly role?: string;
+  /** The client's address (sign-in limits). */
+  readonly ip?: string;
 }
 
 /**
@@ -22,8 +26,12 @@ export interface CallerRequest {
  * plug in here (a subclass or a richer `permissions` hook), never in the handlers.
  */
 export class Caller {
-  /** The role the caller acts in (NocoBase's X-Role); the first role until roles can be switched. */
+  /** The role the caller acts in (NocoBase's X-Role); its first role without one (or with `__union__`). */
   readonly currentRole: string;
+  /** The roles this request acts with: the X-Role one, else (none, `__union__`) all of them. */
+  readonly current: readonly string[];
+  /** `X-Role` as sent (`__union__` or a role name), else null. */
+  readonly role: string | null;
 
   constructor(
     readonly user: PublicUser | null,
@@ -31,7 +39,9 @@ export class Caller {
     readonly request: CallerRequest,
     private readonly permissions: (caller: Caller, resource: string, action: string, rules?: PermissionRules) => boolean = defaultPermissions,
   ) {
-    this.currentRole = roles[0] ?? 'anonymous';
+    this.role = request.role || null;
+    this.current = this.role && this.role !== '__union__' ? [this.role] : roles;
+    this.currentRole = this.current[0] ?? 'anonymous';
   }
 
   static anonymous(request: CallerRequest): Caller {
@@ -43,9 +53,9 @@ export class Caller {
     return this.user ? String(this.user.id) : '';
   }
 
-  /** Is one of the caller's roles root or admin (sees every task, manages the supervisor)? */
+  /** Is one of the roles it acts with root or admin (sees every task, manages the supervisor)? */
   get isAdmin(): boolean {
-    return this.roles.includes('root') || this.roles.includes('admin');
+    return this.current.includes('root') || this.current.includes('admin');
   }
 
   can(resource: string, action: string, rules?: PermissionRules): boolean {
@@ -59,5 +69,5 @@ export class Caller {
 }
 
 function defaultPermissions(caller: Caller, resource: string, action: string, rules?: PermissionRules): boolean {
-  return can(caller.roles, resource, action, rules);
+  return can(caller.current, resource, action, rules);
 }

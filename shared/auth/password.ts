@@ -1,13 +1,24 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-/** scrypt cost parameters. Defaults: N=16384, r=8, p=1 (16 MiB, tens of ms per hash). */
+/** scrypt cost parameters. Default: OWASP's minimum N=2^17, r=8, p=1 (128 MiB, a few hundred ms per hash). */
 export interface ScryptParams {
   readonly N: number;
   readonly r: number;
   readonly p: number;
 }
 
-export const DEFAULT_SCRYPT: ScryptParams = { N: 16384, r: 8, p: 1 };
+export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
+
+/**
+ * True when `stored` was hashed with less work than `params` (an older, cheaper default): the next
+ * successful sign-in re-hashes the password. A malformed value is not "weaker", it never verifies.
+ */
+export function needsRehash(stored: string, params: ScryptParams = DEFAULT_SCRYPT): boolean {
+  const parts = typeof stored === 'string' ? stored.split('$') : [];
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  return N * r * p < params.N * params.r * params.p || N < params.N;
+}
 
 const SALT_BYTES = 16;
 const HASH_BYTES = 64;

@@ -3,10 +3,12 @@ import { qualified, runSql } from '../sql/index.js';
 import type { AuthLogger, SqlRunner } from './types.js';
 
 export interface RootUserOptions {
-  /** INIT_ROOT_EMAIL / INIT_ROOT_USERNAME / INIT_ROOT_PASSWORD. */
+  /** INIT_ROOT_EMAIL / INIT_ROOT_USERNAME / INIT_ROOT_PASSWORD, or a sub-app's own credentials. */
   readonly email: string;
   readonly username: string;
-  readonly password: string;
+  /** The password, or `passwordHash` instead (a sub-app's root, hashed by the supervisor). */
+  readonly password?: string;
+  readonly passwordHash?: string;
   /** Default `Super Admin`, as NocoBase. */
   readonly nickname?: string;
   /** Snowflake generator of the node. */
@@ -44,7 +46,7 @@ export async function ensureRootUser(em: SqlRunner, schema: string, options: Roo
     return { created: false, id: existing };
   }
 
-  const hash = await hashPassword(options.password);
+  const hash = options.passwordHash ?? (await hashPassword(options.password ?? ''));
   const id = String(options.ids.next());
   const created = await em.transactional(async (tx) => {
     const won = await runSql(
@@ -83,7 +85,7 @@ async function warnIfDefaultPassword(em: SqlRunner, users: string, id: string, o
     [id],
   );
   const row = rows[0];
-  if (row?.password && (await verifyPassword(options.password, row.password))) {
+  if (row?.password && options.password && (await verifyPassword(options.password, row.password))) {
     options.log.warn(`The root user "${row.username ?? id}" still has the default password (INIT_ROOT_PASSWORD): change it.`);
   }
 }

@@ -6,6 +6,7 @@ import { resolveLockAdapter, type LockAdapter } from '../lock/index.js';
 import { resolveQueue, type MessageQueue, type QueueStats } from '../queue/index.js';
 import { resolveSyncSignal, type SyncSignal } from '../sync/index.js';
 import { resolveKeyValueCache, resolveBloomFilter, type BloomFilter, type KeyValueCache } from '../cache/index.js';
+import { SignInGuard } from '../auth/index.js';
 import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
 
 /** The logger the adapters report to (a Moleculer logger fits). */
@@ -25,6 +26,8 @@ export class ClusterAdapters {
   readonly cache: KeyValueCache;
   /** The shared list of signed-out tokens and other "seen before?" sets. */
   readonly bloom: BloomFilter;
+  /** Failed sign-in counts: in Redis with the Redis cache (cluster-wide), else in process. */
+  readonly signInGuard: SignInGuard;
   /** Channels this node published to or consumed, reported on /metrics. */
   readonly queueChannels = new Set<string>();
 
@@ -56,6 +59,8 @@ export class ClusterAdapters {
     );
     const bloom = { name: 'signed-out-tokens', expectedItems: 1_000_000, falsePositiveRate: 0.001, prefix: `${prefix}:bloom` };
     this.bloom = resolveBloomFilter(a.cache.type === 'redis' ? { ...bloom, type: 'redis', url: a.cache.url! } : { ...bloom, type: 'memory' });
+    const limits = { ...config.auth.signIn, prefix };
+    this.signInGuard = new SignInGuard(a.cache.type === 'redis' ? { ...limits, type: 'redis', url: a.cache.url! } : { ...limits, type: 'memory' });
   }
 
   /** The queue, remembering every channel this node publishes to or consumes, for /metrics. */
@@ -82,7 +87,7 @@ export class ClusterAdapters {
 
   /** Connects every adapter and leases a worker ID; refuses the start when all 32 are taken. */
   async connect(): Promise<void> {
-    const parts = [this.lock, this.queue, this.sync, this.cache, this.bloom] as Array<{ connect?: () => Promise<void> }>;
+    const parts = [this.lock, this.queue, this.sync, this.cache, this.bloom, this.signInGuard] as Array<{ connect?: () => Promise<void> }>;
     await Promise.all(parts.map(async (p) => p.connect?.()));
     try {
       const id = await this.workerIds.acquire();
@@ -99,7 +104,7 @@ export class ClusterAdapters {
 
   async close(): Promise<void> {
     await this.queue.close();
-    const parts = [this.sync, this.lock, this.cache, this.bloom, this.workerIds] as Array<{ close?: () => Promise<void> }>;
+    const parts = [this.sync, this.lock, this.cache, this.bloom, this.signInGuard, this.workerIds] as Array<{ close?: () => Promise<void> }>;
     await Promise.allSettled(parts.map(async (p) => p.close?.()));
   }
 

@@ -56,6 +56,8 @@ export interface Config {
   readonly auth: {
     readonly root: { readonly email: string; readonly username: string; readonly password: string; readonly defaultsUsed: boolean };
     readonly tokenTtlMs: number;
+    /** Sign-in attempt limits (shared/auth SignInGuard), times in seconds. */
+    readonly signIn: { readonly freeAttempts: number; readonly maxAttempts: number; readonly ipMaxAttempts: number; readonly windowSec: number; readonly lockoutSec: number };
   };
   /** Multi-app mode (APP_MODE and its adapters, issue 7). */
   readonly apps: AppsConfig;
@@ -136,6 +138,31 @@ export function inProcessAdapters(adapters: AdaptersConfig): string[] {
   return found;
 }
 
+/** Shortest root password accepted outside a single local process. */
+export const MIN_ROOT_PASSWORD_LENGTH = 12;
+
+/**
+ * The one-line refusal for a weak INIT_ROOT_PASSWORD where other people can reach the node: a
+ * transporter (a cluster), a supervisor or worker, several processes, or APP_ENV=production. A single
+ * local process keeps the documented default.
+ */
+function weakRootPassword(v: ReturnType<typeof readEnv>, apps: AppsConfig): string | null {
+  const where = v.TRANSPORTER
+    ? 'with a TRANSPORTER (a cluster)'
+    : apps.mode !== 'standalone'
+      ? `with APP_MODE=${apps.mode}`
+      : v.CLUSTER_MODE !== null
+        ? 'with CLUSTER_MODE'
+        : v.APP_ENV === 'production'
+          ? 'with APP_ENV=production'
+          : null;
+  if (!where) return null;
+  const password = v.INIT_ROOT_PASSWORD;
+  if (password === 'admin123') return `INIT_ROOT_PASSWORD: the default password "admin123" is refused ${where}; set a password of at least ${MIN_ROOT_PASSWORD_LENGTH} characters`;
+  if ([...password].length < MIN_ROOT_PASSWORD_LENGTH) return `INIT_ROOT_PASSWORD: at least ${MIN_ROOT_PASSWORD_LENGTH} characters are needed ${where} (got ${[...password].length})`;
+  return null;
+}
+
 function databaseUrl(v: ReturnType<typeof readEnv>): string | null {
   if (v.DATABASE_URL) return v.DATABASE_URL.toString();
   if (!v.DB_HOST) return null;
@@ -200,6 +227,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
     if (!v.DATABASE_URL && !v.DB_HOST) problems.push('CLUSTER_MODE: several processes need a shared PostgreSQL (DB_HOST or DATABASE_URL), not the embedded one');
   }
+  const weakRoot = weakRootPassword(v, apps);
+  if (weakRoot) problems.push(weakRoot);
   if (problems.length > 0) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', problems);
   const storagePath = resolve(cwd, v.STORAGE_PATH);
   const url = databaseUrl(v);
@@ -254,6 +283,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         defaultsUsed: !env.INIT_ROOT_PASSWORD,
       },
       tokenTtlMs: v.TOKEN_EXPIRES_IN,
+      signIn: {
+        freeAttempts: v.SIGN_IN_FREE_ATTEMPTS,
+        maxAttempts: Math.max(v.SIGN_IN_MAX_ATTEMPTS, v.SIGN_IN_FREE_ATTEMPTS),
+        ipMaxAttempts: v.SIGN_IN_IP_MAX_ATTEMPTS,
+        windowSec: Math.ceil(v.SIGN_IN_WINDOW / 1000),
+        lockoutSec: Math.ceil(v.SIGN_IN_LOCKOUT / 1000),
+      },
     },
     apps,
   });

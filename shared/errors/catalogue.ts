@@ -48,6 +48,7 @@ export const catalogue = {
   CB_ERR_AUTH_INVALID_TOKEN: { status: 401, retryable: false, message: 'Your session has expired. Please sign in again.' },
   CB_ERR_AUTH_BAD_CREDENTIALS: { status: 401, retryable: false, message: 'The username/email or password is incorrect, please re-enter' },
   CB_ERR_AUTH_FORBIDDEN: { status: 403, retryable: false, message: 'No permissions' },
+  CB_ERR_AUTH_TOO_MANY_ATTEMPTS: { status: 429, retryable: false, message: 'Too many sign-in attempts, try again later' },
   CB_ERR_SUPERVISOR_APP_NOT_FOUND: { status: 404, retryable: false, message: 'App not found' },
   CB_ERR_SUPERVISOR_APP_EXISTS: { status: 409, retryable: false, message: 'An app with this name already exists' },
   CB_ERR_SUPERVISOR_APP_NOT_HOSTED: { status: 403, retryable: false, message: 'This app is not assigned to this environment' },

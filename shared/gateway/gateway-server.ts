@@ -186,6 +186,8 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
       authorization: header(req, 'authorization'),
       idempotencyKey: header(req, 'idempotency-key'),
       authenticator: header(req, 'x-authenticator'),
+      ip: req.ip,
+      role: header(req, 'x-role'),
       timezone: header(req, 'x-timezone'),
     };
     const params: Record<string, unknown> = { ...(req.query as object) };

@@ -6,7 +6,7 @@ export interface MappedError {
   readonly body: ErrorBody;
   /** True when the client got a generic message and the cause must be logged. */
   readonly internal: boolean;
-  /** Seconds for a Retry-After header (retryable 503s: an outage of a dependency, a draining node). */
+  /** Seconds for a Retry-After header (429 CB_ERR_AUTH_TOO_MANY_ATTEMPTS; retryable 503s: an outage of a dependency, a draining node). */
   readonly retryAfterSec?: number;
 }
 
@@ -60,7 +60,8 @@ export function mapError(err: unknown): MappedError {
     // NocoBase's clients react to their own codes (EMPTY_TOKEN, INVALID_TOKEN): those win when given.
     const nocobase = (e.data as { nocobaseCode?: unknown } | undefined)?.nocobaseCode;
     const shown = typeof nocobase === 'string' ? nocobase : code;
-    const retry = status === 503 && spec.retryable ? { retryAfterSec: RETRY_AFTER_SEC } : {};
+    const ownRetry = (e.data as { retryAfterSec?: unknown } | undefined)?.retryAfterSec;
+    const retry = typeof ownRetry === 'number' ? { retryAfterSec: ownRetry } : status === 503 && spec.retryable ? { retryAfterSec: RETRY_AFTER_SEC } : {};
     return { status, body: body(internal ? spec.message : (e.message ?? spec.message), shown), internal, ...retry };
   }
   if (typeof e.code === 'string' && PG_INPUT_ERRORS[e.code]) {

@@ -42,6 +42,10 @@ export interface RestMeta {
   authorization?: string;
   idempotencyKey?: string;
   authenticator?: string;
+  /** The client's address (Fastify's `req.ip`; set trustProxy behind a proxy), for sign-in limits. */
+  ip?: string;
+  /** `X-Role`: the role the caller acts with (`__union__`: all of its roles). */
+  role?: string;
   /** `X-Timezone` (NocoBase's client sends `+08:00`): the zone of date filter values without their own. */
   timezone?: string;
 }

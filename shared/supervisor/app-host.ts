@@ -1,8 +1,9 @@
+import { ensureRootUser } from '../auth/index.js';
 import { migrateSchema } from '../db/index.js';
 import { cbError, type Logger } from '../errors/index.js';
 import type { AppRegistry } from '../apps/index.js';
 import type { Database } from '../db/index.js';
-import type { AppDatabase, AppRecord, Command } from './types.js';
+import type { AppDatabase, AppRecord, AppRootUser, Command } from './types.js';
 import { qualified, runSql } from '../sql/index.js';
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -92,7 +93,7 @@ export class AppHost {
     }
     switch (command.type) {
       case 'start':
-        return this.start(command.app, record.database);
+        return this.start(command.app, record.database, command.rootUser ?? null);
       case 'stop':
         return this.stop(command.app);
       case 'destroy':
@@ -105,9 +106,10 @@ export class AppHost {
 
   /**
    * Creates and migrates the app's schema (in its own database when it has one, created when missing),
-   * its root user and collections, then serves it.
+   * its root user (its own, from applications:create, at the first start only) and collections, then
+   * serves it. A resumed app (no `rootUser`) keeps the root user it has.
    */
-  async start(app: string, location: AppDatabase): Promise<void> {
+  async start(app: string, location: AppDatabase, rootUser: AppRootUser | null = null): Promise<void> {
     const schema = location.schema;
     this.started.add(app);
     this.stopped.delete(app);
@@ -115,6 +117,7 @@ export class AppHost {
       const database = location.kind === 'database' ? await this.apps.openDatabase(app, location.name) : this.apps.node.database;
       const report = await migrateSchema(database.orm, schema);
       if (report.applied.length > 0) this.log.info(`app ${app}: migrated schema "${schema}" (${report.applied.join(', ')})`);
+      if (rootUser) await ensureRootUser(database.fork(schema), schema, { ...rootUser, ids: this.apps.node.cluster.ids, log: this.log, defaultsUsed: false });
       await this.apps.open(app);
       this.apps.markRunning(app);
       this.log.info(`app ${app} running on environment ${this.environment}`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { cbError, type Logger } from '../errors/index.js';
+import { appRootUser, type CreatedRootUser } from './app-root-user.js';
 import { isAvailable } from './availability.js';
 import type { RegistryStore } from './registry-store.js';
 import type { AppDatabase, AppRecord, CommandBus, CommandOutcome, EnvironmentInfo, EnvironmentView, RegistryCache } from './types.js';
@@ -32,7 +33,12 @@ export interface CreateAppInput {
   readonly database?: unknown;
   /** Start right after creating (default true, as NocoBase's app supervisor does). */
   readonly start?: unknown;
+  /** `{email?, username?, password?}`: the app's own root user; a password is generated when absent. */
+  readonly rootUser?: unknown;
 }
+
+/** applications:create's answer: the app, and its root user (with the password only when generated). */
+export type CreatedApp = AppRecord & { readonly rootUser: CreatedRootUser };
 
 /** Where the proxy sends a request for an app: the environment and its base URL. */
 export interface RouteTarget {
@@ -109,7 +115,7 @@ export class ControlPlane {
     return this.o.store.commands(name);
   }
 
-  async create(input: CreateAppInput): Promise<AppRecord> {
+  async create(input: CreateAppInput): Promise<CreatedApp> {
     const name = input.name;
     if (typeof name !== 'string' || !APP_NAME.test(name) || name === 'main') {
       throw cbError('CB_ERR_VALIDATION', 'name must be lower-case letters, digits and "_", start with a letter, at most 63 characters, and not "main"');
@@ -131,11 +137,12 @@ export class ControlPlane {
         throw cbError('CB_ERR_SUPERVISOR_UNKNOWN_ENVIRONMENT', `Unknown environment "${unknown[0]!.slice(0, 64)}" (registered: ${known.map((k) => k.name).join(', ') || 'none'})`);
       }
     }
-    await this.o.store.insertApp({ name, displayName, database: appDatabase(input.database, name, this.o.schemaOf(name)), environments });
+    const root = await appRootUser(input.rootUser);
+    await this.o.store.insertApp({ name, displayName, database: appDatabase(input.database, name, this.o.schemaOf(name)), environments }, root.stored);
     await this.publish(name);
     this.o.log.info(`app ${name} created on ${environments.join(', ')}`);
-    if (input.start === false || input.start === 'false') return this.app(name);
-    return this.start(name);
+    const app = input.start === false || input.start === 'false' ? await this.app(name) : await this.start(name);
+    return { ...app, rootUser: root.answer };
   }
 
   /**
@@ -262,6 +269,7 @@ export class ControlPlane {
       app: app.name,
       config: { name: app.name, displayName: app.displayName, database: app.database, environments: app.environments },
       dropData,
+      rootUser: type === 'start' ? await this.o.store.rootUser(app.name) : null,
       ackBy: Date.now() + this.o.ackTimeoutMs,
     };
     let acked: Promise<void> = Promise.resolve();

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
-import type { AppDatabase, AppEnvironmentState, AppRecord, AppStatus, CommandOutcome, EnvironmentInfo } from './types.js';
+import type { AppDatabase, AppEnvironmentState, AppRootUser, AppRecord, AppStatus, CommandOutcome, EnvironmentInfo } from './types.js';
 import { qualified, runSql } from '../sql/index.js';
 
 type AppRow = { name: string; display_name: string; database: AppDatabase; environments: string[]; desired: 'running' | 'stopped'; created_at: Date; updated_at: Date };
@@ -25,13 +25,13 @@ export class RegistryStore {
     };
   }
 
-  async insertApp(app: Pick<AppRecord, 'name' | 'displayName' | 'database' | 'environments'>): Promise<void> {
+  async insertApp(app: Pick<AppRecord, 'name' | 'displayName' | 'database' | 'environments'>, rootUser: AppRootUser): Promise<void> {
     const em = this.fork();
     await em.transactional(async (tx) => {
       const inserted = await runSql(
         tx,
-        `insert into ${this.t.apps} (name, display_name, database, environments) values (?, ?, ?::jsonb, ?) on conflict (name) do nothing`,
-        [app.name, app.displayName, JSON.stringify(app.database), app.environments],
+        `insert into ${this.t.apps} (name, display_name, database, environments, root_user) values (?, ?, ?::jsonb, ?, ?::jsonb) on conflict (name) do nothing`,
+        [app.name, app.displayName, JSON.stringify(app.database), app.environments, JSON.stringify(rootUser)],
       );
       if (inserted.affected === 0) throw cbError('CB_ERR_SUPERVISOR_APP_EXISTS', `An app named "${app.name}" already exists`);
       for (const env of app.environments) {
@@ -62,6 +62,12 @@ export class RegistryStore {
         updatedAt: iso(a.updated_at)!,
       };
     });
+  }
+
+  /** The app's own root user (null for an app created before migration 0010). */
+  async rootUser(app: string): Promise<AppRootUser | null> {
+    const rows = (await runSql<{ root_user: AppRootUser | null }>(this.fork(), `select root_user from ${this.t.apps} where name = ?`, [app])).rows;
+    return rows[0]?.root_user ?? null;
   }
 
   async setDesired(app: string, desired: 'running' | 'stopped'): Promise<void> {

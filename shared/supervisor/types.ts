@@ -29,6 +29,13 @@ export interface AppEnvironmentState {
   readonly finishedAt: string | null;
 }
 
+/** A supervised app's own root user as the supervisor keeps it: a scrypt hash, never the password. */
+export interface AppRootUser {
+  readonly email: string;
+  readonly username: string;
+  readonly passwordHash: string;
+}
+
 /** A worker environment, as its heartbeats describe it. */
 export interface EnvironmentInfo {
   readonly name: string;
@@ -53,6 +60,8 @@ export interface Command {
   /** The app's configuration at send time (the worker needs no supervisor database). */
   readonly config: Pick<AppRecord, 'name' | 'displayName' | 'database' | 'environments'>;
   readonly dropData?: boolean;
+  /** `start` only: the app's own root user, made at its first start (never INIT_ROOT_*). */
+  readonly rootUser?: AppRootUser | null;
   /** Epoch ms after which an environment must not start executing it (the sender gave up waiting). */
   readonly ackBy: number;
 }

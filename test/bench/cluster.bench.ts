@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { DEFAULT_NODES, LocalCluster } from '../../scripts/local-cluster';
+import { DEFAULT_NODES, LocalCluster, LOCAL_CLUSTER_ROOT_PASSWORD } from '../../scripts/local-cluster';
 import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { load, type LoadFigures } from './support/load.js';
@@ -49,7 +49,7 @@ async function startCluster(requestNodes: number): Promise<{ cluster: LocalClust
     });
     return { status: res.status, body: (await res.json()) as { data?: Json } };
   };
-  const token = (await post('auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token as string;
+  const token = (await post('auth:signIn', { account: 'nocobase', password: LOCAL_CLUSTER_ROOT_PASSWORD })).body.data.token as string;
   const exists = await fetch(`${cluster.url}/api/items:count`, { headers: { authorization: `Bearer ${token}` } });
   if (exists.status !== 200) {
     await post('collections:create', { name: 'items', fields: [{ name: 'title', type: 'string' }, { name: 'qty', type: 'integer' }] }, token);

@@ -18,6 +18,7 @@ import { spawnNode, tempStorage, type NodeProcess } from '../support/node-proces
 import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { runStandalone } from './support/standalone';
+import { ROOT_PASSWORD } from '../support/root';
 import type { Json } from '../support/http';
 
 export type { BenchResult } from './support/bench-result.js';
@@ -53,7 +54,7 @@ export async function run(): Promise<BenchResult[]> {
   const schema = `bench_wf_${randomBytes(4).toString('hex')}`;
   const namespace = `bwf${randomBytes(3).toString('hex')}`;
   const env = {
-    DATABASE_URL: databaseUrl(), DB_SCHEMA: schema, TRANSPORTER: SERVICES.nats.url, NAMESPACE: namespace, STORAGE_PATH: tempStorage(),
+    DATABASE_URL: databaseUrl(), DB_SCHEMA: schema, TRANSPORTER: SERVICES.nats.url, NAMESPACE: namespace, STORAGE_PATH: tempStorage(), INIT_ROOT_PASSWORD: ROOT_PASSWORD,
     APP_KEY: 'workflow-bench-shared-app-key-3b3ede9421a7052f8a2c0d17', APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde', REDIS_URL: SERVICES.redis.url, CACHE_DEFAULT_STORE: 'redis',
     PUBSUB_ADAPTER: 'redis', QUEUE_ADAPTER: 'redis', LOCK_ADAPTER_DEFAULT: 'redis', WORKER_ID_ADAPTER: 'redis', LOG_LEVEL: 'warn',
     WORKFLOW_QUEUEING_GRACE: '600',
@@ -81,7 +82,7 @@ export async function run(): Promise<BenchResult[]> {
       if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { data: Json }).data;
     };
-    token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' })).token;
+    token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: ROOT_PASSWORD })).token;
     await call('POST', 'collections:create', { name: 'products', fields: [{ name: 'title', type: 'string' }, { name: 'price', type: 'double' }, { name: 'qty', type: 'integer' }] });
     await call('POST', 'collections:create', { name: 'audit', fields: [{ name: 'productId', type: 'bigInt' }, { name: 'note', type: 'string' }] });
     const wf = await call('POST', 'workflows:create', { title: 'bench', type: 'collection', config: { mode: 1, collection: 'products' } });

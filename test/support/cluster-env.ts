@@ -1,4 +1,5 @@
 import { testDatabaseUrl } from './database';
+import { ROOT_PASSWORD } from './root';
 import { SERVICES } from './services';
 
 export interface ClusterEnvOptions {
@@ -26,6 +27,7 @@ export function clusterEnv(o: ClusterEnvOptions): Record<string, string> {
     STORAGE_PATH: o.storage,
     APP_KEY: o.appKey,
     APP_AES_SECRET_KEY: o.aesKey,
+    INIT_ROOT_PASSWORD: ROOT_PASSWORD,
     REDIS_URL: SERVICES.redis.url,
     CACHE_DEFAULT_STORE: 'redis',
     PUBSUB_ADAPTER: 'redis',

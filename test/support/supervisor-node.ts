@@ -4,6 +4,7 @@ import AuthService = require('../../services/auth.service');
 import DataService = require('../../services/data.service');
 import SupervisorService = require('../../services/supervisor.service');
 import { startInProcessNode } from './in-process-node';
+import { ROOT_PASSWORD } from './root';
 
 /**
  * A supervisor in shared-memory mode (sub-apps hosted in its own process) inside the test process:
@@ -15,6 +16,7 @@ export async function startSharedMemorySupervisor(schema: string, extra: Service
     APP_MODE: 'supervisor',
     APP_PROCESS_ADAPTER: 'local',
     APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde',
+    INIT_ROOT_PASSWORD: ROOT_PASSWORD,
   });
   return { broker: node.broker, origin: node.api.replace(/\/api$/, '') };
 }

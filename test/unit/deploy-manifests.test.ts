@@ -389,7 +389,8 @@ describe('deploy/k8s/ha: Redis Sentinel and a NATS cluster', () => {
   });
 
   it('point clusterbase at every Sentinel and every NATS server with values the config accepts', () => {
-    const config = loadConfig({ ...patch, CACHE_DEFAULT_STORE: 'redis', QUEUE_ADAPTER: 'redis', LOCK_ADAPTER_DEFAULT: 'redis' });
+    // INIT_ROOT_PASSWORD comes from the base secret (deploy/k8s/secret.yaml), not from the HA patch.
+    const config = loadConfig({ ...patch, INIT_ROOT_PASSWORD: 'a-long-root-password-from-the-secret', CACHE_DEFAULT_STORE: 'redis', QUEUE_ADAPTER: 'redis', LOCK_ADAPTER_DEFAULT: 'redis' });
     expect(config.transporter!.split(',')).toHaveLength(3);
     expect(config.adapters.lock.url).toMatch(/^redis-sentinel:\/\//);
     const sentinels = String(patch.REDIS_URL).replace(/^redis-sentinel:\/\//, '').split('/')[0]!.split(',');

@@ -5,6 +5,8 @@ import { Migration0004Workflows } from './0004-workflows.js';
 import { Migration0005AsyncTasks } from './0005-async-tasks.js';
 import { Migration0006Supervisor } from './0006-supervisor.js';
 import { Migration0007Idempotency } from './0007-idempotency.js';
+import { Migration0010AppRootUser } from './0010-app-root-user.js';
+import { Migration0011Acl } from './0011-acl.js';
 import { Migration0020NocobaseFieldStorage } from './0020-nocobase-field-storage.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
@@ -16,5 +18,7 @@ export const migrationsList = [
   { name: '0005-async-tasks', class: Migration0005AsyncTasks },
   { name: '0006-supervisor', class: Migration0006Supervisor },
   { name: '0007-idempotency', class: Migration0007Idempotency },
+  { name: '0010-app-root-user', class: Migration0010AppRootUser },
+  { name: '0011-acl', class: Migration0011Acl },
   { name: '0020-nocobase-field-storage', class: Migration0020NocobaseFieldStorage },
 ];

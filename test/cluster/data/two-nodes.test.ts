@@ -3,6 +3,7 @@ import { dropSchemas, uniqueSchema } from '../../support/database';
 import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { requireServices } from '../../support/services';
+import { ROOT_PASSWORD } from '../../support/root';
 import type { Body } from '../../support/http';
 
 
@@ -38,7 +39,7 @@ describe('two request nodes over NATS stay consistent', () => {
     });
     return { status: res.status, body: (await res.json()) as Body };
   };
-  const signIn = async (node: NodeProcess) => (await call(node, 'POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token as string;
+  const signIn = async (node: NodeProcess) => (await call(node, 'POST', 'auth:signIn', { account: 'nocobase', password: ROOT_PASSWORD })).body.data.token as string;
 
   test('a field added through node A is usable through node B at once', async () => {
     const token = await signIn(a);

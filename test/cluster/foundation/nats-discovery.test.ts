@@ -3,6 +3,7 @@ import { ServiceBroker } from 'moleculer';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { spawnNode, type NodeProcess } from '../../support/node-process';
 import { requireServices, SERVICES } from '../../support/services';
+import { ROOT_PASSWORD } from '../../support/root';
 
 interface ServiceInfo {
   name: string;
@@ -34,6 +35,7 @@ describe('two nodes over the machine NATS', () => {
       TRANSPORTER: SERVICES.nats.url,
       NAMESPACE: namespace,
       HEARTBEAT_INTERVAL: '1',
+      INIT_ROOT_PASSWORD: ROOT_PASSWORD,
       ...CLUSTER_ADAPTERS,
     };
     [requests, workflow] = await Promise.all([
@@ -90,7 +92,7 @@ describe('two nodes over the machine NATS', () => {
 
   test('a node with in-process adapters is refused beside them, naming the adapters', async () => {
     const lonely = await spawnNode({
-      env: { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, TRANSPORTER: SERVICES.nats.url, NAMESPACE: namespace, HEARTBEAT_INTERVAL: '1', WORKER_MODE: '!' },
+      env: { DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: schema, TRANSPORTER: SERVICES.nats.url, NAMESPACE: namespace, HEARTBEAT_INTERVAL: '1', INIT_ROOT_PASSWORD: ROOT_PASSWORD, WORKER_MODE: '!' },
     });
     expect(await lonely.exited).toBe(1);
     expect(lonely.output()).toMatch(

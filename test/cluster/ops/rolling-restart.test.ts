@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { findNginx, LocalCluster } from '../../../scripts/local-cluster';
+import { findNginx, LocalCluster, LOCAL_CLUSTER_ROOT_PASSWORD } from '../../../scripts/local-cluster';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { requireServices, SERVICES } from '../../support/services';
 import { createEffectWorkflow, idempotentCreates, steadyGets, workflowExecutions, type EffectWorkflow, type LoadStream, type WorkflowReport } from './load-streams';
@@ -45,7 +45,7 @@ describe('a rolling restart under load through nginx', () => {
     const signIn = await fetch(`${cluster.url}/api/auth:signIn`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ account: 'nocobase', password: 'admin123' }),
+      body: JSON.stringify({ account: 'nocobase', password: LOCAL_CLUSTER_ROOT_PASSWORD }),
     });
     token = ((await signIn.json()) as { data: { token: string } }).data.token;
     const created = await fetch(`${cluster.url}/api/collections:create`, {

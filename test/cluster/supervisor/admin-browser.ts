@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../../support/node-process';
+import { ROOT_PASSWORD } from '../../support/root';
 
 /** Debian's chromium (installed by .ci/run), driven by playwright-core: no browser download. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -15,7 +16,7 @@ export async function launchChromium(): Promise<Browser> {
 export async function openAdmin(browser: Browser, origin: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   await page.goto(`${origin}/admin?refresh=300`);
-  await page.fill('#sign-in input[name=password]', 'admin123');
+  await page.fill('#sign-in input[name=password]', ROOT_PASSWORD);
   await page.click('#sign-in button');
   await page.waitForSelector('#environments tr[data-env]');
   return page;

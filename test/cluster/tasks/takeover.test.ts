@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { clusterEnv } from '../../support/cluster-env';
+import { ROOT_PASSWORD } from '../../support/root';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { requireServices } from '../../support/services';
 import { client, readXlsx, sql, waitForTask, type Client } from '../../integration/tasks/support';
@@ -54,7 +55,7 @@ describe('async tasks across processes', () => {
     await gateway.waitForReady();
     await Promise.all([startWorker('w1'), startWorker('w2')]);
     api = client(`http://127.0.0.1:${gateway.appPort}/api`);
-    token = await api.signIn();
+    token = await api.signIn('nocobase', ROOT_PASSWORD);
     const fields = [
       { name: 'title', type: 'string' },
       { name: 'n', type: 'integer' },

@@ -5,6 +5,7 @@ import { clusterEnv } from '../../support/cluster-env';
 import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { jsonCaller, until, type Json } from '../../support/http';
 import { requireServices } from '../../support/services';
+import { ROOT_PASSWORD } from '../../support/root';
 
 /**
  * Real processes over NATS, Redis (queue, lock, sync, worker IDs) and PostgreSQL: one request node
@@ -63,7 +64,7 @@ describe('workflows across a cluster', () => {
   beforeAll(async () => {
     await requireServices('postgres', 'redis', 'nats');
     await startRequests();
-    token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
+    token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: ROOT_PASSWORD })).body.data.token;
     await Promise.all([startWorker(), startWorker()]);
     for (const c of [
       { name: 'products', fields: [{ name: 'title', type: 'string' }, { name: 'price', type: 'double' }, { name: 'qty', type: 'integer' }] },

@@ -83,4 +83,17 @@ describe('auth:signIn, auth:check, auth:signOut through the gateway', () => {
     });
     expect(res.status).toBe(400);
   });
+
+  test('too many wrong passwords answer 429 with Retry-After, in NocoBase’s error envelope', async () => {
+    const account = 'someone-guessing@example.com';
+    let res: Response | undefined;
+    for (let i = 0; i < 10; i++) {
+      res = await fetch(`${base}/auth:signIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account, password: `guess-${i}` }) });
+      if (res.status === 429) break;
+      expect(res.status).toBe(401);
+    }
+    expect(res!.status).toBe(429);
+    expect(Number(res!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await res!.json()) as Body).errors![0]!.code).toBe('CB_ERR_AUTH_TOO_MANY_ATTEMPTS');
+  });
 });

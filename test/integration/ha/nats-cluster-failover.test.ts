@@ -39,7 +39,7 @@ function node(name: string, extra: Partial<BrokerOptions> = {}): ServiceBroker {
   const broker = new ServiceBroker({
     namespace,
     nodeID: `${name}-${randomUUID().slice(0, 6)}`,
-    transporter: transporter(loadConfig({ TRANSPORTER: list }).transporter),
+    transporter: transporter(loadConfig({ TRANSPORTER: list, INIT_ROOT_PASSWORD: 'a-long-root-password' }).transporter),
     serializer: 'JSONExt',
     logger: false,
     heartbeatInterval: 1,

@@ -8,6 +8,7 @@ import DataService = require('../../../services/data.service');
 import SupervisorService = require('../../../services/supervisor.service');
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
+import { ROOT_PASSWORD } from '../../support/root';
 import { requireServices } from '../../support/services';
 import { launchChromium, openAdmin, screenshot } from '../../cluster/supervisor/admin-browser';
 
@@ -20,7 +21,7 @@ describe('the supervisor /admin page in headless Chromium (shared-memory mode)',
 
   beforeAll(async () => {
     await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService], { APP_MODE: 'supervisor', APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde' });
+    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, SupervisorService], { APP_MODE: 'supervisor', INIT_ROOT_PASSWORD: ROOT_PASSWORD, APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde' });
     broker = node.broker;
     origin = node.api.replace(/\/api$/, '');
     browser = await launchChromium();

@@ -5,6 +5,7 @@ import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/databa
 import { startSharedMemorySupervisor } from '../../support/supervisor-node';
 import { jsonCaller } from '../../support/http';
 import { requireServices } from '../../support/services';
+import { APP_ROOT_PASSWORD, ROOT_PASSWORD } from '../../support/root';
 
 /**
  * An application created with `database: {kind: "database"}` keeps its data in a PostgreSQL database of
@@ -36,7 +37,7 @@ describe('a sub-application in a database of its own', () => {
   beforeAll(async () => {
     await requireServices('postgres');
     ({ broker, origin } = await startSharedMemorySupervisor(schema));
-    token = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
+    token = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: ROOT_PASSWORD })).body.data.token;
   });
 
   afterAll(async () => {
@@ -48,12 +49,12 @@ describe('a sub-application in a database of its own', () => {
   });
 
   test('records of the app live in its own database; the node database has no trace of them', async () => {
-    const created = await call('POST', '/api/applications:create', { name: app, database: { kind: 'database' } });
+    const created = await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: app, database: { kind: 'database' } });
     expect(created.status).toBe(200);
     expect(created.body.data).toMatchObject({ database: { kind: 'database', name: dbName, schema: `app_${app}` } });
     expect(created.body.data.statuses.local.status).toBe('running');
 
-    const sub = (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' }, '')).body.data.token as string;
+    const sub = (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: APP_ROOT_PASSWORD }, '')).body.data.token as string;
     expect((await call('POST', `/apps/${app}/api/collections:create`, { name: 'orders', fields: [{ name: 'title', type: 'string' }] }, sub)).status).toBe(200);
     expect((await call('POST', `/apps/${app}/api/orders:create`, { title: 'kept apart' }, sub)).status).toBe(200);
     expect((await call('GET', `/apps/${app}/api/orders:list`, undefined, sub)).body.data.map((r: { title: string }) => r.title)).toEqual(['kept apart']);
@@ -65,7 +66,7 @@ describe('a sub-application in a database of its own', () => {
     // Stop closes its pool; start opens it again and finds the data.
     expect((await call('POST', `/api/applications:stop?filterByTk=${app}`)).status).toBe(200);
     expect((await call('POST', `/api/applications:start?filterByTk=${app}`)).status).toBe(200);
-    const again = (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' }, '')).body.data.token as string;
+    const again = (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: APP_ROOT_PASSWORD }, '')).body.data.token as string;
     expect((await call('GET', `/apps/${app}/api/orders:list`, undefined, again)).body.data).toHaveLength(1);
 
     // Removing with dropData drops its tables in its own database.
@@ -74,10 +75,10 @@ describe('a sub-application in a database of its own', () => {
   });
 
   test('a bad database setting is a 400 naming it', async () => {
-    const bad = await call('POST', '/api/applications:create', { name: `x${app}`, database: { kind: 'database', name: 'Bad-Name!' } });
+    const bad = await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: `x${app}`, database: { kind: 'database', name: 'Bad-Name!' } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors![0]!.message).toContain('database.name');
-    const kind = await call('POST', '/api/applications:create', { name: `y${app}`, database: { kind: 'mysql' } });
+    const kind = await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: `y${app}`, database: { kind: 'mysql' } });
     expect(kind.status).toBe(400);
     expect(kind.body.errors![0]!.message).toContain('"kind":"database"');
   });

@@ -9,6 +9,7 @@ import { keyPrefix, RedisCommandBus, RedisRegistryCache } from '../../../shared/
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
 import { requireServices, SERVICES } from '../../support/services';
+import { ROOT_PASSWORD } from '../../support/root';
 import type { Body, Json } from '../../support/http';
 
 type EchoServer = { on(e: 'connection', f: (socket: Json, req: IncomingMessage) => void): void; close(): void; clients: Set<{ terminate(): void }> };
@@ -58,6 +59,7 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
 
     const node = await startInProcessNode(schema, [ApiService, AuthService, SupervisorService], {
       APP_MODE: 'supervisor',
+      INIT_ROOT_PASSWORD: ROOT_PASSWORD,
       APP_DISCOVERY_ADAPTER: 'remote',
       APP_PROCESS_ADAPTER: 'remote',
       APP_COMMAND_ADAPTER: 'redis',
@@ -77,7 +79,7 @@ describe('supervisor proxy /apps/:appName/* (HTTP and websockets)', () => {
     await bus.serve('env_echo', async () => undefined);
     await heartbeat(port);
     beating = setInterval(() => void heartbeat(port), 150);
-    const res = await fetch(`${origin}/api/auth:signIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: 'nocobase', password: 'admin123' }) });
+    const res = await fetch(`${origin}/api/auth:signIn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: 'nocobase', password: ROOT_PASSWORD }) });
     token = ((await res.json()) as Body).data.token;
     for (;;) {
       const envs = (await call('GET', '/api/environments:list')).body.data as Array<{ name: string; available: boolean }>;

@@ -3,6 +3,7 @@ import { ServiceBroker } from 'moleculer';
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startSharedMemorySupervisor } from '../../support/supervisor-node';
 import { requireServices } from '../../support/services';
+import { APP_ROOT_PASSWORD, ROOT_PASSWORD } from '../../support/root';
 import type { Body } from '../../support/http';
 
 
@@ -26,7 +27,7 @@ describe('shared-memory mode: sub-apps hosted in the supervisor process', () => 
   beforeAll(async () => {
     await requireServices('postgres');
     ({ broker, origin } = await startSharedMemorySupervisor(schema));
-    token = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
+    token = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: ROOT_PASSWORD })).body.data.token;
   });
 
   afterAll(async () => {
@@ -35,13 +36,13 @@ describe('shared-memory mode: sub-apps hosted in the supervisor process', () => 
   });
 
   test('creating an app migrates its own schema and serves its records API under /apps/<app> and X-App', async () => {
-    const created = await call('POST', '/api/applications:create', { name: app, displayName: 'Shop' });
+    const created = await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: app, displayName: 'Shop' });
     expect(created.status).toBe(200);
     expect(created.body.data).toMatchObject({ name: app, displayName: 'Shop', environments: ['local'], database: { kind: 'schema', schema: `app_${app}` } });
     expect(created.body.data.statuses.local.status).toBe('running');
 
     // The sub-app has its own users (root made at first start) and its own collections.
-    const sub = (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' })).body.data.token as string;
+    const sub = (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: APP_ROOT_PASSWORD })).body.data.token as string;
     const asSub = { authorization: `Bearer ${sub}` };
     expect((await call('POST', `/apps/${app}/api/collections:create`, { name: 'orders', fields: [{ name: 'title', type: 'string' }] }, asSub)).status).toBe(200);
     expect((await call('POST', `/apps/${app}/api/orders:create`, { title: 'first' }, asSub)).status).toBe(200);
@@ -63,7 +64,7 @@ describe('shared-memory mode: sub-apps hosted in the supervisor process', () => 
     expect(direct.status).toBe(503);
 
     expect((await call('POST', `/api/applications:start?filterByTk=${app}`)).body.data.statuses.local.status).toBe('running');
-    const sub = (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' })).body.data.token as string;
+    const sub = (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: APP_ROOT_PASSWORD })).body.data.token as string;
     const listed = await call('GET', `/apps/${app}/api/orders:list`, undefined, { authorization: `Bearer ${sub}` });
     expect(listed.body.data).toHaveLength(1);
   });
@@ -76,10 +77,10 @@ describe('shared-memory mode: sub-apps hosted in the supervisor process', () => 
   });
 
   test('bad input is refused: invalid names, duplicates, main, unknown database kinds', async () => {
-    expect((await call('POST', '/api/applications:create', { name: 'Bad-Name' })).status).toBe(400);
-    expect((await call('POST', '/api/applications:create', { name: 'main' })).status).toBe(400);
-    expect((await call('POST', '/api/applications:create', { name: app })).status).toBe(409);
-    expect((await call('POST', '/api/applications:create', { name: other, database: { kind: 'mysql' } })).status).toBe(400);
+    expect((await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: 'Bad-Name' })).status).toBe(400);
+    expect((await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: 'main' })).status).toBe(400);
+    expect((await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: app })).status).toBe(409);
+    expect((await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: other, database: { kind: 'mysql' } })).status).toBe(400);
   });
 
   test('the control plane is for signed-in admins only', async () => {
@@ -88,21 +89,21 @@ describe('shared-memory mode: sub-apps hosted in the supervisor process', () => 
   });
 
   test('remove keeps the data unless asked; a re-created app finds it', async () => {
-    expect((await call('POST', '/api/applications:create', { name: other })).status).toBe(200);
-    const sub = (await call('POST', `/apps/${other}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' })).body.data.token as string;
+    expect((await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: other })).status).toBe(200);
+    const sub = (await call('POST', `/apps/${other}/api/auth:signIn`, { account: 'nocobase', password: APP_ROOT_PASSWORD })).body.data.token as string;
     await call('POST', `/apps/${other}/api/collections:create`, { name: 'notes', fields: [{ name: 'text', type: 'string' }] }, { authorization: `Bearer ${sub}` });
     await call('POST', `/apps/${other}/api/notes:create`, { text: 'kept' }, { authorization: `Bearer ${sub}` });
 
     expect((await call('POST', `/api/applications:destroy?filterByTk=${other}`)).body.data).toEqual({ name: other, dataDropped: false });
     expect((await call('GET', `/apps/${other}/api/notes:list`)).status).toBe(404);
-    expect((await call('POST', '/api/applications:create', { name: other })).status).toBe(200);
-    const again = (await call('POST', `/apps/${other}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' })).body.data.token as string;
+    expect((await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: other })).status).toBe(200);
+    const again = (await call('POST', `/apps/${other}/api/auth:signIn`, { account: 'nocobase', password: APP_ROOT_PASSWORD })).body.data.token as string;
     expect((await call('GET', `/apps/${other}/api/notes:list`, undefined, { authorization: `Bearer ${again}` })).body.data).toHaveLength(1);
 
     expect((await call('POST', `/api/applications:destroy?filterByTk=${other}&dropData=true`)).body.data).toEqual({ name: other, dataDropped: true });
-    const recreated = await call('POST', '/api/applications:create', { name: other });
+    const recreated = await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: other });
     expect(recreated.body.errors).toBeUndefined();
-    const fresh = (await call('POST', `/apps/${other}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' })).body.data.token as string;
+    const fresh = (await call('POST', `/apps/${other}/api/auth:signIn`, { account: 'nocobase', password: APP_ROOT_PASSWORD })).body.data.token as string;
     expect((await call('GET', `/apps/${other}/api/notes:list`, undefined, { authorization: `Bearer ${fresh}` })).status).toBe(404);
   });
 

@@ -6,6 +6,7 @@ import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startSharedMemorySupervisor } from '../../support/supervisor-node';
 import { jsonCaller, until } from '../../support/http';
 import { requireServices } from '../../support/services';
+import { APP_ROOT_PASSWORD, ROOT_PASSWORD } from '../../support/root';
 
 /**
  * Background processors follow the sub-applications their environment hosts: a workflow of a sub-app
@@ -24,7 +25,7 @@ describe('processors of hosted sub-applications', () => {
   beforeAll(async () => {
     await requireServices('postgres');
     ({ broker, origin } = await startSharedMemorySupervisor(schema, [WorkflowApiService, WorkflowService]));
-    adminToken = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' })).body.data.token;
+    adminToken = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: ROOT_PASSWORD })).body.data.token;
   });
 
   afterAll(async () => {
@@ -33,8 +34,8 @@ describe('processors of hosted sub-applications', () => {
   });
 
   test("a sub-app's collection workflow runs on the node's processor, before and after a restart of the app", async () => {
-    expect((await call('POST', '/api/applications:create', { name: app })).status).toBe(200);
-    const signIn = async () => (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: 'admin123' }, '')).body.data.token as string;
+    expect((await call('POST', '/api/applications:create', { rootUser: { password: APP_ROOT_PASSWORD }, name: app })).status).toBe(200);
+    const signIn = async () => (await call('POST', `/apps/${app}/api/auth:signIn`, { account: 'nocobase', password: APP_ROOT_PASSWORD }, '')).body.data.token as string;
     let sub = await signIn();
     const api = `/apps/${app}/api`;
     expect((await call('POST', `${api}/collections:create`, { name: 'orders', fields: [{ name: 'title', type: 'string' }] }, sub)).status).toBe(200);

@@ -110,7 +110,7 @@ describe('auth across two nodes sharing PostgreSQL and a Redis Bloom filter', ()
     expect(results.map((r) => r.id)).toEqual([id, id, id]);
     const rows = await a.db.fork().execute(`select "id", "username", "email", "nickname", "roles", "password" from "${schema}"."users"`);
     expect(rows).toEqual([
-      { id, username: 'nocobase', email: 'admin@nocobase.com', nickname: 'Super Admin', roles: ['root'], password: expect.stringMatching(/^scrypt\$16384\$/) },
+      { id, username: 'nocobase', email: 'admin@nocobase.com', nickname: 'Super Admin', roles: ['root'], password: expect.stringMatching(/^scrypt\$131072\$8\$1\$/) },
     ]);
     expect(log.lines).toEqual([expect.stringMatching(/^warn Created the root user .* DEFAULT password/)]);
   });

@@ -3,9 +3,9 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from '../../index.js
 const FAST = { N: 1024, r: 8, p: 1 };
 
 describe('password hashing', () => {
-  it('hashes in the scrypt$N$r$p$salt$hash format with N=16384 by default', async () => {
+  it('hashes in the scrypt$N$r$p$salt$hash format with OWASP’s minimum cost (N=2^17, r=8, p=1) by default', async () => {
     const hash = await hashPassword('admin123');
-    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{86}$/);
+    expect(hash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{86}$/);
     expect(hash).not.toContain('admin123');
     await expect(verifyPassword('admin123', hash)).resolves.toBe(true);
   });

@@ -11,6 +11,8 @@ function refusal(env: Record<string, string>): string[] {
   throw new Error('expected the start to be refused');
 }
 
+const STRONG = 'a-long-root-password';
+
 describe('configuration from the environment', () => {
   test('an empty environment gives the single-process defaults: embedded database, local broker', () => {
     const config = loadConfig({}, '/srv/app');
@@ -49,7 +51,7 @@ describe('configuration from the environment', () => {
   });
 
   test('a transporter URL selects the network broker', () => {
-    expect(loadConfig({ TRANSPORTER: 'nats://127.0.0.1:4222' }).transporter).toBe('nats://127.0.0.1:4222');
+    expect(loadConfig({ TRANSPORTER: 'nats://127.0.0.1:4222', INIT_ROOT_PASSWORD: STRONG }).transporter).toBe('nats://127.0.0.1:4222');
   });
 });
 
@@ -130,7 +132,7 @@ describe('cluster adapters', () => {
   });
 
   test('multi-core mode is refused with in-process adapters or the embedded database', () => {
-    const problems = refusal({ CLUSTER_MODE: '2' });
+    const problems = refusal({ CLUSTER_MODE: '2', INIT_ROOT_PASSWORD: STRONG });
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^CLUSTER_MODE: several processes need cluster adapters, but LOCK_ADAPTER_DEFAULT=local, WORKER_ID_ADAPTER=local, QUEUE_ADAPTER=memory, PUBSUB_ADAPTER=local/);
     expect(problems[1]).toMatch(/^CLUSTER_MODE: .* shared PostgreSQL/);
@@ -139,6 +141,7 @@ describe('cluster adapters', () => {
   test('multi-core mode with cluster adapters is accepted', () => {
     const config = loadConfig({
       CLUSTER_MODE: 'max',
+      INIT_ROOT_PASSWORD: STRONG,
       REDIS_URL: 'redis://r:6379',
       DB_HOST: 'db',
       PUBSUB_ADAPTER: 'redis',
@@ -173,6 +176,22 @@ describe('secrets and the root user', () => {
   test('the root user defaults are NocoBase’s, and using them is flagged', () => {
     expect(loadConfig({}).auth.root).toEqual({ email: 'admin@nocobase.com', username: 'nocobase', password: 'admin123', defaultsUsed: true });
     expect(loadConfig({ INIT_ROOT_PASSWORD: 's3cret-pass' }).auth.root.defaultsUsed).toBe(false);
+  });
+
+  test('outside a single local process the default root password and short ones refuse the start with one line', () => {
+    expect(refusal({ TRANSPORTER: 'nats://127.0.0.1:4222' })).toEqual([
+      'INIT_ROOT_PASSWORD: the default password "admin123" is refused with a TRANSPORTER (a cluster); set a password of at least 12 characters',
+    ]);
+    expect(refusal({ APP_ENV: 'production', INIT_ROOT_PASSWORD: 'short-pass' })).toEqual([
+      'INIT_ROOT_PASSWORD: at least 12 characters are needed with APP_ENV=production (got 10)',
+    ]);
+    expect(refusal({ APP_MODE: 'supervisor', INIT_ROOT_PASSWORD: 'admin123' })[0]).toMatch(/^INIT_ROOT_PASSWORD: the default password "admin123" is refused with APP_MODE=supervisor/);
+    expect(refusal({ CLUSTER_MODE: '2', DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://r:6379', LOCK_ADAPTER_DEFAULT: 'redis', WORKER_ID_ADAPTER: 'redis', QUEUE_ADAPTER: 'redis', PUBSUB_ADAPTER: 'redis' })).toEqual([
+      expect.stringMatching(/^INIT_ROOT_PASSWORD: .* with CLUSTER_MODE/),
+    ]);
+    // The single local process keeps the documented default (with its warning at start).
+    expect(loadConfig({}).auth.root.password).toBe('admin123');
+    expect(loadConfig({ APP_ENV: 'production', INIT_ROOT_PASSWORD: STRONG }).auth.root.password).toBe(STRONG);
   });
 });
 
@@ -224,8 +243,8 @@ describe('Redis through Sentinel', () => {
 describe('a NATS cluster as TRANSPORTER', () => {
   test('a comma-separated list of nats:// URLs is accepted as it is', () => {
     const list = 'nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224';
-    expect(loadConfig({ TRANSPORTER: list }).transporter).toBe(list);
-    expect(loadConfig({ TRANSPORTER: ' nats://a:4222 , nats://b:4222 ' }).transporter).toBe('nats://a:4222,nats://b:4222');
+    expect(loadConfig({ TRANSPORTER: list, INIT_ROOT_PASSWORD: 'a-long-root-password' }).transporter).toBe(list);
+    expect(loadConfig({ TRANSPORTER: ' nats://a:4222 , nats://b:4222 ', INIT_ROOT_PASSWORD: 'a-long-root-password' }).transporter).toBe('nats://a:4222,nats://b:4222');
   });
 
   test.each([

@@ -3,7 +3,8 @@ import { loadConfig } from '../../../config';
 
 function refusal(env: Record<string, string>): string[] {
   try {
-    loadConfig(env, '/srv/app');
+    // A strong root password: APP_MODE=supervisor/worker refuses the default (tested in load-config).
+    loadConfig({ INIT_ROOT_PASSWORD: 'a-long-root-password', ...env }, '/srv/app');
   } catch (err) {
     if (err instanceof StartupRefusal) return [...err.problems];
     throw err;
@@ -13,6 +14,7 @@ function refusal(env: Record<string, string>): string[] {
 
 const worker = {
   APP_MODE: 'worker',
+  INIT_ROOT_PASSWORD: 'a-long-root-password',
   APP_DISCOVERY_ADAPTER: 'remote',
   APP_PROCESS_ADAPTER: 'local',
   APP_COMMAND_ADAPTER: 'redis',
