@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { executionRow, jobRow, nodeRow, workflowRow } from './rows.js';
 import type { Em, ExecutionRow, FlowDefinition, JobRow, NodeRow, WorkflowRow } from './types.js';
-import { qualified, runSql } from '../sql/index.js';
+import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 /** A jsonb parameter (`?::jsonb`): undefined and null both store JSON null. */
 export const jsonb = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
@@ -30,6 +30,17 @@ export class WorkflowStore {
 
   nextId(): number {
     return this.ids.next();
+  }
+
+  /**
+   * Of the records of `meta` with primary keys `keys`, the keys of those matching the compiled filter
+   * `where` (a workflow's trigger condition, checked inside the write's transaction).
+   */
+  async keysMatching(em: Em, meta: { schema: string; table: string; primaryKey: string }, keys: unknown[], where: { sql: string; params: readonly unknown[] }): Promise<unknown[]> {
+    const pk = quoteIdent(meta.primaryKey);
+    const sql = `select ${pk} as k from ${qualified(meta.schema, meta.table)} where ${pk} = any(?) and (${where.sql})`;
+    const { rows } = await runSql<{ k: unknown }>(em, sql, [keys, ...where.params]);
+    return rows.map((r) => r.k);
   }
 
   async workflow(em: Em, id: unknown): Promise<WorkflowRow | null> {

@@ -37,7 +37,7 @@ function body(params: Params): Record<string, unknown> {
 function validateTrigger(wf: WorkflowApp, type: unknown, config: unknown): Record<string, unknown> {
   if (typeof type !== 'string' || !TRIGGERS.has(type)) throw cbError('CB_ERR_VALIDATION', `Trigger type "${String(type)}" is not registered`);
   const c = config && typeof config === 'object' && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
-  const problems = type === 'collection' ? validateCollectionConfig(c, wf.o.data) : validateScheduleTrigger(c);
+  const problems = type === 'collection' ? validateCollectionConfig(c, wf.data) : validateScheduleTrigger(c);
   if (problems.length > 0) throw cbError('CB_ERR_VALIDATION', problems[0], { errors: problems });
   return c;
 }
@@ -163,7 +163,7 @@ export async function executeWorkflow({ workflows: wf }: WorkflowsApp, _caller: 
     const name = triggerCollection(workflow.config);
     let record: unknown = input.data;
     if (typeof record !== 'object') {
-      record = await wf.o.data.records.getByPk(em, name, record);
+      record = await wf.data.records.getByPk(em, name, record);
       if (!record) throw cbError('CB_ERR_VALIDATION', `no record of "${name}" with primary key ${JSON.stringify(input.data)}`);
     }
     context = { data: record };

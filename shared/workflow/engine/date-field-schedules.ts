@@ -1,8 +1,18 @@
 import { listRecords } from '../../data-api/index.js';
 import { dateFieldWindow, type DateFieldScheduleConfig } from '../schedule/index.js';
 import { triggerCollection } from '../triggers/collection.js';
-import type { WorkflowRow } from '../types.js';
-import type { WorkflowApp } from './workflow-app.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { WorkflowStore } from '../store.js';
+import type { RecordsPort, WorkflowRow } from '../types.js';
+
+export interface DateFieldDeps {
+  readonly store: WorkflowStore;
+  readonly data: RecordsPort;
+  readonly aesKey?: Buffer;
+  readonly fork: () => EntityManager;
+  readonly log: { warn(m: string): void };
+  fireOnce(workflow: WorkflowRow, eventKey: string, context: unknown): Promise<void>;
+}
 
 /**
  * Schedule mode 1 ("based on a date field"): every tick, each enabled mode-1 workflow looks for the
@@ -15,16 +25,16 @@ export class DateFieldSchedules {
   private readonly since = new Map<number, Date>();
   private warned = new Set<number>();
 
-  constructor(private readonly wf: WorkflowApp) {}
+  constructor(private readonly wf: DateFieldDeps) {}
 
   async check(now = new Date()): Promise<void> {
-    const em = this.wf.o.fork();
+    const em = this.wf.fork();
     const workflows = (await this.wf.store.enabled(em)).filter((w) => w.type === 'schedule' && Number(w.config.mode) === 1);
     for (const workflow of workflows) {
       const from = this.since.get(workflow.id) ?? now;
       this.since.set(workflow.id, now);
       if (from.getTime() >= now.getTime()) continue;
-      await this.fireWindow(workflow, from, now).catch((err) => this.wf.o.log.warn(`date-field schedule of workflow ${workflow.id}: ${(err as Error).message}`));
+      await this.fireWindow(workflow, from, now).catch((err) => this.wf.log.warn(`date-field schedule of workflow ${workflow.id}: ${(err as Error).message}`));
     }
   }
 
@@ -32,15 +42,15 @@ export class DateFieldSchedules {
     const config = workflow.config as unknown as DateFieldScheduleConfig;
     if (config.repeat && !this.warned.has(workflow.id)) {
       this.warned.add(workflow.id);
-      this.wf.o.log.warn(`date-field schedule of workflow ${workflow.id}: "repeat" is not supported in mode 1 yet; only the first tick of each record fires`);
+      this.wf.log.warn(`date-field schedule of workflow ${workflow.id}: "repeat" is not supported in mode 1 yet; only the first tick of each record fires`);
     }
-    const meta = this.wf.o.data.collections.get(triggerCollection(workflow.config));
+    const meta = this.wf.data.collections.get(triggerCollection(workflow.config));
     if (!meta) return;
     const window = dateFieldWindow(config, from, to);
     const shift = window.until.getTime() - to.getTime();
     const filter = { [window.field]: { $gt: window.after.toISOString(), $lte: window.until.toISOString() } };
-    const em = this.wf.o.fork();
-    const { data } = await listRecords(em, meta, (n) => this.wf.o.data.collections.get(n), { filter, appends: config.appends, paginate: false }, this.wf.o.aesKey);
+    const em = this.wf.fork();
+    const { data } = await listRecords(em, meta, (n) => this.wf.data.collections.get(n), { filter, appends: config.appends, paginate: false }, this.wf.aesKey);
     for (const record of data) {
       const value = record[window.field];
       const tick = new Date(new Date(value as string).getTime() - shift);

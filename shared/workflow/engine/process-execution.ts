@@ -3,7 +3,31 @@ import { EXECUTION_STATUS } from '../constants.js';
 import { StaleLeaseError } from './lease.js';
 import { isTransient } from './transient.js';
 import { ExecutionRunner } from './runner.js';
-import type { WorkflowApp } from './workflow-app.js';
+import type { EntityManager as Fork } from '@mikro-orm/postgresql';
+import type { WorkflowStore } from '../store.js';
+import type { Logger } from '../../errors/index.js';
+import type { RequestPolicy } from '../request/index.js';
+import type { RecordsPort } from '../types.js';
+import type { WorkflowDefinitions } from './definitions.js';
+import type { Leases } from './lease.js';
+
+/** What running one delivered execution needs. */
+export interface ProcessDeps {
+  readonly app: string;
+  readonly store: WorkflowStore;
+  readonly leases: Leases;
+  readonly definitions: WorkflowDefinitions;
+  readonly data: RecordsPort;
+  readonly aesKey?: Buffer;
+  /** Where request nodes may connect. */
+  readonly requestPolicy: RequestPolicy;
+  readonly leaseMs: number;
+  readonly fork: () => Fork;
+  /** Executions running here, to abort on cancel. */
+  readonly running: Map<number, AbortController>;
+  publish(executionId: number, delayMs?: number, tag?: string): Promise<void>;
+  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
 
 /**
  * One queue delivery of an execution: claim it (a conditional UPDATE), replay its committed jobs, run
@@ -11,8 +35,8 @@ import type { WorkflowApp } from './workflow-app.js';
  * then finish it or park it (delay). A delivery for an execution someone else holds, or one that is
  * finished, does nothing; one for a parked execution that is not due yet is published again for then.
  */
-export async function processExecution(wf: WorkflowApp, executionId: number, signal?: AbortSignal): Promise<void> {
-  const em = wf.o.fork();
+export async function processExecution(wf: ProcessDeps, executionId: number, signal?: AbortSignal): Promise<void> {
+  const em = wf.fork();
   const claim = await wf.leases.claim(em, executionId);
   if (!claim) {
     const due = await wf.leases.dueIn(em, executionId);
@@ -25,27 +49,27 @@ export async function processExecution(wf: WorkflowApp, executionId: number, sig
   signal?.addEventListener('abort', onAbort, { once: true });
   wf.running.set(executionId, controller);
   const heartbeat = setInterval(() => {
-    void wf.leases.renew(wf.o.fork(), executionId, fence).catch((err) => controller.abort(err));
-  }, Math.max(50, Math.floor(wf.o.settings.leaseMs / 3)));
+    void wf.leases.renew(wf.fork(), executionId, fence).catch((err) => controller.abort(err));
+  }, Math.max(50, Math.floor(wf.leaseMs / 3)));
   const step = async <T>(fn: (tx: EntityManager, after: (f: () => Promise<void>) => void) => Promise<T>): Promise<T> => {
     const after: Array<() => Promise<void>> = [];
-    const out = await wf.o.fork().transactional(async (tx) => {
+    const out = await wf.fork().transactional(async (tx) => {
       await wf.leases.guard(tx, executionId, fence);
       return fn(tx, (f) => after.push(f));
     });
-    for (const f of after) await f().catch((err) => wf.o.log.warn(`after-commit work of execution ${executionId} failed: ${(err as Error).message}`));
+    for (const f of after) await f().catch((err) => wf.log.warn(`after-commit work of execution ${executionId} failed: ${(err as Error).message}`));
     return out;
   };
   try {
     const runner = new ExecutionRunner({
-      definition: await wf.definition(em, execution.workflowId),
+      definition: await wf.definitions.definition(em, execution.workflowId),
       execution,
       // The first claim of an execution has no journal yet: skip the read.
       journal: fence === 1 ? [] : await wf.store.jobsOf(em, executionId),
       store: wf.store,
-      data: wf.o.data,
-      ...(wf.o.aesKey ? { aesKey: wf.o.aesKey } : {}),
-    requestPolicy: wf.requestPolicy,
+      data: wf.data,
+      ...(wf.aesKey ? { aesKey: wf.aesKey } : {}),
+      requestPolicy: wf.requestPolicy,
       signal: controller.signal,
       sync: false,
       step,
@@ -56,14 +80,14 @@ export async function processExecution(wf: WorkflowApp, executionId: number, sig
     else await step((tx) => wf.leases.finish(tx, executionId, end.status));
   } catch (err) {
     if (err instanceof StaleLeaseError || controller.signal.aborted) {
-      wf.o.log.info(`execution ${executionId} of app ${wf.o.app} stopped on this node: ${(err as Error).message}`);
+      wf.log.info(`execution ${executionId} of app ${wf.app} stopped on this node: ${(err as Error).message}`);
       return;
     }
     if (isTransient(err)) {
-      wf.o.log.warn(`execution ${executionId} of app ${wf.o.app} paused by a database failure (resumed after its lease): ${(err as Error).message}`);
+      wf.log.warn(`execution ${executionId} of app ${wf.app} paused by a database failure (resumed after its lease): ${(err as Error).message}`);
       return;
     }
-    wf.o.log.error(`execution ${executionId} of app ${wf.o.app} failed: ${(err as Error).message}`);
+    wf.log.error(`execution ${executionId} of app ${wf.app} failed: ${(err as Error).message}`);
     await step((tx) => wf.leases.finish(tx, executionId, EXECUTION_STATUS.ERROR, { message: (err as Error).message })).catch(() => undefined);
   } finally {
     clearInterval(heartbeat);

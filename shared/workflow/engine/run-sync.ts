@@ -1,9 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../../errors/index.js';
 import { EXECUTION_STATUS } from '../constants.js';
-import type { ExecutionRow } from '../types.js';
+import type { WorkflowStore } from '../store.js';
+import type { RequestPolicy } from '../request/index.js';
+import type { ExecutionRow, RecordsPort } from '../types.js';
+import type { WorkflowDefinitions } from './definitions.js';
 import { ExecutionRunner, type RunEnd } from './runner.js';
-import type { WorkflowApp } from './workflow-app.js';
+
+export interface SyncRunDeps {
+  readonly store: WorkflowStore;
+  readonly definitions: WorkflowDefinitions;
+  readonly data: RecordsPort;
+  readonly aesKey?: Buffer;
+  /** Where request nodes may connect. */
+  readonly requestPolicy: RequestPolicy;
+  readonly syncTimeoutMs: number;
+}
 
 /**
  * A sync (`sync: true`) execution, inside the triggering write's transaction `tx`: its jobs and effects
@@ -11,18 +23,18 @@ import type { WorkflowApp } from './workflow-app.js';
  * WORKFLOW_SYNC_TIMEOUT (then CB_ERR_WORKFLOW_SYNC_TIMEOUT); an instruction error is
  * CB_ERR_WORKFLOW_REJECTED. Answers the execution's final status.
  */
-export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: ExecutionRow, afterCommit: (fn: () => Promise<void>) => void): Promise<number> {
-  await wf.store.markStarted(tx, execution.id);
-  const definition = await wf.definition(tx, execution.workflowId);
+export async function runSync(deps: SyncRunDeps, tx: EntityManager, execution: ExecutionRow, afterCommit: (fn: () => Promise<void>) => void): Promise<number> {
+  await deps.store.markStarted(tx, execution.id);
+  const definition = await deps.definitions.definition(tx, execution.workflowId);
   const controller = new AbortController();
   const runner = new ExecutionRunner({
     definition,
     execution,
     journal: [],
-    store: wf.store,
-    data: wf.o.data,
-    ...(wf.o.aesKey ? { aesKey: wf.o.aesKey } : {}),
-    requestPolicy: wf.requestPolicy,
+    store: deps.store,
+    data: deps.data,
+    ...(deps.aesKey ? { aesKey: deps.aesKey } : {}),
+    requestPolicy: deps.requestPolicy,
     signal: controller.signal,
     sync: true,
     // Inside the caller's transaction: after-commit work waits for the caller's commit.
@@ -34,7 +46,7 @@ export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: Exe
     timer = setTimeout(() => {
       controller.abort(new Error('sync timeout'));
       reject(cbError('CB_ERR_WORKFLOW_SYNC_TIMEOUT'));
-    }, wf.o.settings.syncTimeoutMs);
+    }, deps.syncTimeoutMs);
   });
   const running = runner.run().catch((err: unknown) => {
     if (controller.signal.aborted) throw err;
@@ -46,7 +58,7 @@ export async function runSync(wf: WorkflowApp, tx: EntityManager, execution: Exe
   try {
     const end = (await Promise.race([running, timeout])) as RunEnd;
     const status = 'status' in end ? end.status : EXECUTION_STATUS.ERROR;
-    await wf.store.setExecutionStatus(tx, execution.id, status);
+    await deps.store.setExecutionStatus(tx, execution.id, status);
     return status;
   } finally {
     clearTimeout(timer);

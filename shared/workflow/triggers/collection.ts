@@ -3,8 +3,8 @@ import { loadAppends } from '../../data-api/index.js';
 import { type CollectionMeta, type RecordValues, type WriteEvent } from '../../data/index.js';
 import { compileFilter } from '../../query/index.js';
 import { COLLECTION_MODE } from '../constants.js';
+import type { WorkflowStore } from '../store.js';
 import type { RecordsPort, WorkflowRow } from '../types.js';
-import { qualified, runSql } from '../../sql/index.js';
 
 const MODE_OF = { create: COLLECTION_MODE.CREATE, update: COLLECTION_MODE.UPDATE, destroy: COLLECTION_MODE.DESTROY } as const;
 
@@ -43,7 +43,7 @@ export function firesOn(workflow: WorkflowRow, event: WriteEvent): boolean {
  * (a filter) is checked in the database inside the write's transaction, so it sees the new row and
  * may use relation paths.
  */
-export async function contextsFor(tx: EntityManager, workflow: WorkflowRow, event: WriteEvent, data: RecordsPort, aesKey?: Buffer): Promise<Array<{ data: RecordValues }>> {
+export async function contextsFor(tx: EntityManager, store: WorkflowStore, workflow: WorkflowRow, event: WriteEvent, data: RecordsPort, aesKey?: Buffer): Promise<Array<{ data: RecordValues }>> {
   const meta: CollectionMeta = event.collection;
   let records = [...event.records];
   const condition = workflow.config.condition;
@@ -51,9 +51,7 @@ export async function contextsFor(tx: EntityManager, workflow: WorkflowRow, even
     const where = compileFilter(condition, meta, (n) => data.collections.get(n));
     if (where.sql.trim().toUpperCase() !== 'TRUE') {
       const keys = records.map((r) => r[meta.primaryKey]);
-      const sql = `select "${meta.primaryKey}" as k from ${qualified(meta.schema, meta.table)} where "${meta.primaryKey}" = any(?) and (${where.sql})`;
-      const { rows } = await runSql<{ k: unknown }>(tx, sql, [keys, ...where.params]);
-      const matched = new Set(rows.map((r) => String(r.k)));
+      const matched = new Set((await store.keysMatching(tx, meta, keys, where)).map(String));
       records = records.filter((r) => matched.has(String(r[meta.primaryKey])));
     }
   }

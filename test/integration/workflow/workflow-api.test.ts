@@ -369,7 +369,7 @@ describe('workflows API (NocoBase samples)', () => {
 
   test('fencing: a worker whose lease ran out and was taken over cannot commit a step', async () => {
     const wf = (await appsOf(broker).get('main')).workflows;
-    const em = () => wf.o.fork();
+    const em = () => wf.fork();
     const workflow = (await call('POST', 'workflows:create', { title: 'fence', type: 'schedule', config: { mode: 0 } })).body.data;
     const row = (await wf.store.workflow(em(), workflow.id))!;
     const execution = await em().transactional((tx) => wf.store.insertExecution(tx, { id: wf.store.nextId(), workflow: row, eventKey: `fence-${row.id}`, context: {} }));
