@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
-import { hasColumn } from './field-definition.js';
+import { columnType, hasColumn } from './field-definition.js';
 import { assertBody, decodeRow, encodeForInsert, encodeForUpdate, primaryKeyParam, unknownKeys, type RecordValues } from './record-codec.js';
+import { NestedWrites, takeRelations, type Attached, type NestedWriter, type RelationValues } from './nested-writes.js';
 import { isPgError, type PgError } from './sql.js';
 import type { SqlFragment, CollectionMeta } from './types.js';
-import { assertAesKey, isReadable, type CodecOptions, type ScryptParams } from './values.js';
+import { assertAesKey, encodeForWrite, isReadable, type CodecOptions, type ScryptParams } from './values.js';
 import { qualified, quoteIdent, runSql } from '../sql/index.js';
 
 /** A committed-or-about-to-commit write, as hooks see it. Records are decoded (no passwords). */
@@ -63,6 +64,11 @@ export interface WriteOptions {
   readonly triggerWorkflows?: boolean;
   /** The caller's user id: fills createdBy / updatedBy foreign keys, as NocoBase. */
   readonly userId?: number | string;
+  /**
+   * Nested writes: relations (paths, `author`, `comments.author`) whose existing records given as
+   * objects get their other values written too (NocoBase's `updateAssociationValues`); by default they are only linked.
+   */
+  readonly updateAssociationValues?: readonly string[];
 }
 
 export interface GetOptions {
@@ -104,16 +110,19 @@ export class RecordRepository {
     const bodies: unknown[] = many ? values : [values];
     let meta = await this.#collection(em, collection);
     if (bodies.some((b) => typeof b === 'object' && b !== null && unknownKeys(meta, b as RecordValues).length > 0)) meta = await this.#refreshed(em, meta);
-    const checked = bodies.map((b, i) => assertBody(meta, b, many ? i : undefined));
-    if (checked.length === 0) return [];
-    const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}), nextSort: await this.#sortCounter(em, meta, checked) };
-    const rows: Map<string, unknown>[] = [];
-    for (const body of checked) rows.push(await encodeForInsert(meta, body, ctx));
-    const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && rows.some((r) => r.has(f.name))).map((f) => f.name);
-    const perRow = columns.length;
-    const chunk = Math.max(1, Math.floor((this.#options.maxParams ?? 60000) / perRow));
-    const records = await this.#write(em, meta, 'create', options, rows.length <= chunk, async (tx) => {
-      const out: Record<string, unknown>[] = [];
+    const taken = bodies.map((b, i) => takeRelations(meta, assertBody(meta, b, many ? i : undefined)));
+    if (taken.length === 0) return [];
+    const relations = taken.map((t) => t.relations);
+    const nested = relations.some((r) => r !== undefined);
+    const encode = async (checked: readonly RecordValues[]) => {
+      const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}), nextSort: await this.#sortCounter(em, meta, checked) };
+      const rows: Map<string, unknown>[] = [];
+      for (const body of checked) rows.push(await encodeForInsert(meta, body, ctx));
+      const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && rows.some((r) => r.has(f.name))).map((f) => f.name);
+      return { rows, columns, chunk: Math.max(1, Math.floor((this.#options.maxParams ?? 60000) / columns.length)) };
+    };
+    const insert = async (tx: EntityManager, { rows, columns, chunk }: Awaited<ReturnType<typeof encode>>) => {
+      const out: Record<string | symbol, unknown>[] = [];
       for (let i = 0; i < rows.length; i += chunk) {
         const part = rows.slice(i, i + chunk);
         const sql =
@@ -124,8 +133,76 @@ export class RecordRepository {
         out.push(...(await runSql(tx, sql, params)).rows);
       }
       return out;
-    });
+    };
+    let records: RecordValues[];
+    if (!nested) {
+      const encoded = await encode(taken.map((t) => t.body));
+      records = await this.#write(em, meta, 'create', options, encoded.rows.length <= encoded.chunk, (tx) => insert(tx, encoded));
+    } else {
+      // Nested writes: belongsTo targets first (their keys go into the rows), the rows, then the
+      // relations pointing at the rows; the rows' own hooks run last, so they see everything linked.
+      records = await this.#write(em, meta, 'create', options, false, async (tx, defer) => {
+        const writes = this.#nested(tx, options, defer);
+        const checked = taken.map((t) => t.body);
+        const attached = await writes.belongsTo(meta, checked, relations);
+        const rows = await insert(tx, await encode(checked));
+        await writes.toTargets(meta, rows.map((r) => decodeRow(meta, r, this.#codec)), relations, false, attached);
+        return withAttached(rows, attached);
+      });
+    }
     return many ? records : records[0]!;
+  }
+
+  /** Nested writes inside `tx`: the repository's own operations, their after-commit work deferred to the outer write. */
+  #nested(tx: EntityManager, options: WriteOptions, defer: (fn: () => Promise<void>) => void): NestedWrites {
+    const inner: WriteOptions = {
+      ...(options.triggerWorkflows !== undefined ? { triggerWorkflows: options.triggerWorkflows } : {}),
+      ...(options.userId !== undefined ? { userId: options.userId } : {}),
+      deferAfterCommit: defer,
+    };
+    const opts = (o: { updateAssociationValues?: readonly string[] }): WriteOptions => ({ ...inner, ...(o.updateAssociationValues?.length ? { updateAssociationValues: o.updateAssociationValues } : {}) });
+    const writer: NestedWriter = {
+      create: (t, collection, values, o) => this.create(t, collection, values, opts(o)),
+      updateWhere: (t, collection, where, values, o) => this.updateWhere(t, collection, where, values, opts(o)),
+      setEach: (t, collection, keyColumn, column, pairs, o) => this.setEach(t, collection, keyColumn, column, pairs, opts(o)),
+      findWhere: (t, collection, where) => this.findWhere(t, collection, where),
+    };
+    return new NestedWrites(writer, (n) => this.#options.collections.get(n), tx, { ...(options.updateAssociationValues ? { updateAssociationValues: options.updateAssociationValues } : {}) });
+  }
+
+  /**
+   * Sets `column` of the records whose `keyColumn` equals each pair's key to the pair's value, in one
+   * statement (relinking hasMany targets of several records at once); answers the updated records.
+   */
+  async setEach(em: EntityManager, collection: string, keyColumn: string, column: string, pairs: ReadonlyArray<readonly [unknown, unknown]>, options: WriteOptions = {}): Promise<RecordValues[]> {
+    const meta = await this.#collection(em, collection);
+    const keyField = meta.fields.get(keyColumn);
+    const field = meta.fields.get(column);
+    if (!keyField || !field || !hasColumn(field)) throw cbError('CB_ERR_VALIDATION', `unknown field "${!keyField ? keyColumn : column}" in collection "${meta.name}"`);
+    if (pairs.length === 0) return [];
+    const values: unknown[] = [];
+    for (const [, value] of pairs) values.push(await encodeForWrite(field, value, this.#codec));
+    const common = await encodeForUpdate(meta, { [column]: values[0] }, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) });
+    common.delete(column);
+    const t = qualified(meta.schema, meta.table);
+    const set = [`${quoteIdent(column)} = "cb_v"."v"`, ...[...common.keys()].map((c) => `${quoteIdent(c)} = ?`)];
+    const sql =
+      `update ${t} set ${set.join(', ')} from (select unnest(?::${columnType(keyField)}[]) as "k", unnest(?::${columnType(field)}[]) as "v") as "cb_v" ` +
+      `where ${t}.${quoteIdent(keyColumn)} = "cb_v"."k" returning ${t}.*`;
+    const params = [...common.values(), pairs.map(([k]) => String(k)), values.map((v) => (v === null ? null : String(v)))];
+    return this.#write(em, meta, 'update', options, true, async (tx) => (await runSql(tx, sql, params)).rows, [column]);
+  }
+
+  /** The records `where` matches (a fragment with `?` placeholders), decoded; no passwords. */
+  async findWhere(em: EntityManager, collection: string, where: SqlFragment): Promise<RecordValues[]> {
+    const meta = await this.#collection(em, collection);
+    const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && isReadable(f)).map((f) => quoteIdent(f.name));
+    const sql = `select ${columns.join(', ')} from ${qualified(meta.schema, meta.table)} where ${where.sql}`;
+    try {
+      return (await runSql(em, sql, where.params)).rows.map((row) => decodeRow(meta, row, this.#codec));
+    } catch (err) {
+      throw await this.#mapError(em, meta, err);
+    }
   }
 
   /**
@@ -149,18 +226,24 @@ export class RecordRepository {
   async updateByPk(em: EntityManager, collection: string, pk: unknown, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
     let meta = await this.#collection(em, collection);
     if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
-    const body = assertBody(meta, values);
+    const { body, relations } = takeRelations(meta, assertBody(meta, values));
     const key = primaryKeyParam(meta, pk);
     if (body[meta.primaryKey] !== undefined && primaryKeyParam(meta, body[meta.primaryKey]) !== key) {
       throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
     }
     const { [meta.primaryKey]: _pk, ...rest } = body;
-    const columns = await encodeForUpdate(meta, rest, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) });
+    const where = { sql: `${quoteIdent(meta.primaryKey)} = ?`, params: [key] };
+    if (relations) return this.#updateNested(em, meta, where, rest, relations, options, [...Object.keys(rest), ...relations.keys()]);
+    const columns = await encodeForUpdate(meta, rest, this.#updateContext(options));
     if (columns.size === 0) {
       const row = await this.#select(em, meta, key, undefined);
       return row ? [decodeRow(meta, row, this.#codec)] : [];
     }
-    return this.#update(em, meta, columns, { sql: `${quoteIdent(meta.primaryKey)} = ?`, params: [key] }, options, Object.keys(rest));
+    return this.#update(em, meta, columns, where, options, Object.keys(rest));
+  }
+
+  #updateContext(options: WriteOptions) {
+    return { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) };
   }
 
   /**
@@ -170,11 +253,48 @@ export class RecordRepository {
   async updateWhere(em: EntityManager, collection: string, where: SqlFragment, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
     let meta = await this.#collection(em, collection);
     if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
-    const body = assertBody(meta, values);
+    const { body, relations } = takeRelations(meta, assertBody(meta, values));
     if (body[meta.primaryKey] !== undefined) throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
-    const columns = await encodeForUpdate(meta, body, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) });
+    if (relations) return this.#updateNested(em, meta, where, body, relations, options, [...Object.keys(body), ...relations.keys()]);
+    const columns = await encodeForUpdate(meta, body, this.#updateContext(options));
     if (columns.size === 0) throw cbError('CB_ERR_VALIDATION', 'values must name at least one field to update');
     return this.#update(em, meta, columns, where, options, Object.keys(body));
+  }
+
+  /**
+   * An update with nested relation values, in one transaction: belongsTo objects first (one new
+   * target for all the matched records), then the rows (read back when no column changes), then the
+   * relations pointing at them with set semantics; the rows' hooks run last.
+   */
+  #updateNested(em: EntityManager, meta: CollectionMeta, where: SqlFragment, body: RecordValues, relations: RelationValues, options: WriteOptions, changed: readonly string[]): Promise<RecordValues[]> {
+    return this.#write(
+      em,
+      meta,
+      'update',
+      options,
+      false,
+      async (tx, defer) => {
+        const t = qualified(meta.schema, meta.table);
+        // Nothing matched: nothing is created either (a belongsTo target would be written before the rows).
+        if ((await runSql(tx, `select 1 from ${t} where ${where.sql} limit 1`, where.params)).rows.length === 0) return [];
+        const writes = this.#nested(tx, options, defer);
+        const bodies = [body];
+        const attachedOne = await writes.belongsTo(meta, bodies, [relations]);
+        const columns = await encodeForUpdate(meta, bodies[0]!, this.#updateContext(options));
+        const rows =
+          columns.size > 0
+            ? (await runSql(tx, `update ${t} set ${[...columns.keys()].map((c) => `${quoteIdent(c)} = ?`).join(', ')} where ${where.sql} returning *`, [...columns.values(), ...where.params])).rows
+            : (await runSql(tx, `select * from ${t} where ${where.sql}`, where.params)).rows;
+        const attached: Attached = new Map();
+        rows.forEach((_, i) => {
+          const one = attachedOne.get(0);
+          if (one) attached.set(i, new Map(one));
+        });
+        await writes.toTargets(meta, rows.map((r) => decodeRow(meta, r, this.#codec)), rows.map(() => relations), true, attached);
+        return withAttached(rows, attached);
+      },
+      changed,
+    );
   }
 
   /** `<collection>:destroy?filter=`: deletes every record `where` matches, in one statement; answers the count. */
@@ -244,7 +364,8 @@ export class RecordRepository {
     options: WriteOptions,
     /** The statement is one SQL statement: atomic on its own, no transaction needed without hooks. */
     single: boolean,
-    statement: (tx: EntityManager) => Promise<Record<string, unknown>[]>,
+    /** `defer` takes after-commit work of nested writes (run with this write's own). Rows may carry relation values under ATTACHED. */
+    statement: (tx: EntityManager, defer: (fn: () => Promise<void>) => void) => Promise<Record<string | symbol, unknown>[]>,
     changed: readonly string[] = [],
   ): Promise<RecordValues[]> {
     if (em.isInTransaction() && !options.deferAfterCommit) {
@@ -255,8 +376,13 @@ export class RecordRepository {
     let records: RecordValues[];
     try {
       const run = async (tx: EntityManager) => {
-        const rows = await statement(tx);
-        const decoded = rows.map((row) => decodeRow(meta, row, this.#codec));
+        const rows = await statement(tx, (fn) => void pending.push(fn));
+        const decoded = rows.map((row) => {
+          const record = decodeRow(meta, row, this.#codec);
+          const extra = row[ATTACHED] as Map<string, unknown> | undefined;
+          if (extra) for (const [name, value] of extra) record[name] = value;
+          return record;
+        });
         if (decoded.length > 0) {
           event = { type, collection: meta, records: decoded, triggerWorkflows: options.triggerWorkflows !== false, changed, afterCommit: (fn) => void pending.push(fn) };
           await this.#options.onWrite?.(tx, event);
@@ -320,6 +446,13 @@ export class RecordRepository {
         return err;
     }
   }
+}
+
+/** Where a row returned by a nested write's statement carries the related records to answer with. */
+const ATTACHED = Symbol('attached relations');
+
+function withAttached(rows: Record<string, unknown>[], attached: Attached): Record<string | symbol, unknown>[] {
+  return rows.map((row, i) => (attached.has(i) ? { ...row, [ATTACHED]: attached.get(i) } : row));
 }
 
 function defaultAfterCommitError(err: unknown, event: WriteEvent): void {

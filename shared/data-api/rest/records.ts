@@ -2,7 +2,14 @@ import type { RecordValues } from '../../data/index.js';
 import { countRecords, getRecord as findRecord, listRecords, type ListParams } from '../list-records.js';
 import { requestListParams } from '../target-filter.js';
 import { byFilterKeys, collectionName, filterInstead, once, recordKey } from './request.js';
-import type { DataHandler } from './types.js';
+import { associationWriteOptions, guardValues } from '../write-params.js';
+import type { DataApp, DataHandler, DataParams } from './types.js';
+
+/** `values` after `whitelist` / `blacklist`, and the write options `updateAssociationValues` adds. */
+function writeInput(app: DataApp, params: DataParams, name: string) {
+  const values = guardValues(app.data.collections.require(name), (n) => app.data.collections.get(n), params.values, params);
+  return { values, options: associationWriteOptions(params) };
+}
 
 /** `<collection>:list|count|get|create|update|destroy|firstOrCreate|updateOrCreate`, NocoBase's shapes. */
 
@@ -41,14 +48,16 @@ export const updateOrCreate: DataHandler = async (app, caller, em, params) => {
 
 export const createRecord: DataHandler = async (app, caller, em, params) => {
   const name = collectionName(params);
-  return once(app, caller, em, params, async (tx, opts) => ({ data: await app.data.records.create(tx, name, params.values as RecordValues, opts) }));
+  const input = writeInput(app, params, name);
+  return once(app, caller, em, params, async (tx, opts) => ({ data: await app.data.records.create(tx, name, input.values as RecordValues, { ...opts, ...input.options }) }));
 };
 
 export const updateRecords: DataHandler = async (app, caller, em, params) => {
   const name = collectionName(params);
   const where = filterInstead(app, params, name, caller.request.timezone);
+  const { values, options } = writeInput(app, params, name);
   return once(app, caller, em, params, async (tx, opts) => ({
-    data: where ? await app.data.records.updateWhere(tx, name, where, params.values, opts) : await app.data.records.updateByPk(tx, name, recordKey(params), params.values, opts),
+    data: where ? await app.data.records.updateWhere(tx, name, where, values, { ...opts, ...options }) : await app.data.records.updateByPk(tx, name, recordKey(params), values, { ...opts, ...options }),
   }));
 };
 
