@@ -17,7 +17,7 @@ import { RESERVED_COLLECTIONS } from './names.js';
 import { isPgError } from './sql.js';
 import type { CollectionMeta, FieldMeta } from './types.js';
 import { checkValue } from './values.js';
-import { runSql } from '../sql/index.js';
+import { qualified, runSql } from '../sql/index.js';
 
 export type LockFn = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -149,13 +149,34 @@ export class CollectionManager {
       const all = await readCollections(tx, this.schema);
       const meta = all.get(name);
       if (!meta) return null;
-      const users = [...all.values()].flatMap((c) =>
-        c.name === name ? [] : [...c.fields.values()].filter((f) => isRelation(f) && f.target === name).map((f) => `${c.name}.${f.name}`),
-      );
-      if (users.length > 0) throw cbError('CB_ERR_VALIDATION', `collection "${name}" is the target of ${users.join(', ')}; remove those fields first`);
-      await runSql(tx, dropTableStatement(meta));
+      // As NocoBase: the relation fields of other collections that point at this one (target or
+      // through) go with it; a belongsTo's foreign-key column goes with its field.
+      const touched: string[] = [];
+      for (const c of all.values()) {
+        if (c.name === name) continue;
+        const gone = [...c.fields.values()].filter((f) => isRelation(f) && (f.target === name || f.through === name));
+        if (gone.length === 0) continue;
+        const drops = new Set<string>();
+        for (const f of gone) {
+          if (f.type !== 'belongsTo') continue;
+          const fk = c.fields.get(f.foreignKey!);
+          const shared = [...c.fields.values()].some((o) => !gone.includes(o) && o.type === 'belongsTo' && o.foreignKey === f.foreignKey);
+          if (fk?.isForeignKey && !shared) drops.add(fk.name);
+        }
+        for (const column of drops) await runSql(tx, dropColumnStatement(c, column));
+        await deleteFieldRows(tx, this.schema, c.name, [...gone.map((f) => f.name), ...drops]);
+        touched.push(c.name);
+      }
+      // Implicit through tables of this collection's belongsToMany fields and of the removed ones.
+      const throughs = new Set<string>();
+      for (const c of all.values()) {
+        for (const f of c.fields.values()) if (f.type === 'belongsToMany' && (c.name === name || f.target === name) && f.through && !all.has(f.through)) throughs.add(f.through);
+      }
+      for (const through of throughs) await runSql(tx, `drop table if exists ${qualified(this.schema, through)}`);
+      // cascade: a foreign key constraint another table's own column still holds on this one.
+      await runSql(tx, `${dropTableStatement(meta)} cascade`);
       count = await deleteCollectionRow(tx, this.schema, name);
-      return name;
+      return { name, touched };
     });
     return count;
   }
@@ -295,14 +316,18 @@ export class CollectionManager {
    * (null: nothing changed) into the cache and tells onChange. PostgreSQL errors a request can cause
    * become a 400 with PostgreSQL's reason.
    */
-  async #run(em: EntityManager, work: (tx: EntityManager) => Promise<string | null>): Promise<string | null> {
+  async #run(em: EntityManager, work: (tx: EntityManager) => Promise<string | { name: string; touched: readonly string[] } | null>): Promise<string | null> {
     const transaction = () =>
       em.transactional(async (tx) => {
-        const name = await work(tx);
+        const done = await work(tx);
+        if (done === null) return null;
+        const { name, touched } = typeof done === 'string' ? { name: done, touched: [] } : done;
         // Read back inside the transaction: the cache gets exactly what commits.
-        return name === null ? null : { name, meta: await readCollection(tx, this.schema, name) };
+        const others = new Map<string, CollectionMeta | undefined>();
+        for (const other of touched) others.set(other, await readCollection(tx, this.schema, other));
+        return { name, meta: await readCollection(tx, this.schema, name), others };
       });
-    let result: { name: string; meta: CollectionMeta | undefined } | null;
+    let result: { name: string; meta: CollectionMeta | undefined; others: Map<string, CollectionMeta | undefined> } | null;
     try {
       result = await (this.#lock ? this.#lock(`collections:${this.schema}`, transaction) : transaction());
     } catch (err) {
@@ -312,8 +337,11 @@ export class CollectionManager {
       throw err;
     }
     if (result === null) return null;
-    if (result.meta) this.#collections.set(result.name, result.meta);
-    else this.#collections.delete(result.name);
+    for (const [name, meta] of [[result.name, result.meta] as const, ...result.others]) {
+      if (meta) this.#collections.set(name, meta);
+      else this.#collections.delete(name);
+    }
+    for (const other of result.others.keys()) await this.#onChange?.(other);
     await this.#onChange?.(result.name);
     return result.name;
   }

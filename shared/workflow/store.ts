@@ -181,6 +181,12 @@ export class WorkflowStore {
     return (await runSql(em, `delete from ${this.workflows} where "id" = ?`, [id])).affected;
   }
 
+  /** Deletes several workflows in one statement; answers the count. */
+  async deleteWorkflows(em: Em, ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return (await runSql(em, `delete from ${this.workflows} where "id" = any(?::int8[])`, [ids.map(String)])).affected;
+  }
+
   /** Deletes the executions matching a compiled condition (from listTable); answers the count. */
   async deleteExecutionsWhere(em: Em, cond: string, params: readonly unknown[]): Promise<number> {
     return (await runSql(em, `delete from ${this.executions} where ${cond}`, [...params])).affected;

@@ -8,6 +8,7 @@ import { triggerCollection, validateCollectionConfig } from '../triggers/collect
 import { validateScheduleTrigger } from '../triggers/schedule.js';
 import type { Em, WorkflowRow } from '../types.js';
 import { listTable } from '../store-list.js';
+import { targetKeys } from '../../data-api/index.js';
 import { workflowsMeta } from './metas.js';
 import { appendsOf, shape } from './shape.js';
 
@@ -114,10 +115,25 @@ export async function updateWorkflow({ workflows: wf }: WorkflowsApp, _caller: C
   return { data: updated ? [updated] : [] };
 }
 
+/**
+ * `workflows:destroy` by `filterByTk` (one or several) and/or `filter`, as NocoBase: deleting a
+ * current version deletes that key's other (non-current) revisions too (the UI deletes a workflow by
+ * key). Answers the number deleted. Neither a key nor a filter is a 400 (it would delete everything).
+ */
 export async function destroyWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
-  const row = await requireWorkflow(wf, em, params.filterByTk);
-  const affected = await wf.store.deleteWorkflow(em, row.id);
-  await wf.changed();
+  const keys = targetKeys(params.filterByTk);
+  const filter = params.filter === '' ? undefined : params.filter;
+  const parts = [...(keys ? [{ id: { $in: keys.map(Number) } }] : []), ...(filter !== undefined && filter !== null ? [typeof filter === 'string' ? JSON.parse(filter) : filter] : [])];
+  if (parts.length === 0) throw cbError('CB_ERR_VALIDATION', 'filterByTk or a non-empty filter is required');
+  const meta = workflowsMeta(wf.store.schema);
+  const affected = await em.transactional(async (tx) => {
+    const rows = (await listTable(tx, meta, { filter: parts.length === 1 ? parts[0] : { $and: parts }, paginate: false }, workflowRow)).data;
+    const currentKeys = [...new Set(rows.filter((r) => r.current).map((r) => r.key))];
+    const revisions = currentKeys.length > 0 ? (await listTable(tx, meta, { filter: { key: { $in: currentKeys }, current: { $ne: true } }, paginate: false }, workflowRow)).data : [];
+    const ids = [...new Set([...rows, ...revisions].map((r) => r.id))];
+    return wf.store.deleteWorkflows(tx, ids);
+  });
+  if (affected > 0) await wf.changed();
   return { data: affected };
 }
 

@@ -139,19 +139,19 @@ describe('nested writes as NocoBase', () => {
     const authors = await count('authors', { name: 'ghost' });
     const res = await call('POST', 'posts:create', { title: 'doomed', author: { name: 'ghost' }, comments: [{ body: 'ok' }, { nope: 1 }] });
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].message).toMatch(/unknown field "nope" in collection "comments"/);
+    expect(res.body.errors![0].message).toMatch(/unknown field "nope" in collection "comments"/);
     expect(await count('posts', { title: 'doomed' })).toBe(titles);
     expect(await count('authors', { name: 'ghost' })).toBe(authors);
     expect(await count('comments', { body: 'ok' })).toBe(0);
 
     const unknown = await call('POST', 'posts:create', { title: 'doomed', tags: [987654321] });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors[0].message).toMatch(/field "tags": no "tags" record with id 987654321/);
+    expect(unknown.body.errors![0].message).toMatch(/field "tags": no "tags" record with id 987654321/);
     expect(await count('posts', { title: 'doomed' })).toBe(titles);
 
     const array = await call('POST', 'posts:create', { title: 'doomed', author: [{ name: 'x' }] });
     expect(array.status).toBe(400);
-    expect(array.body.errors[0].message).toMatch(/"author" is a belongsTo relation: its value cannot be an array/);
+    expect(array.body.errors![0].message).toMatch(/"author" is a belongsTo relation: its value cannot be an array/);
   });
 
   test('several records with nested values in one request each get their own related records', async () => {
