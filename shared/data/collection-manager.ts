@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
 import { extraCollectionOptions, parseCollectionDefinition, resolveRelation } from './collection-definition.js';
-import { addColumnStatements, alterColumnStatements, createTableStatements, dropColumnStatement, dropTableStatement, foreignKeyStatements, throughTableStatements } from './ddl.js';
+import { addColumnStatements, alterColumnStatements, createTableStatements, dropColumnStatement, dropTableStatement, foreignKeyStatements, referenceAction, referenceStatements, throughTableStatements } from './ddl.js';
 import { hasColumn, isRelation, parseFieldDefinition } from './field-definition.js';
 import {
   deleteCollectionRow,
@@ -200,7 +200,11 @@ export class CollectionManager {
       if (field.type === 'belongsTo') {
         const resolved = fields[0]!;
         const target = resolved.target === collection ? next : all.get(resolved.target!)!;
-        for (const sql of foreignKeyStatements(meta, resolved.foreignKey!, target, resolved.targetKey!)) await runSql(tx, sql);
+        for (const sql of foreignKeyStatements(meta, resolved.foreignKey!, target, resolved.targetKey!, referenceAction(next, resolved.foreignKey!, target))) await runSql(tx, sql);
+      }
+      if (field.type === 'hasMany' || field.type === 'hasOne') {
+        const target = fields[0]!.target === collection ? next : all.get(fields[0]!.target!)!;
+        for (const sql of referenceStatements(next, fields[0]!, target)) await runSql(tx, sql);
       }
       await this.#makeThrough(tx, next, fields[0]!, (n) => (n === collection ? next : all.get(n)));
       await insertFields(tx, this.schema, collection, fields);

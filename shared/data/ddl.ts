@@ -28,13 +28,52 @@ export function belongsToColumns(meta: CollectionMeta, lookup: CollectionLookup)
   return out;
 }
 
+/** A relation's `onDelete` as NocoBase takes it (`SET NULL`, `CASCADE`, `RESTRICT`, `NO ACTION`, any case). */
+export const ON_DELETE = ['set null', 'cascade', 'restrict', 'no action'] as const;
+export type OnDelete = (typeof ON_DELETE)[number];
+
+/** The `onDelete` a relation field was given (undefined: the default, SET NULL, as NocoBase). */
+export function onDeleteOf(field: FieldMeta): OnDelete | undefined {
+  const raw = field.options?.onDelete;
+  if (typeof raw !== 'string') return undefined;
+  const action = raw.toLowerCase().replace(/_/g, ' ');
+  return (ON_DELETE as readonly string[]).includes(action) ? (action as OnDelete) : undefined;
+}
+
+/**
+ * The action of the constraint on `meta.column` (a belongsTo's foreign key) pointing at `target`:
+ * the belongsTo's own `onDelete`, else that of a hasMany/hasOne of the target over the same key, else SET NULL.
+ */
+export function referenceAction(meta: CollectionMeta, column: string, target: CollectionMeta): OnDelete {
+  for (const f of meta.fields.values()) if (f.type === 'belongsTo' && (f.foreignKey ?? `${f.name}Id`) === column && f.target === target.name && onDeleteOf(f)) return onDeleteOf(f)!;
+  for (const f of target.fields.values()) if ((f.type === 'hasMany' || f.type === 'hasOne') && f.target === meta.name && f.foreignKey === column && onDeleteOf(f)) return onDeleteOf(f)!;
+  return 'set null';
+}
+
 /** `alter table … add constraint … foreign key` + its index, for one belongsTo. */
-export function foreignKeyStatements(meta: CollectionMeta, column: string, target: CollectionMeta, targetKey: string): string[] {
+export function foreignKeyStatements(meta: CollectionMeta, column: string, target: CollectionMeta, targetKey: string, onDelete: OnDelete = 'set null'): string[] {
   const table = qualified(meta.schema, meta.table);
   return [
     `alter table ${table} add constraint ${quoteIdent(objectName(meta.table, column, 'fkey'))} foreign key (${quoteIdent(column)}) ` +
-      `references ${qualified(target.schema, target.table)} (${quoteIdent(targetKey)}) on delete set null`,
+      `references ${qualified(target.schema, target.table)} (${quoteIdent(targetKey)}) on delete ${onDelete}`,
     `create index ${quoteIdent(objectName(meta.table, column, 'idx'))} on ${table} (${quoteIdent(column)})`,
+  ];
+}
+
+/**
+ * A hasMany / hasOne given an `onDelete`: the constraint on the target's foreign key (made, or
+ * replacing the one its belongsTo made) gets that action. `source` holds the relation.
+ */
+export function referenceStatements(source: CollectionMeta, field: FieldMeta, target: CollectionMeta): string[] {
+  const action = onDeleteOf(field);
+  if (!action || (field.type !== 'hasMany' && field.type !== 'hasOne')) return [];
+  const table = qualified(target.schema, target.table);
+  const fk = field.foreignKey!;
+  const name = quoteIdent(objectName(target.table, fk, 'fkey'));
+  return [
+    `alter table ${table} drop constraint if exists ${name}`,
+    `alter table ${table} add constraint ${name} foreign key (${quoteIdent(fk)}) references ${qualified(source.schema, source.table)} (${quoteIdent(field.sourceKey ?? source.primaryKey)}) on delete ${action}`,
+    `create index if not exists ${quoteIdent(objectName(target.table, fk, 'idx'))} on ${table} (${quoteIdent(fk)})`,
   ];
 }
 
@@ -46,7 +85,11 @@ export function createTableStatements(meta: CollectionMeta, lookup: CollectionLo
     if (field.unique && !field.primaryKey) parts.push(`constraint ${quoteIdent(uniqueConstraintName(meta.table, field.name))} unique (${quoteIdent(field.name)})`);
   }
   const statements = [`create table ${qualified(meta.schema, meta.table)} (\n  ${parts.join(',\n  ')}\n)`];
-  for (const fk of belongsToColumns(meta, lookup)) statements.push(...foreignKeyStatements(meta, fk.column, fk.target, fk.targetKey));
+  for (const fk of belongsToColumns(meta, lookup)) statements.push(...foreignKeyStatements(meta, fk.column, fk.target, fk.targetKey, referenceAction(meta, fk.column, fk.target)));
+  for (const field of meta.fields.values()) {
+    const target = field.target === meta.name ? meta : field.target ? lookup(field.target) : undefined;
+    if (target && target !== meta) statements.push(...referenceStatements(meta, field, target));
+  }
   return statements;
 }
 

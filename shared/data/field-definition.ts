@@ -206,6 +206,12 @@ export function parseFieldDefinition(input: unknown, collection: string, key: st
       if (def[prop] !== undefined && def[prop] !== null) bad(collection, name, `${prop} applies to relation fields only`);
     }
   }
+  if (def.onDelete !== undefined && def.onDelete !== null) {
+    if (!['belongsTo', 'hasOne', 'hasMany'].includes(type)) bad(collection, name, 'onDelete applies to belongsTo, hasOne and hasMany fields');
+    if (typeof def.onDelete !== 'string' || !['set null', 'cascade', 'restrict', 'no action'].includes(def.onDelete.toLowerCase().replace(/_/g, ' '))) {
+      bad(collection, name, 'onDelete must be one of SET NULL, CASCADE, RESTRICT, NO ACTION');
+    }
+  }
   if ((type === 'password' || type === 'encrypted') && (unique || primaryKey)) bad(collection, name, `a ${type} field cannot be unique or a primary key`);
 
   const options: Record<string, unknown> = {};

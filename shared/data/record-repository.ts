@@ -425,8 +425,12 @@ export class RecordRepository {
         return cbError('CB_ERR_DATA_CONFLICT', `a record of "${meta.name}" with this ${columns ? `"${columns}"` : 'value'} already exists`);
       case '23502':
         return cbError('CB_ERR_VALIDATION', `field "${e.column}" cannot be null`);
-      case '23503':
+      case '23503': {
+        // A delete refused by a relation's onDelete RESTRICT / NO ACTION.
+        const referencing = /is still referenced from table "(.+?)"/.exec(e.detail ?? '')?.[1];
+        if (referencing) return cbError('CB_ERR_DATA_CONFLICT', `a record of "${meta.name}" is still referenced by records of "${referencing}" (onDelete: restrict)`);
         return cbError('CB_ERR_VALIDATION', `${columns ? `field "${columns}"` : 'a foreign key'}: no such record in the target collection`);
+      }
       case '22001':
       case '22003':
       case '22P02':
