@@ -1,9 +1,12 @@
+import { decodeForRead, type FieldMeta } from '../data/index.js';
 import type { ExecutionRow, JobRow, NodeRow, WorkflowRow } from './types.js';
 
 /** PostgreSQL rows → API objects: bigints as numbers (snowflakes stay below 2^53), dates as ISO text, `cb_` columns dropped. */
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v));
+/** PostgreSQL's timestamptz text (`2026-12-04 21:54:55.1+00`) as ISO 8601 in UTC, as NocoBase answers. */
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(decodeForRead(TIMESTAMP, v)));
+const TIMESTAMP: FieldMeta = { name: 'timestamp', type: 'datetime', key: 'timestamp' };
 
 export function workflowRow(r: Record<string, unknown>): WorkflowRow {
   return {
@@ -20,7 +23,7 @@ export function workflowRow(r: Record<string, unknown>): WorkflowRow {
     invalid: Boolean(r.invalid),
     executed: Number(r.executed ?? 0),
     allExecuted: Number(r.allExecuted ?? 0),
-    current: Boolean(r.current),
+    current: r.current === null || r.current === undefined ? null : Boolean(r.current),
     sync: Boolean(r.sync),
     options: (r.options as Record<string, unknown>) ?? {},
     createdById: num(r.createdById),

@@ -173,7 +173,7 @@ export class WorkflowStore {
 
   /** Disables and un-currents the other versions of a workflow key (one enabled, current version per key). */
   async retireOtherVersions(em: Em, key: string, id: number, options: { disable: boolean }): Promise<void> {
-    const set = options.disable ? '"enabled" = false, "current" = false' : '"current" = false';
+    const set = options.disable ? '"enabled" = false, "current" = null' : '"current" = null';
     await runSql(em, `update ${this.workflows} set ${set} where "key" = ? and "id" <> ?`, [key, id]);
   }
 

@@ -14,7 +14,8 @@ export interface WorkflowRow {
   invalid: boolean;
   executed: number;
   allExecuted: number;
-  current: boolean;
+  /** True for the current version of a key; null (or false when a revision was made with `current: false`) for the others, as NocoBase. */
+  current: boolean | null;
   sync: boolean;
   options: Record<string, unknown>;
   createdById: number | null;

@@ -6,7 +6,8 @@ import { workflowRow } from '../rows.js';
 import { randomKey } from '../store.js';
 import { triggerCollection, validateCollectionConfig } from '../triggers/collection.js';
 import { validateScheduleTrigger } from '../triggers/schedule.js';
-import type { Em, WorkflowRow } from '../types.js';
+import type { Em, ExecutionRow, WorkflowRow } from '../types.js';
+import { EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
 import { listTable } from '../store-list.js';
 import { targetKeys } from '../../data-api/index.js';
 import { workflowsMeta } from './metas.js';
@@ -137,32 +138,75 @@ export async function destroyWorkflow({ workflows: wf }: WorkflowsApp, _caller: 
   return { data: affected };
 }
 
-/** A copy of the workflow and its nodes as a new version with the same key (node keys kept, so templates still resolve). */
+/** The `key` a revision's `filter` names (`filter[key]=…`): a new version of that key; without it, a copy as a new workflow. */
+function filterKey(filter: unknown): string | undefined {
+  let f = filter;
+  if (typeof f === 'string' && f !== '') {
+    try {
+      f = JSON.parse(f);
+    } catch {
+      throw cbError('CB_ERR_VALIDATION', 'filter must be JSON');
+    }
+  }
+  const key = f && typeof f === 'object' ? (f as Record<string, unknown>).key : undefined;
+  return typeof key === 'string' && key !== '' ? key : undefined;
+}
+
+/**
+ * A copy of `source` and its nodes (node keys kept, so templates still resolve), as NocoBase's
+ * repository.revision: with `key`, a new version of that key (title kept, `current` null unless given);
+ * without, a new workflow (new key, title "<title> copy", current). An enabled or first version of its
+ * key becomes current, and a current one retires the key's other versions (disabled, current null).
+ */
+async function revise(wf: WorkflowApp, tx: Em, source: WorkflowRow, key: string | undefined, v: Record<string, unknown>): Promise<WorkflowRow> {
+  const enabled = v.enabled === true;
+  let current: boolean | null = key === undefined ? true : typeof v.current === 'boolean' ? v.current : null;
+  if (enabled) current = true;
+  if (key !== undefined && current !== true) {
+    const currentOne = (await listTable(tx, workflowsMeta(wf.store.schema), { filter: { key: { $eq: key }, current: { $eq: true } }, paginate: false }, workflowRow)).data;
+    if (currentOne.length === 0) current = true;
+  }
+  const row = await wf.store.insertWorkflow(tx, {
+    ...source,
+    id: wf.store.nextId(),
+    key: key ?? randomKey(),
+    enabled,
+    executed: 0,
+    allExecuted: key === undefined ? 0 : source.allExecuted,
+    current,
+    title: (v.title as string | undefined) ?? (key === undefined ? `${source.title ?? ''} copy` : source.title),
+    ...(typeof v.description === 'string' ? { description: v.description } : {}),
+    createdById: null,
+    updatedById: null,
+  });
+  if (row.current) await wf.store.retireOtherVersions(tx, row.key, row.id, { disable: true });
+  const nodes = await wf.store.nodesOf(tx, source.id);
+  const idOf = new Map(nodes.map((n) => [n.id, wf.store.nextId()]));
+  const remap = (id: number | null) => (id === null ? null : (idOf.get(id) ?? null));
+  for (const n of nodes) {
+    await wf.store.insertNode(tx, { ...n, id: idOf.get(n.id)!, upstreamId: remap(n.upstreamId), downstreamId: remap(n.downstreamId), workflowId: row.id });
+  }
+  return row;
+}
+
 export async function reviseWorkflow({ workflows: wf }: WorkflowsApp, _caller: Caller, em: Em, params: Params) {
   const source = await requireWorkflow(wf, em, params.filterByTk);
-  const v = body(params);
-  const created = await em.transactional(async (tx) => {
-    const row = await wf.store.insertWorkflow(tx, {
-      ...source,
-      id: wf.store.nextId(),
-      enabled: false,
-      executed: 0,
-      allExecuted: source.allExecuted,
-      current: v.current === true,
-      title: (v.title as string | undefined) ?? source.title,
-      createdById: null,
-      updatedById: null,
-    });
-    if (row.current) await wf.store.retireOtherVersions(tx, row.key, row.id, { disable: false });
-    const nodes = await wf.store.nodesOf(tx, source.id);
-    const idOf = new Map(nodes.map((n) => [n.id, wf.store.nextId()]));
-    const remap = (id: number | null) => (id === null ? null : (idOf.get(id) ?? null));
-    for (const n of nodes) {
-      await wf.store.insertNode(tx, { ...n, id: idOf.get(n.id)!, upstreamId: remap(n.upstreamId), downstreamId: remap(n.downstreamId), workflowId: row.id });
-    }
-    return row;
-  });
+  const { invalid: _invalid, ...v } = body(params);
+  const created = await em.transactional((tx) => revise(wf, tx, source, filterKey(params.filter), v));
+  if (created.enabled) await wf.changed();
   return { data: { ...created, categories: [] } };
+}
+
+/** Whether a manual run is done waiting for: finished, or paused on a pending job (a delay). */
+async function settled(wf: WorkflowApp, em: Em, id: number): Promise<ExecutionRow | undefined> {
+  const execution = await wf.store.execution(em, id);
+  if (!execution) return undefined;
+  if (execution.status !== EXECUTION_STATUS.QUEUEING && execution.status !== EXECUTION_STATUS.STARTED) return execution;
+  if (execution.status === EXECUTION_STATUS.STARTED) {
+    const jobs = await wf.store.jobsOf(em, id);
+    if (jobs.at(-1)?.status === JOB_STATUS.PENDING) return execution;
+  }
+  return undefined;
 }
 
 /**
@@ -189,7 +233,26 @@ export async function executeWorkflow({ workflows: wf }: WorkflowsApp, _caller: 
     context = input;
   }
   const after: Array<() => Promise<void>> = [];
-  const execution = await em.transactional((tx) => wf.trigger(tx, workflow, context, { after: (f) => after.push(f), manually: true, rejectOnFailure: false }));
+  const autoRevision = Number(params.autoRevision) === 1 && workflow.executed === 0;
+  const { execution, revision } = await em.transactional(async (tx) => ({
+    execution: await wf.trigger(tx, workflow, context, { after: (f) => after.push(f), manually: true, rejectOnFailure: false }),
+    // NocoBase's autoRevision=1: the first run of a version leaves a fresh editable version behind.
+    revision: autoRevision ? await revise(wf, tx, workflow, workflow.key, { current: workflow.current, enabled: workflow.enabled }) : undefined,
+  }));
   for (const f of after) await f();
-  return { data: { execution: { id: execution.id, status: execution.status } } };
+  if (revision?.enabled) await wf.changed();
+  // As NocoBase, the answer carries the finished execution's status when it ends (or pauses) within
+  // a bounded wait (WORKFLOW_SYNC_TIMEOUT); past that, the status it has then.
+  let status = execution.status;
+  const deadline = Date.now() + wf.syncTimeoutMs;
+  while (status === EXECUTION_STATUS.QUEUEING || status === EXECUTION_STATUS.STARTED) {
+    const done = await settled(wf, em, execution.id);
+    if (done) {
+      status = done.status;
+      break;
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { data: { execution: { id: execution.id, status }, ...(revision ? { newVersionId: revision.id } : {}) } };
 }

@@ -53,6 +53,11 @@ export class WorkflowApp {
   /** Where this app's request nodes may connect. */
   readonly requestPolicy: RequestPolicy;
 
+  /** Upper bound of an in-request execution (sync workflows, and the wait of a manual execute). */
+  get syncTimeoutMs(): number {
+    return this.options.settings.syncTimeoutMs;
+  }
+
   private constructor(private readonly options: WorkflowAppOptions) {
     const o = options;
     this.data = o.data;

@@ -54,7 +54,7 @@ describe('workflows:destroy by filterByTk or filter', () => {
     expect(await titles()).toEqual(['d']);
 
     // The current version of d with a revision: the revision goes with it.
-    await ok('POST', `workflows:revision?filterByTk=${d.id}`, { title: 'd v2' });
+    await ok('POST', `workflows:revision?filterByTk=${d.id}&filter[key]=${d.key}`, { title: 'd v2' });
     expect((await ok('POST', `workflows:destroy?filterByTk=${d.id}`)).data).toBe(2);
     expect(await titles()).toEqual([]);
   });
