@@ -74,6 +74,18 @@ describe('NocoBase SDK: relations, association resources, date filters, bulk del
     expect((inUtc.data.data as Json[]).map((p) => p.title)).toEqual(['p2']);
   });
 
+  test('a form with a sub-table and tags is one create; editing it replaces the sub-table rows and the tags', async () => {
+    const created = (await api.resource('posts').create({ values: { title: 'form', tags: [{ id: id.red }, { name: 'fresh' }], comments: [{ body: 'row 1' }, { body: 'row 2' }] } })).data.data;
+    expect(created.comments.map((c: Json) => c.body)).toEqual(['row 1', 'row 2']);
+    const row1 = created.comments[0];
+    await api.resource('posts').update({ filterByTk: created.id, values: { title: 'form', tags: [id.blue], comments: [{ id: row1.id, body: 'row 1' }, { body: 'row 3' }] } });
+    const post = (await api.resource('posts').get({ filterByTk: created.id, appends: ['comments', 'tags'] })).data.data;
+    expect(post.comments.map((c: Json) => c.body).sort()).toEqual(['row 1', 'row 3']);
+    expect(post.tags.map((t: Json) => t.name)).toEqual(['blue']);
+    expect((await api.resource('tags').list({ filter: { name: 'fresh' } })).data.data).toHaveLength(1);
+    await api.resource('posts').destroy({ filterByTk: created.id });
+  });
+
   test('"delete selected" sends filterByTk as an array', async () => {
     const res = await api.resource('posts').destroy({ filterByTk: [id.p1, id.p2] });
     expect(res.data.data).toBe(2);
