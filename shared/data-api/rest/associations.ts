@@ -1,7 +1,7 @@
 import { createInAssociation, associationWhere, linkAssociation, linkKeys, resolveAssociation, type Association, type LinkAction } from '../associations.js';
 import { countRecords, getRecord, listRecords, type ListParams } from '../list-records.js';
 import { requestListParams } from '../target-filter.js';
-import { once } from './request.js';
+import { inOneTransaction, once } from './request.js';
 import type { DataApp, DataHandler, DataParams } from './types.js';
 
 /** `<collection>/<id>/<relation>:<action>` (resource `<collection>.<relation>`), on shared/data-api/associations.ts. */
@@ -29,7 +29,8 @@ export const countAssociation: DataHandler = async (app, caller, em, params) => 
 
 export const createAssociation: DataHandler = async (app, caller, em, params) => {
   const a = await resolve(app, em, params);
-  return once(app, caller, em, params, async (tx, opts) => ({ data: await createInAssociation(tx, app.data.records, a, params.values, opts) }));
+  // The record and its link commit together.
+  return once(app, caller, em, params, (tx, opts) => inOneTransaction(tx, opts, async (t, o) => ({ data: await createInAssociation(t, app.data.records, a, params.values, o) })));
 };
 
 export const updateAssociation: DataHandler = async (app, caller, em, params) => {
@@ -48,8 +49,10 @@ export const linkAction =
   (action: LinkAction): DataHandler =>
   async (app, caller, em, params) => {
     const a = await resolve(app, em, params);
-    return once(app, caller, em, params, async (tx, opts) => {
-      await linkAssociation(tx, app.data.records, a, action, linkKeys(a, params.filterByTk, params.values), opts);
-      return { data: null };
-    });
+    return once(app, caller, em, params, (tx, opts) =>
+      inOneTransaction(tx, opts, async (t, o) => {
+        await linkAssociation(t, app.data.records, a, action, linkKeys(a, params.filterByTk, params.values), o);
+        return { data: null };
+      }),
+    );
   };

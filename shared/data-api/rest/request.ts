@@ -50,3 +50,15 @@ export function once<T>(app: DataApp, caller: Caller, em: EntityManager, params:
   // The caller fills createdBy / updatedBy of the records it writes.
   return idempotentWrite(em, options, (tx, opts) => write(tx, userId !== undefined && userId !== null ? { ...opts, userId: userId as number | string } : opts));
 }
+
+/**
+ * Runs several repository writes as one transaction: in `em`'s when it has one (an idempotent write's,
+ * whose `deferAfterCommit` it keeps), else in a new one whose after-commit work runs once it commits.
+ */
+export async function inOneTransaction<T>(em: EntityManager, options: WriteOptions, write: (tx: EntityManager, options: WriteOptions) => Promise<T>): Promise<T> {
+  if (em.isInTransaction() && options.deferAfterCommit) return write(em, options);
+  const after: (() => Promise<void>)[] = [];
+  const result = await em.transactional((tx) => write(tx, { ...options, deferAfterCommit: (fn) => void after.push(fn) }));
+  for (const fn of after) await fn();
+  return result;
+}
