@@ -73,9 +73,17 @@ export async function linkAssociation(em: EntityManager, records: RecordReposito
     const through = qualified(link.through!.schema, link.through!.table);
     const fk = quoteIdent(link.foreignKey);
     const other = quoteIdent(link.otherKey!);
+    const registered = lookupThrough(records, link);
     await em.transactional(async (tx) => {
       const insert = async (list: readonly string[]) => {
         if (list.length === 0) return;
+        if (registered) {
+          // A through collection of its own (its key, timestamps, hooks): the missing links as records of it.
+          const present = new Set((await runSql(tx, `select ${other}::text as k from ${through} where ${fk} = ? and ${other}::text = any(?::text[])`, [String(a.value), [...list]])).rows.map((r) => String(r.k)));
+          const rows = [...new Set(list)].filter((k) => !present.has(k)).map((k) => ({ [link.foreignKey]: String(a.value), [link.otherKey!]: k }));
+          if (rows.length > 0) await records.create(tx, registered.name, rows, options);
+          return;
+        }
         const [fkType, otherType] = [await columnType(tx, link, link.foreignKey), await columnType(tx, link, link.otherKey!)];
         await runSql(tx, `insert into ${through} (${fk}, ${other}) select ?::${fkType}, k::${otherType} from unnest(?::text[]) as k on conflict do nothing`, [String(a.value), [...list]]);
       };
@@ -116,6 +124,12 @@ export async function linkAssociation(em: EntityManager, records: RecordReposito
     await records.updateWhere(em, a.target.name, others, { [link.foreignKey]: null }, options);
   }
   if (keys.length > 0) await records.updateWhere(em, a.target.name, keyIn(keys), { [link.foreignKey]: a.value }, options);
+}
+
+/** The through collection of a belongsToMany when it is a registered collection (not an implicit link table). */
+function lookupThrough(records: RecordRepository, link: RelationLink): CollectionMeta | undefined {
+  const meta = records.collection(link.through!.table);
+  return meta && meta.schema === link.through!.schema ? meta : undefined;
 }
 
 function and(a: SqlFragment, b: SqlFragment): SqlFragment {

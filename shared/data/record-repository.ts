@@ -93,6 +93,11 @@ export class RecordRepository {
     this.#codec = { ...(options.aesKey ? { aesKey: options.aesKey } : {}), ...(options.scrypt ? { scrypt: options.scrypt } : {}) };
   }
 
+  /** A collection's metadata as this repository sees it (undefined when unknown). */
+  collection(name: string): CollectionMeta | undefined {
+    return this.#options.collections.get(name);
+  }
+
   /** Adds hooks to every later write; returns a function that removes them. */
   addHook(hook: WriteHook): () => void {
     this.#hooks.push(hook);

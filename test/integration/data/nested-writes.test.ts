@@ -167,6 +167,19 @@ describe('nested writes as NocoBase', () => {
     ]);
   });
 
+  test('belongsToMany through a collection of its own: nested links are records of it (key and timestamps filled)', async () => {
+    await ok('POST', 'collections:create', { name: 'postLabels', fields: [{ name: 'postId', type: 'bigInt' }, { name: 'labelId', type: 'bigInt' }, { name: 'note', type: 'string' }] });
+    await ok('POST', 'collections/posts/fields:create', { name: 'labels', type: 'belongsToMany', target: 'tags', through: 'postLabels', foreignKey: 'postId', otherKey: 'labelId' });
+    const post = (await ok('POST', 'posts:create', { title: 'labelled', labels: [{ name: 'l1' }, { name: 'l2' }] })).data;
+    const links = (await ok('GET', `postLabels:list?filter=${q({ postId: post.id })}`)).data;
+    expect(links).toHaveLength(2);
+    expect(links[0]).toMatchObject({ id: expect.any(Number), createdAt: expect.any(String) });
+    const l3 = (await ok('POST', 'tags:create', { name: 'l3' })).data;
+    await ok('POST', `posts/${post.id}/labels:add`, [l3.id]);
+    await ok('POST', `posts:update?filterByTk=${post.id}`, { labels: [l3.id] });
+    expect(sorted((await ok('GET', `posts:get?filterByTk=${post.id}&appends=labels`)).data.labels)).toEqual(['l3']);
+  });
+
   test('whitelist and blacklist restrict which values are written, also inside relations', async () => {
     const post = (await ok('POST', 'posts:create?whitelist=title,comments&whitelist=comments.body', { title: 'kept', author: { name: 'dropped' }, comments: [{ body: 'b', writer: { name: 'dropped too' } }] })).data;
     expect(post.authorId).toBeNull();
