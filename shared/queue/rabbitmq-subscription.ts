@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { MessageHandler, QueueLogger } from './types.js';
+import type { ConsumerStatus, MessageHandler, QueueLogger } from './types.js';
 import type { RabbitConnection } from './rabbitmq-connection.js';
 import type { RabbitPublisher } from './rabbitmq-publisher.js';
 import type { ChannelQueues } from './rabbitmq-topology.js';
@@ -8,7 +8,11 @@ import { InFlight, type Delivery } from './in-flight.js';
 import { errorText } from './queue-errors.js';
 
 export interface RabbitSubscriptionSettings {
+  /** The channel name as subscribed (for ConsumerStatus). */
+  readonly channel: string;
   readonly concurrency: number;
+  /** How often the consumer channel is probed (checkQueue), proving it still answers. */
+  readonly probeMs: number;
   readonly timeoutMs: number;
   readonly retryDelayMs: number;
   readonly logger: QueueLogger | undefined;
@@ -31,6 +35,8 @@ export class RabbitSubscription {
   private retryTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
   private readonly inFlight = new InFlight();
+  private lastRoundAt: number | null = null;
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly conn: RabbitConnection,
@@ -47,6 +53,34 @@ export class RabbitSubscription {
 
   get queueName(): string {
     return this.queues.main;
+  }
+
+  /**
+   * Attached: our consumer tag is registered on an open channel (amqplib drops it from the channel's
+   * consumer table on a cancel). Rounds: settled deliveries, and a queue check on the consumer's own
+   * channel every `probeMs` (push delivery has no poll; the check proves the channel still answers).
+   */
+  status(): ConsumerStatus {
+    const ch = this.channel as (Channel & { consumers?: Map<string, unknown> }) | undefined;
+    const tag = this.consumerTag;
+    const registered = !!ch && !!tag && (ch.consumers === undefined || ch.consumers.has(tag));
+    const attached = !this.stopping && registered;
+    const reason = this.stopping ? 'unsubscribed' : !ch ? 'no consumer channel (reconnecting)' : !tag ? 'consumer not registered yet' : 'the broker no longer knows the consumer';
+    return { channel: this.settings.channel, attached, lastRoundAt: this.lastRoundAt, ...(attached ? {} : { reason }) };
+  }
+
+  /** Test hook: cancels the consumer without this subscription knowing. */
+  async severForTest(): Promise<void> {
+    if (this.channel && this.consumerTag) await this.channel.cancel(this.consumerTag);
+  }
+
+  private probeChannel(): void {
+    const ch = this.channel;
+    if (!ch || this.stopping || !this.status().attached) return;
+    ch.checkQueue(this.queues.main).then(
+      () => (this.lastRoundAt = Date.now()),
+      () => undefined, // a failing check closes the channel; channelClosed() handles it
+    );
   }
 
   /** Starts consuming; resolves once the broker has registered the consumer. */
@@ -93,6 +127,7 @@ export class RabbitSubscription {
   stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {
     this.stopping ??= (async () => {
       if (this.retryTimer) clearTimeout(this.retryTimer);
+      clearInterval(this.probe);
       await this.starting?.catch(() => undefined);
       const ch = this.channel;
       if (ch && this.consumerTag) await ch.cancel(this.consumerTag).catch(() => undefined);
@@ -120,6 +155,11 @@ export class RabbitSubscription {
       this.consumeSentAt = Date.now();
       const { consumerTag } = await ch.consume(this.queues.main, (msg) => void this.onMessage(ch, msg), { noAck: false });
       this.consumerTag = consumerTag;
+      this.lastRoundAt = Date.now();
+      if (!this.probe) {
+        this.probe = setInterval(() => this.probeChannel(), this.settings.probeMs);
+        this.probe.unref();
+      }
     } catch (err) {
       if (this.channel === ch) this.channel = undefined;
       await ch.close().catch(() => undefined);
@@ -184,6 +224,7 @@ export class RabbitSubscription {
 
   private settle(delivery: Delivery, ch: Channel, op: () => void): void {
     if (delivery.abandoned) return;
+    this.lastRoundAt = Date.now();
     if (this.channel === ch) {
       try {
         op();

@@ -161,7 +161,7 @@ export class RedisQueue implements MessageQueue {
     const concurrency = checkConcurrency(options);
     await this.connect();
     if (this.closed) throw queueClosed();
-    const sub = new RedisSubscription(handler as MessageHandler, this.options, () => this.subscriptions.delete(sub));
+    const sub = new RedisSubscription(channel, handler as MessageHandler, this.options, () => this.subscriptions.delete(sub), () => (this.workerClient as Redis).ping());
     const worker = new Worker(bullQueueName(channel), (job, token, signal) => sub.process(job, token, signal), {
       connection: this.workerClient as Redis,
       prefix: this.bullPrefix,
@@ -181,10 +181,16 @@ export class RedisQueue implements MessageQueue {
       await sub.stop(false, undefined);
       throw queueUnavailable('Cannot start the Redis queue worker', err);
     }
-    return (o?: CloseOptions) => {
+    const stop = (o?: CloseOptions) => {
       const close = checkClose(o);
       return sub.stop(close.graceful, close.timeoutMs);
     };
+    return Object.assign(stop, { status: () => sub.status() });
+  }
+
+  /** Test hook: closes the channel's BullMQ workers behind their subscriptions' back (a silent stop). */
+  async severConsumers(channel: string): Promise<void> {
+    await Promise.all([...this.subscriptions].filter((s) => s.channelName === channel).map((s) => s.severForTest()));
   }
 
   async deadLetters(channel: string, options?: DeadLettersOptions): Promise<DeadLetter[]> {

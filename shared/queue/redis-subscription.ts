@@ -1,5 +1,5 @@
 import { UnrecoverableError, WaitingError, type Job, type Worker } from 'bullmq';
-import type { MessageHandler } from './types.js';
+import type { ConsumerStatus, MessageHandler } from './types.js';
 import { EnvelopeError, parseEnvelope } from './envelope.js';
 import { InFlight } from './in-flight.js';
 import { errorText } from './queue-errors.js';
@@ -12,15 +12,58 @@ export class RedisSubscription {
   /** Running processor calls; a forced stop lets abandoned ones return their job before closing the worker. */
   private readonly processing = new Set<Promise<unknown>>();
   private stopping: Promise<void> | undefined;
+  private lastRoundAt: number | null = null;
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(
+    private readonly channel: string,
     private readonly handler: MessageHandler,
     private readonly options: ResolvedCommon,
     private readonly onStopped: () => void,
+    /** A round trip on the workers' Redis connection. */
+    private readonly ping: () => Promise<unknown>,
   ) {}
 
+  /**
+   * Rounds: every poll of the worker loop that came back (BullMQ's _getNextJob, a job or a timed-out
+   * block of `drainDelay`), every settled job, and, while handlers run (a saturated worker does not
+   * poll), a PING on the workers' connection every `consumerProbeMs`.
+   */
   attach(worker: Worker): void {
     this.worker = worker;
+    const stamp = () => (this.lastRoundAt = Date.now());
+    const w = worker as unknown as { _getNextJob?: (...args: unknown[]) => Promise<unknown> };
+    const poll = w._getNextJob;
+    if (typeof poll === 'function') {
+      w._getNextJob = async (...args: unknown[]) => {
+        const job = await poll.apply(worker, args);
+        stamp();
+        return job;
+      };
+    }
+    worker.on('completed', stamp);
+    worker.on('failed', stamp);
+    this.probe = setInterval(() => {
+      if (this.inFlight.size === 0 || !worker.isRunning()) return;
+      void this.ping().then(stamp, () => undefined);
+    }, this.options.consumerProbeMs);
+    this.probe.unref();
+  }
+
+  get channelName(): string {
+    return this.channel;
+  }
+
+  /** Test hook: the worker stops without this subscription knowing. */
+  async severForTest(): Promise<void> {
+    await this.worker?.close(true);
+  }
+
+  status(): ConsumerStatus {
+    const w = this.worker;
+    const attached = !this.stopping && !!w && w.isRunning() && !w.closing;
+    const reason = this.stopping ? 'unsubscribed' : !w ? 'no worker yet' : w.closing ? 'its BullMQ worker was closed' : 'its BullMQ worker loop is not running';
+    return { channel: this.channel, attached, lastRoundAt: this.lastRoundAt, ...(attached ? {} : { reason }) };
   }
 
   /**
@@ -83,6 +126,7 @@ export class RedisSubscription {
 
   stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {
     this.stopping ??= (async () => {
+      clearInterval(this.probe);
       const worker = this.worker;
       if (!worker) return;
       const log = (err: unknown) => this.options.logger?.warn('queue worker close failed:', errorText(err));

@@ -16,6 +16,7 @@ queueContract('rabbitmq (amqplib, quorum queues)', {
     return q;
   },
   injectRaw: (queue: MessageQueue, channel: string, payload: string) => (queue as RabbitQueue).injectRaw(channel, payload),
+  severConsumers: async (queue: MessageQueue, channel: string) => (queue as RabbitQueue).severConsumers(channel),
 });
 
 describe('rabbitmq queue adapter', () => {
