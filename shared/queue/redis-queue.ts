@@ -77,7 +77,10 @@ export class RedisQueue implements MessageQueue {
     this.bullPrefix = `${this.options.prefix}:queue`;
     this.lockDurationMs = msOption('lockDurationMs', options.lockDurationMs, 30_000);
     this.stalledIntervalMs = msOption('stalledIntervalMs', options.stalledIntervalMs, 30_000);
-    this.drainDelaySec = Math.max(1, Math.ceil(msOption('drainDelayMs', options.drainDelayMs, 5_000) / 1000));
+    // An idle worker's long poll is its liveness round: it must come back within consumerProbeMs
+    // (BullMQ blocks in whole seconds, so at least 1 s), or a healthy idle consumer reads as stalled.
+    const drainDelayMs = Math.min(msOption('drainDelayMs', options.drainDelayMs, 5_000), this.options.consumerProbeMs);
+    this.drainDelaySec = Math.max(1, Math.ceil(drainDelayMs / 1000));
   }
 
   connect(): Promise<void> {

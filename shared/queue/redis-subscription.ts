@@ -5,6 +5,9 @@ import { InFlight } from './in-flight.js';
 import { errorText } from './queue-errors.js';
 import type { ResolvedCommon } from './validate.js';
 
+/** Longest a stop waits for a BullMQ worker's close once its deliveries were handed back. */
+const CLOSE_BOUND_MS = 5_000;
+
 /** One BullMQ worker's view: runs the handler per job, and stops gracefully or by force. */
 export class RedisSubscription {
   private worker: Worker | undefined;
@@ -124,6 +127,21 @@ export class RedisSubscription {
     }
   }
 
+  /**
+   * Waits for a worker's close at most CLOSE_BOUND_MS: a worker whose connection is gone may never
+   * finish closing, and neither a node's shutdown nor the re-creation of its consumer may wait on it
+   * (the queue's close disconnects the shared clients afterwards, which ends it).
+   */
+  private async bounded(closing: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      closing.then(() => true, () => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CLOSE_BOUND_MS).unref())),
+    ]);
+    clearTimeout(timer);
+    if (!done) this.options.logger?.warn(`queue worker of ${this.channel} did not finish closing within ${CLOSE_BOUND_MS} ms; left to its connection's end`);
+  }
+
   stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.probe);
@@ -140,14 +158,15 @@ export class RedisSubscription {
         if (!finished) {
           // Past the bound: abandoned deliveries return to wait, which lets the worker's close finish.
           this.inFlight.abandonAll('close timed out');
-          await closing.catch(() => undefined);
+          await this.bounded(closing);
         }
       } else {
         // close() first: a closing worker does not fetch the returned jobs straight back.
         const closing = worker.close(true);
+        closing.catch(log);
         this.inFlight.abandonAll('subscription closed');
         await Promise.allSettled([...this.processing]);
-        await closing.catch(log);
+        await this.bounded(closing);
       }
       this.onStopped();
     })();

@@ -182,7 +182,7 @@ export interface RedisQueueOptions extends QueueCommonOptions {
   readonly lockDurationMs?: number;
   /** BullMQ stalledInterval: how often workers look for messages whose consumer died. Default 30,000. */
   readonly stalledIntervalMs?: number;
-  /** BullMQ drainDelay in ms (long-poll on an empty queue; rounded up to whole seconds). Default 5,000. */
+  /** BullMQ drainDelay in ms (long-poll on an empty queue; rounded up to whole seconds; capped at consumerProbeMs, since a returning poll is the idle worker's liveness round). Default 5,000. */
   readonly drainDelayMs?: number;
 }
 
