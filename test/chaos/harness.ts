@@ -53,6 +53,8 @@ function nodeEnv(profile: Profile, mw: ChaosMiddleware): Record<string, string> 
     ASYNC_TASK_LEASE: '3',
     ASYNC_TASK_SWEEP_INTERVAL: '1',
     ASYNC_TASK_BATCH_SIZE: '500',
+    // Consumers prove they are alive every 2 s; one stalled by a fault is re-created within seconds.
+    QUEUE_CONSUMER_STALE_AFTER: '6',
     EXPORT_INLINE_MAX_ROWS: '10',
     ...(profile.queue === 'rabbitmq' ? { QUEUE_ADAPTER: 'rabbitmq', QUEUE_ADAPTER_RABBITMQ_URL: mw.rabbitmq!.url } : {}),
     ...profile.env,
