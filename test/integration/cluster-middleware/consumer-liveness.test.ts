@@ -6,7 +6,7 @@ import WorkflowApiService = require('../../../services/workflow-api.service');
 import WorkflowService = require('../../../services/workflow.service');
 import AsyncTaskService = require('../../../services/async-task.service');
 import { nodeState } from '../../../shared/runtime';
-import type { RedisQueue } from '../../../shared/queue/redis-queue';
+import type { MessageQueue } from '../../../shared/queue';
 import { workflowChannel } from '../../../shared/workflow';
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { startInProcessNode } from '../../support/in-process-node';
@@ -23,12 +23,22 @@ const STALE_AFTER_S = 3;
 /** Generous bound for each wait: detection plus re-creation take about two STALE_AFTER periods. */
 const BOUND = { timeoutMs: 30_000 };
 
+/** How each queue adapter's consumer is stopped behind its subscription's back. */
+const ADAPTERS = [
+  { adapter: 'redis', stop: 'its BullMQ worker closed, as when a worker loop ends on its own', env: () => ({ QUEUE_ADAPTER: 'redis' }) },
+  {
+    adapter: 'rabbitmq',
+    stop: 'its AMQP consumer cancelled, as when the broker drops it',
+    env: () => ({ QUEUE_ADAPTER: 'rabbitmq', QUEUE_ADAPTER_RABBITMQ_URL: SERVICES.rabbitmq.url }),
+  },
+] as const;
+
 /**
- * A processor node whose workflow queue consumer stops behind its back (its BullMQ worker is closed,
- * as when a worker loop ends on its own): /readyz turns 503 naming the consumer, the node re-creates it
- * and turns ready by itself, and the writes made meanwhile and afterwards run their workflow.
+ * A processor node whose workflow queue consumer stops behind its back: /readyz turns 503 naming the
+ * consumer, the node re-creates it and turns ready by itself, and the writes made meanwhile and
+ * afterwards run their workflow.
  */
-describe('queue consumer liveness on a processor node', () => {
+describe.each(ADAPTERS)('queue consumer liveness on a processor node ($adapter queue: $stop)', ({ adapter, env }) => {
   const schema = uniqueSchema('cl');
   let broker: ServiceBroker;
   let management: string;
@@ -49,11 +59,11 @@ describe('queue consumer liveness on a processor node', () => {
     );
 
   beforeAll(async () => {
-    await requireServices('postgres', 'redis');
+    await requireServices('postgres', 'redis', ...(adapter === 'rabbitmq' ? (['rabbitmq'] as const) : []));
     const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, WorkflowApiService, WorkflowService, AsyncTaskService], {
       NAMESPACE: `cl${Date.now().toString(36)}`,
       REDIS_URL: SERVICES.redis.url,
-      QUEUE_ADAPTER: 'redis',
+      ...env(),
       QUEUE_CONSUMER_STALE_AFTER: String(STALE_AFTER_S),
       APP_AES_SECRET_KEY: '41fa8a69031afee15cdf41f8d5940ee37f98494c5ca41e90738238479ab8efde',
     });
@@ -95,7 +105,7 @@ describe('queue consumer liveness on a processor node', () => {
     expect(await readyz()).toMatchObject({ status: 200 });
 
     const cluster = nodeState(broker).services().cluster;
-    await (cluster.consumers.queue as RedisQueue).severConsumers(workflowChannel('main'));
+    await (cluster.consumers.queue as MessageQueue & { severConsumers(channel: string): Promise<void> }).severConsumers(workflowChannel('main'));
 
     const down = await until(async () => {
       const r = await readyz();
