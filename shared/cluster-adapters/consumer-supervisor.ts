@@ -20,6 +20,8 @@ interface Supervised {
   subscribedAt: number;
   /** Set when the consumer was found dead; cleared once its replacement proved alive. */
   problem: string | null;
+  /** The current problem is a reconnect the supervisor waits out (logged as such). */
+  waiting: boolean;
   recreating: boolean;
 }
 
@@ -32,7 +34,9 @@ export interface ConsumerSupervisorOptions {
 /**
  * Keeps the consumers of processor channels alive: every third of `staleAfterMs` it reads each one's
  * ConsumerStatus; a consumer that is detached or has completed no poll or delivery round within the
- * bound is reported (problems(), the node's readiness) and re-created under the same handle. The
+ * bound is reported (problems(), the node's readiness) and re-created under the same handle. One the
+ * adapter is reconnecting itself (status.recovering) is reported and left to reconnect, unless its
+ * last round is older than the bound. The
  * problem stays reported until the replacement is attached and has completed a round, so a
  * re-creation is visible on /readyz for at least one check interval.
  */
@@ -51,7 +55,7 @@ export class ConsumerSupervisor {
     const current = await this.queue.subscribe(channel, handler, options);
     const key = processorKeyOf(channel);
     if (key === null) return current;
-    const entry: Supervised = { key, channel, handler: handler as MessageHandler, options, current, subscribedAt: Date.now(), problem: null, recreating: false };
+    const entry: Supervised = { key, channel, handler: handler as MessageHandler, options, current, subscribedAt: Date.now(), problem: null, waiting: false, recreating: false };
     this.entries.add(entry);
     this.start();
     const stop = async (o?: CloseOptions) => {
@@ -90,31 +94,43 @@ export class ConsumerSupervisor {
     this.timer.unref();
   }
 
-  private diagnose(e: Supervised, now: number): string | null {
-    if (!e.current) return `consumer of ${e.channel} is being re-created`;
+  /** The problem of one consumer, or null; `wait`: the adapter is bringing it back itself, within the bound. */
+  private diagnose(e: Supervised, now: number): { problem: string; wait: boolean } | null {
+    if (!e.current) return { problem: `consumer of ${e.channel} is being re-created`, wait: false };
     const s = e.current.status();
-    if (!s.attached) return `consumer of ${e.channel} stopped: ${s.reason ?? 'detached'}`;
     const since = Math.max(s.lastRoundAt ?? 0, e.subscribedAt);
-    if (now - since > this.o.staleAfterMs) {
-      return `consumer of ${e.channel} completed no poll or delivery round for ${Math.round((now - since) / 1000)} s (bound ${this.o.staleAfterMs / 1000} s)`;
+    const stale = now - since > this.o.staleAfterMs;
+    if (!s.attached) return { problem: `consumer of ${e.channel} stopped: ${s.reason ?? 'detached'}`, wait: s.recovering === true && !stale };
+    if (stale) {
+      return { problem: `consumer of ${e.channel} completed no poll or delivery round for ${Math.round((now - since) / 1000)} s (bound ${this.o.staleAfterMs / 1000} s)`, wait: false };
     }
     return null;
   }
 
   private async checkOne(e: Supervised, now: number): Promise<void> {
     if (e.recreating) return;
-    const problem = this.diagnose(e, now);
-    if (problem === null) {
-      // A replacement counts as alive once it completed a round of its own.
+    const found = this.diagnose(e, now);
+    if (found === null) {
+      // A replacement (or a reconnected consumer) counts as alive once it completed a round of its own.
       const s = e.current?.status();
       if (e.problem && s && (s.lastRoundAt ?? 0) >= e.subscribedAt) {
-        this.o.log.info(`${e.key}: consumer of ${e.channel} re-created and alive again`);
+        this.o.log.info(`${e.key}: consumer of ${e.channel} alive again`);
         e.problem = null;
+        e.waiting = false;
       }
       return;
     }
-    if (!e.problem) this.o.log.error(`${e.key}: ${problem}; re-creating it (the node is not ready meanwhile)`);
+    const { problem, wait } = found;
+    if (wait) {
+      // Reconnecting by itself (a broker outage): reported, not re-created, while rounds are within the bound.
+      if (!e.problem) this.o.log.error(`${e.key}: ${problem}; waiting for it to reconnect (the node is not ready meanwhile)`);
+      e.problem = problem;
+      e.waiting = true;
+      return;
+    }
+    if (!e.problem || e.waiting) this.o.log.error(`${e.key}: ${problem}; re-creating it (the node is not ready meanwhile)`);
     e.problem = problem;
+    e.waiting = false;
     e.recreating = true;
     try {
       const old = e.current;

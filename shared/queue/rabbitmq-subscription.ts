@@ -37,6 +37,8 @@ export class RabbitSubscription {
   private readonly inFlight = new InFlight();
   private lastRoundAt: number | null = null;
   private probe: NodeJS.Timeout | undefined;
+  /** Between connectionLost() and resume(): the connection is being re-established. */
+  private awaitingConnection = false;
 
   constructor(
     private readonly conn: RabbitConnection,
@@ -65,8 +67,19 @@ export class RabbitSubscription {
     const tag = this.consumerTag;
     const registered = !!ch && !!tag && (ch.consumers === undefined || ch.consumers.has(tag));
     const attached = !this.stopping && registered;
-    const reason = this.stopping ? 'unsubscribed' : !ch ? 'no consumer channel (reconnecting)' : !tag ? 'consumer not registered yet' : 'the broker no longer knows the consumer';
-    return { channel: this.settings.channel, attached, lastRoundAt: this.lastRoundAt, ...(attached ? {} : { reason }) };
+    // Coming back by itself: the connection is down (resume() follows its return), or a start or a
+    // scheduled restart is under way. A missing channel on an open connection with neither is a stop.
+    const recovering = !attached && !this.stopping && !ch && (this.awaitingConnection || !this.conn.isOpen || !!this.starting || !!this.retryTimer);
+    const reason = this.stopping
+      ? 'unsubscribed'
+      : !ch
+        ? recovering
+          ? 'no consumer channel (reconnecting)'
+          : 'no consumer channel and no reconnect under way'
+        : !tag
+          ? 'consumer not registered yet'
+          : 'the broker no longer knows the consumer';
+    return { channel: this.settings.channel, attached, lastRoundAt: this.lastRoundAt, ...(attached ? {} : { reason, ...(recovering ? { recovering } : {}) }) };
   }
 
   /** Test hook: cancels the consumer without this subscription knowing. */
@@ -94,6 +107,7 @@ export class RabbitSubscription {
 
   /** The connection dropped: deliveries are void (RabbitMQ requeued them). */
   connectionLost(): void {
+    this.awaitingConnection = true;
     this.channel = undefined;
     this.consumerTag = undefined;
     this.consumeSentAt = undefined;
@@ -102,6 +116,7 @@ export class RabbitSubscription {
 
   /** A new connection is up: consume again. */
   resume(): void {
+    this.awaitingConnection = false;
     if (this.stopping) return;
     this.start().catch((err: unknown) => {
       this.settings.logger?.warn(`queue consumer on ${this.queues.main} could not restart:`, errorText(err));

@@ -114,6 +114,12 @@ export interface ConsumerStatus {
   readonly lastRoundAt: number | null;
   /** Why it is not attached, when known. */
   readonly reason?: string;
+  /**
+   * Not attached, but the adapter is bringing it back by itself (the broker connection dropped and is
+   * being re-established; the consumer re-registers once it is up). A supervisor reports it and waits
+   * rather than re-creating it, as long as rounds are not older than its bound.
+   */
+  readonly recovering?: boolean;
 }
 
 export interface DeadLettersOptions {

@@ -51,6 +51,28 @@ describe('ConsumerSupervisor', () => {
     await queue.close();
   });
 
+  test('a consumer the adapter is reconnecting is reported but left to reconnect; past the bound it is re-created', async () => {
+    const { queue, subscribes, stall } = stallable();
+    const supervisor = new ConsumerSupervisor(queue, { staleAfterMs: 60_000, log });
+    const handle = await supervisor.subscribe(workflowChannel('main'), () => undefined);
+    const t0 = Date.now();
+    stall({ attached: false, reason: 'no consumer channel (reconnecting)', recovering: true, lastRoundAt: t0 });
+    await supervisor.check(t0 + 5_000);
+    expect(supervisor.problems('workflow:process')).toEqual(['consumer of workflow.main stopped: no consumer channel (reconnecting)']);
+    expect(subscribes()).toBe(1);
+    expect(log.error).toHaveBeenLastCalledWith(expect.stringContaining('waiting for it to reconnect'));
+
+    // Still not back a whole bound after its last round: a reconnect that does not finish is a stall.
+    await supervisor.check(t0 + 61_000);
+    expect(subscribes()).toBe(2);
+    expect(log.error).toHaveBeenLastCalledWith(expect.stringContaining('re-creating it'));
+    await supervisor.check();
+    expect(supervisor.problems('workflow:process')).toEqual([]);
+    await handle();
+    supervisor.close();
+    await queue.close();
+  });
+
   test('a detached consumer is reported with its reason; other channels are not supervised', async () => {
     const { queue, stall } = stallable();
     const supervisor = new ConsumerSupervisor(queue, { staleAfterMs: 60_000, log });
