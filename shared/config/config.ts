@@ -35,6 +35,10 @@ export interface Config {
     readonly retentionMs: number;
     readonly exportInlineMaxRows: number;
     readonly importMaxFileSize: number;
+    readonly xlsx: { readonly maxUncompressed: number; readonly maxEntries: number; readonly maxSharedStrings: number };
+    readonly maxPendingPerUser: number;
+    readonly maxStoredPerUser: number;
+    readonly minFreeBytes: number;
   };
   /** Workflow engine intervals and bounds (shared/workflow), all in milliseconds but `concurrency`. */
   readonly workflow: {
@@ -263,6 +267,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       retentionMs: v.ASYNC_TASK_RETENTION,
       exportInlineMaxRows: v.EXPORT_INLINE_MAX_ROWS,
       importMaxFileSize: v.IMPORT_MAX_FILE_SIZE,
+      xlsx: { maxUncompressed: v.IMPORT_XLSX_MAX_UNCOMPRESSED, maxEntries: v.IMPORT_XLSX_MAX_ENTRIES, maxSharedStrings: v.IMPORT_XLSX_MAX_SHARED_STRINGS },
+      maxPendingPerUser: v.ASYNC_TASK_MAX_PENDING_PER_USER,
+      maxStoredPerUser: v.ASYNC_TASK_MAX_STORED_PER_USER,
+      minFreeBytes: v.STORAGE_MIN_FREE,
     },
     workflow: {
       leaseMs: v.WORKFLOW_LEASE,

@@ -184,6 +184,12 @@ export const variables = {
   ASYNC_TASK_RETENTION: spec({ default: '604800', doc: 'Seconds a finished task\'s file is kept under STORAGE_PATH (default 7 days).', parse: seconds(1, 10 * 365 * 86400) }),
   EXPORT_INLINE_MAX_ROWS: spec({ default: '2000', doc: 'An export of at most this many rows answers the file at once; a larger one (or `async=true`) answers 202 with a task id.', parse: integer(0, 10_000_000) }),
   IMPORT_MAX_FILE_SIZE: spec({ default: '100mb', doc: 'Largest file an import accepts (bytes, or with kb/mb/gb); a larger one is a 413 naming this limit.', parse: bytes }),
+  IMPORT_XLSX_MAX_UNCOMPRESSED: spec({ default: '256mb', doc: 'Largest total decompressed size of an imported xlsx (a zip bomb is refused with a 400 naming this limit before any sheet is parsed).', parse: bytes }),
+  IMPORT_XLSX_MAX_ENTRIES: spec({ default: '1000', doc: 'Most zip entries an imported xlsx may hold (more is a 400 naming this limit).', parse: integer(1, 1_000_000) }),
+  IMPORT_XLSX_MAX_SHARED_STRINGS: spec({ default: '1000000', doc: 'Most shared strings an imported xlsx may hold (a table expanding to millions of strings is a 400 naming this limit).', parse: integer(1, 100_000_000) }),
+  ASYNC_TASK_MAX_PENDING_PER_USER: spec({ default: '5', doc: 'Tasks one user may have waiting or running at once; another is a 429 naming this limit.', parse: integer(1, 10_000) }),
+  ASYNC_TASK_MAX_STORED_PER_USER: spec({ default: '20', doc: 'Finished task files one user may keep under STORAGE_PATH; another export or import is a 429 naming this limit (destroy old tasks with asyncTasks:destroy).', parse: integer(1, 100_000) }),
+  STORAGE_MIN_FREE: spec({ default: '1gb', doc: 'Free bytes STORAGE_PATH\'s volume must keep: below it, new exports and imports are refused with 507.', parse: bytes }),
   WORKFLOW_LEASE: spec({
     default: '30',
     doc: 'Seconds a workflow worker owns a claimed execution without committing a step or renewing; after that another worker resumes it from its last committed job.',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -75,6 +75,17 @@ export async function checkWritable(storagePath: string): Promise<void> {
   } catch (err) {
     throw new Error(`STORAGE_PATH ${storagePath} is not writable: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * New tasks need room: STORAGE_PATH's volume (which may also hold the embedded database) must keep
+ * `minFree` bytes free, else a 507 naming STORAGE_MIN_FREE.
+ */
+export async function assertFreeSpace(storagePath: string, minFree: number): Promise<void> {
+  const fs = await statfs(storagePath).catch(() => null);
+  if (!fs) throw cbError('CB_ERR_TASK_STORAGE', `STORAGE_PATH ${storagePath} cannot be inspected`);
+  const free = fs.bavail * fs.bsize;
+  if (free < minFree) throw cbError('CB_ERR_TASK_STORAGE_FULL', `STORAGE_PATH has ${free} bytes free, less than STORAGE_MIN_FREE (${minFree} bytes): no new task is accepted`);
 }
 
 export interface StagedUpload {
