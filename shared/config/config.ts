@@ -36,6 +36,7 @@ export interface Config {
     readonly exportInlineMaxRows: number;
     readonly importMaxFileSize: number;
     readonly xlsx: { readonly maxUncompressed: number; readonly maxEntries: number; readonly maxSharedStrings: number };
+    readonly headerCheck: { readonly maxHeapMb: number; readonly timeoutMs: number };
     readonly maxPendingPerUser: number;
     readonly maxStoredPerUser: number;
     readonly minFreeBytes: number;
@@ -268,6 +269,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       exportInlineMaxRows: v.EXPORT_INLINE_MAX_ROWS,
       importMaxFileSize: v.IMPORT_MAX_FILE_SIZE,
       xlsx: { maxUncompressed: v.IMPORT_XLSX_MAX_UNCOMPRESSED, maxEntries: v.IMPORT_XLSX_MAX_ENTRIES, maxSharedStrings: v.IMPORT_XLSX_MAX_SHARED_STRINGS },
+      headerCheck: { maxHeapMb: v.IMPORT_CHECK_MAX_HEAP, timeoutMs: v.IMPORT_CHECK_TIMEOUT },
       maxPendingPerUser: v.ASYNC_TASK_MAX_PENDING_PER_USER,
       maxStoredPerUser: v.ASYNC_TASK_MAX_STORED_PER_USER,
       minFreeBytes: v.STORAGE_MIN_FREE,

@@ -187,6 +187,8 @@ export const variables = {
   IMPORT_XLSX_MAX_UNCOMPRESSED: spec({ default: '256mb', doc: 'Largest total decompressed size of an imported xlsx (a zip bomb is refused with a 400 naming this limit before any sheet is parsed).', parse: bytes }),
   IMPORT_XLSX_MAX_ENTRIES: spec({ default: '1000', doc: 'Most zip entries an imported xlsx may hold (more is a 400 naming this limit).', parse: integer(1, 1_000_000) }),
   IMPORT_XLSX_MAX_SHARED_STRINGS: spec({ default: '1000000', doc: 'Most shared strings an imported xlsx may hold (a table expanding to millions of strings is a 400 naming this limit).', parse: integer(1, 100_000_000) }),
+  IMPORT_CHECK_MAX_HEAP: spec({ default: '256', doc: 'Heap limit (MB) of the worker thread that reads an uploaded file\'s header row before an import is accepted; a file needing more is a 400 naming this limit.', parse: integer(64, 16_384) }),
+  IMPORT_CHECK_TIMEOUT: spec({ default: '60', doc: 'Seconds the header check of an uploaded file may take before the import is refused with a 400.', parse: seconds(1, 3600) }),
   ASYNC_TASK_MAX_PENDING_PER_USER: spec({ default: '5', doc: 'Tasks one user may have waiting or running at once; another is a 429 naming this limit.', parse: integer(1, 10_000) }),
   ASYNC_TASK_MAX_STORED_PER_USER: spec({ default: '20', doc: 'Finished task files one user may keep under STORAGE_PATH; another export or import is a 429 naming this limit (destroy old tasks with asyncTasks:destroy).', parse: integer(1, 100_000) }),
   STORAGE_MIN_FREE: spec({ default: '1gb', doc: 'Free bytes STORAGE_PATH\'s volume must keep: below it, new exports and imports are refused with 507.', parse: bytes }),

@@ -15,7 +15,7 @@ import { columnTitle, parseColumns } from './columns.js';
 import { countExportRows, exportQuery, writeExport } from './export.js';
 import { importColumns } from './import.js';
 import { isFinished, PROGRESS_CHANNEL, progressOf, publishProgress, STOP_EVENT } from './progress.js';
-import { checkHeader } from './reader.js';
+import { checkHeaderIsolated } from './header-check.js';
 import { absolute, assertFreeSpace, isStagedUpload, removeQuietly, removeTaskFile, safeFileName, stageUpload, type StagedUpload } from './storage.js';
 import { TaskStore } from './task-store.js';
 import { taskChannel } from './processor.js';
@@ -338,7 +338,7 @@ export function importAction(format: 'xlsx' | 'csv'): TaskHandler {
       const collection = app.data.collections.require(name);
       const columns = parseColumns(param(params, 'columns'), collection);
       importColumns(collection, columns);
-      await checkHeader(absolute(storage, file.path), format, columns.map(columnTitle), app.config.tasks.xlsx);
+      await checkHeaderIsolated({ path: absolute(storage, file.path), format, titles: columns.map(columnTitle), limits: app.config.tasks.xlsx }, app.config.tasks.headerCheck);
       const who = owner(caller);
       const importParams: ImportParams = {
         collection: name, format, columns, mode, uniqueField: param(params, 'uniqueField') as string | undefined,

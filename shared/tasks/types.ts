@@ -107,6 +107,8 @@ export interface TasksConfig {
   readonly exportInlineMaxRows: number;
   readonly importMaxFileSize: number;
   readonly xlsx: XlsxLimits;
+  /** The header check's worker thread: heap limit (MB) and time limit. */
+  readonly headerCheck: { readonly maxHeapMb: number; readonly timeoutMs: number };
   readonly maxPendingPerUser: number;
   readonly maxStoredPerUser: number;
   readonly minFreeBytes: number;

@@ -91,3 +91,29 @@ describe('abuse: xlsx bombs', () => {
     expect(result.status).toBe(202);
   });
 });
+
+describe('abuse: the header check runs in a worker with its own heap', () => {
+  let n: AbuseNode;
+
+  beforeAll(async () => {
+    // Bounds wide enough to let the 3-million-string table through: only the worker's heap limit stops it.
+    n = await startAbuseNode({ IMPORT_XLSX_MAX_SHARED_STRINGS: '100000000', IMPORT_CHECK_MAX_HEAP: '64' });
+    expect((await n.api.call('POST', 'collections:create', { name: 'things', fields: [{ name: 'title', type: 'string' }] }, n.admin)).status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await n?.stop();
+  });
+
+  test('a spreadsheet needing more than IMPORT_CHECK_MAX_HEAP to read is a 400 naming it; the node heap is untouched', async () => {
+    const strings = `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>Title</t></si><si><t>a</t></si>${Array.from({ length: 3_000_000 }, (_, i) => `<si><t>distinct string ${i}</t></si>`).join('')}</sst>`;
+    const file = await tampered((zip) => zip.file('xl/sharedStrings.xml', strings));
+    const { result, growth } = await heapGrowth(() => n.api.upload('things:importXlsx', file, 'big.xlsx', { columns: COLUMNS }, n.member));
+    expect(result.status).toBe(400);
+    expect(result.body.errors![0]!.message).toContain('IMPORT_CHECK_MAX_HEAP (64 MB)');
+    expect(growth).toBeLessThan(100 * MB);
+    expect((await n.api.call('GET', 'things:list', undefined, n.member)).status).toBe(200);
+    // The worker is gone and the next import is read as usual.
+    expect((await n.api.upload('things:importXlsx', await xlsxOf([['Title'], ['one']]), 'ok.xlsx', { columns: COLUMNS }, n.member)).status).toBe(202);
+  });
+});
