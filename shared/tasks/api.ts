@@ -17,7 +17,8 @@ import { importColumns } from './import.js';
 import { isFinished, PROGRESS_CHANNEL, progressOf, publishProgress, STOP_EVENT } from './progress.js';
 import { checkHeaderIsolated } from './header-check.js';
 import { absolute, assertFreeSpace, isStagedUpload, removeQuietly, removeTaskFile, safeFileName, stageUpload, type StagedUpload } from './storage.js';
-import { TaskStore } from './task-store.js';
+import { TaskStore, type NewTask } from './task-store.js';
+import { runSql } from '../sql/index.js';
 import { taskChannel } from './processor.js';
 import { xlsxTemplate } from './template.js';
 import type { ExportParams, ImportParams, ProgressEvent, TaskMessage, TaskRow, TasksConfig } from './types.js';
@@ -172,6 +173,18 @@ async function admitTask(app: TasksApp, caller: Caller, em: EntityManager): Prom
   await assertFreeSpace(app.config.storagePath, cfg.minFreeBytes);
 }
 
+/**
+ * Inserts a task after admitTask, holding a per-user advisory lock to the end of the transaction, so
+ * concurrent requests of one user cannot all pass the count before any of them has inserted.
+ */
+async function insertAdmitted(app: TasksApp, caller: Caller, em: EntityManager, task: NewTask): Promise<TaskRow> {
+  return em.transactional(async (tx) => {
+    await runSql(tx, 'select pg_advisory_xact_lock(hashtext(?))', [`asyncTasks:${app.schema}:${String(owner(caller).userId)}`]);
+    await admitTask(app, caller, tx);
+    return store(app).insert(tx, task);
+  });
+}
+
 export const fetchFile: TaskHandler = async (app, caller, em, params) => {
   const task = await visibleTask(app, caller, em, params);
   if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
@@ -280,10 +293,9 @@ export const exportAction: TaskHandler = async (app, caller, em, params) => {
     });
     return reply(out, attachment(safeFileName(title, format), format === 'csv' ? CONTENT_TYPES.csv : 'application/octet-stream'));
   }
-  await admitTask(app, caller, em);
   const who = owner(caller);
   const exportParams: ExportParams = { collection: name, format, title, columns, filter: input.filter, sort: input.sort };
-  const task = await store(app).insert(em, { id: randomUUID(), origin: name, type: 'export', title: taskTitle(`Export ${title}`), params: { ...exportParams }, createdById: who.userId });
+  const task = await insertAdmitted(app, caller, em, { id: randomUUID(), origin: name, type: 'export', title: taskTitle(`Export ${title}`), params: { ...exportParams }, createdById: who.userId });
   return queueTask(app, task);
 };
 
@@ -350,7 +362,7 @@ export function importAction(format: 'xlsx' | 'csv'): TaskHandler {
         if (!unique.unique && !unique.primaryKey) throw cbError('CB_ERR_VALIDATION', `uniqueField "${unique.name}" of "${name}" is not unique (declare it unique, or use the primary key)`);
         if (!columns.some((c) => c.dataIndex.length === 1 && c.dataIndex[0] === unique.name)) throw cbError('CB_ERR_VALIDATION', `uniqueField "${unique.name}" must be one of the imported columns`);
       }
-      const task = await store(app).insert(em, { id: randomUUID(), origin: name, type: 'import', title: taskTitle(`Import ${file.fileName}`), params: { ...importParams }, createdById: who.userId, inputPath: file.path });
+      const task = await insertAdmitted(app, caller, em, { id: randomUUID(), origin: name, type: 'import', title: taskTitle(`Import ${file.fileName}`), params: { ...importParams }, createdById: who.userId, inputPath: file.path });
       return await queueTask(app, task);
     } catch (err) {
       await removeQuietly(storage, file.path);

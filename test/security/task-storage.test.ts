@@ -122,6 +122,13 @@ describe('abuse: task storage', () => {
       expect((await exportAsync(api, member)).status).toBe(202);
     });
 
+    test('concurrent requests of one user cannot pass the limit together', async () => {
+      await addMember(schema, 'burst', 'burst-pass-123');
+      const burst = await api.signIn('burst', 'burst-pass-123');
+      const answers = await Promise.all(Array.from({ length: 10 }, () => exportAsync(api, burst)));
+      expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 429, 429, 429, 429, 429, 429, 429, 429]);
+    });
+
     test('a running task is a 409 to destroy', async () => {
       const res = await exportAsync(api, admin);
       await sql(`update "${schema}"."asyncTasks" set "status" = 0, "leaseUntil" = now() + interval '1 hour' where "id" = $1`, [res.body.data.id]);
