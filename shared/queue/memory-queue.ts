@@ -101,6 +101,11 @@ export class MemoryQueue implements MessageQueue {
     return this.channel(channel).requeue(ids);
   }
 
+  async discardDeadLetters(channel: string, ids: readonly string[]): Promise<number> {
+    this.assertOpen();
+    return this.channel(channel).discard(ids);
+  }
+
   async stats(channel: string): Promise<QueueStats> {
     this.assertOpen();
     return this.channel(channel).stats();

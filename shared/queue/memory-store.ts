@@ -128,6 +128,12 @@ export class MemoryChannel {
     return out;
   }
 
+  discard(ids: readonly string[]): number {
+    let removed = 0;
+    for (const id of new Set(ids)) if (this.dead.delete(id)) removed += 1;
+    return removed;
+  }
+
   /** Valid envelopes only: a payload that never parsed would come straight back. */
   requeue(ids: readonly string[] | undefined): number {
     const wanted = ids ? new Set(ids) : undefined;

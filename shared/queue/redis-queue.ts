@@ -194,6 +194,22 @@ export class RedisQueue implements MessageQueue {
     return jobs.filter((job): job is Job => Boolean(job)).map((job) => deadLetterOf(job));
   }
 
+  async discardDeadLetters(channel: string, ids: readonly string[]): Promise<number> {
+    const q = await this.queue(channel);
+    let removed = 0;
+    for (const id of new Set(ids)) {
+      const job = await this.wrap(q.getJob(bullJobId(id)));
+      if (!job || !(await this.wrap(job.isFailed()))) continue;
+      try {
+        await job.remove();
+        removed += 1;
+      } catch {
+        // requeued or removed meanwhile by another node: nothing to discard
+      }
+    }
+    return removed;
+  }
+
   async requeueDeadLetters(channel: string, ids?: readonly string[]): Promise<number> {
     const q = await this.queue(channel);
     const jobs: Job[] = [];

@@ -192,6 +192,26 @@ export function queueContract(adapter: string, fixture: QueueContractFixture): v
       expect(await q.stats(ch)).toEqual({ waiting: 0, delayed: 0, inFlight: 0, deadLettered: 0 });
     });
 
+    it('discards the dead letters named, for good, and leaves the others', async () => {
+      const q = await node();
+      const ch = channel();
+      const got: unknown[] = [];
+      let healthy = false;
+      await q.subscribe(ch, (body) => {
+        if (!healthy) throw new Error('not yet');
+        got.push(body);
+      });
+      const [one, two] = await Promise.all([1, 2].map((n) => q.publish(ch, { n }, { attempts: 1 })));
+      await waitFor('2 dead letters', async () => (await q.stats(ch)).deadLettered === 2);
+      expect(await q.discardDeadLetters(ch, [one as string, 'no-such-id'])).toBe(1);
+      expect((await q.deadLetters(ch)).map((d) => d.id)).toEqual([two]);
+      expect(await q.discardDeadLetters(ch, [one as string])).toBe(0);
+      healthy = true;
+      expect(await q.requeueDeadLetters(ch)).toBe(1);
+      await waitFor('the kept one processed', () => got.length === 1);
+      expect(got).toEqual([{ n: 2 }]);
+    });
+
     it('waits at least the exponential backoff between attempts', async () => {
       const q = await node();
       const ch = channel();
