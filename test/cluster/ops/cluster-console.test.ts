@@ -133,6 +133,22 @@ describe('the cluster console API', () => {
 
     expect((await call('POST', 'cluster:undrain', { node: id.w2 })).body.data).toMatchObject({ nodeId: id.w2, drained: false });
     await until(async () => (await resolved()) === 5);
+
+    // Item 7: where each execution ran — on executions:get, one log line at start and end, per-node metrics.
+    const list = (await call('GET', `executions:list?filter[workflowId]=${wf.id}&pageSize=10`)).body.data as Json[];
+    for (const e of list) {
+      const got = (await call('GET', `executions:get?filterByTk=${e.id}`)).body.data;
+      expect(got).toMatchObject({ status: 1, clusterNodeId: id.w2 });
+      expect(w2.output()).toMatch(new RegExp(`execution started execution=${e.id} workflow=${wf.id} app=main node=${id.w2} attempt=1`));
+      expect(w2.output()).toMatch(new RegExp(`execution ended execution=${e.id} workflow=${wf.id} app=main node=${id.w2} durationMs=\\d+ outcome=resolved`));
+      expect(w1.output()).not.toContain(`execution=${e.id} `);
+    }
+    const metrics = async (node: NodeProcess) => (await fetch(`http://127.0.0.1:${node.healthPort}/metrics`)).text();
+    const w2Metrics = await metrics(w2);
+    expect(w2Metrics).toMatch(new RegExp(`cb_workflow_executions_started\\{[^}]*nodeID="${id.w2}"[^}]*app="main"[^}]*\\} 5`));
+    expect(w2Metrics).toMatch(/cb_workflow_executions_ended\{[^}]*app="main",outcome="resolved"[^}]*\} 5/);
+    expect(w2Metrics).toMatch(/cb_workflow_execution_duration_seconds_count\{[^}]*outcome="resolved"[^}]*\} 5/);
+    expect(await metrics(w1)).not.toMatch(/cb_workflow_executions_started\{[^}]*app="main"[^}]*\} [1-9]/);
     expect((await readyz(w2)).status).toBe(200);
     expect((await readyz(w1)).body.status).toBe('drained');
     await call('POST', 'cluster:undrain', { node: id.w1 });
