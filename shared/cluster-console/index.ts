@@ -3,3 +3,4 @@ export { ClusterConsole, type ClusterPort } from './cluster-console.js';
 export { answerPart, describeDelivery, nodeReport, type LocalNode } from './local-node.js';
 export { askEach, type FanOut } from './fan-out.js';
 export { degraded } from './degraded.js';
+export { runCli, USAGE, type CliIo } from './cli/run-cli.js';

@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { resolveQueue, type MessageQueue } from '../../../shared/queue';
 import { resolveLockAdapter, type LockAdapter } from '../../../shared/lock';
 import { clusterEnv } from '../../support/cluster-env';
 import { dropSchemas, uniqueSchema } from '../../support/database';
 import { jsonCaller, until, type Json } from '../../support/http';
-import { spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
+import { ROOT, spawnNode, tempStorage, type NodeProcess } from '../../support/node-process';
 import { ROOT_PASSWORD } from '../../support/root';
 import { requireServices, SERVICES } from '../../support/services';
 
@@ -33,6 +35,15 @@ describe('the cluster console API', () => {
     const res = await fetch(`http://127.0.0.1:${node.healthPort}/readyz`);
     return { status: res.status, body: (await res.json()) as Json };
   };
+
+  /** `clusterbase …` as a user runs it (the package's bin over the compiled code), against the request node. */
+  const cli = (args: string[], tokenOverride?: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const env = { PATH: process.env.PATH ?? '', CLUSTERBASE_URL: `http://127.0.0.1:${requests.appPort}`, CLUSTERBASE_TOKEN: tokenOverride ?? token };
+      execFile(process.execPath, [join(ROOT, 'bin', 'clusterbase.js'), ...args], { env }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
 
   beforeAll(async () => {
     await requireServices('postgres', 'redis', 'nats');
@@ -156,13 +167,53 @@ describe('the cluster console API', () => {
     expect((await call('POST', 'cluster:drain', { node: 'no-such-node' })).status).toBe(404);
   });
 
-  test('a node that does not answer is listed as unreachable; the others still answer', async () => {
+  test('the CLI prints the nodes, queues, locks and dead letters as tables or JSON, and drains a node', async () => {
+    const nodes = await cli(['nodes']);
+    expect(nodes.code).toBe(0);
+    const lines = nodes.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NODE\s+HOST\s+MODE\s+STATUS\s+WORKER ID/);
+    for (const n of [id.r, id.w1, id.w2]) expect(lines.some((l) => l.startsWith(n) && /\bready\b/.test(l))).toBe(true);
+
+    const status = await cli(['status', '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ healthy: true, problems: [], unreachable: [] });
+    expect((await cli(['status'])).stdout).toMatch(/^cluster: ok/);
+
+    const queues = await cli(['queues']);
+    expect(queues.stdout).toMatch(new RegExp(`^workflow\\.main\\s+\\d+\\s+\\d+\\s+\\d+\\s+\\d+\\s+.*${id.w1}=1`, 'm'));
+    const held = await lock.acquire('main:cli-test', { ttlMs: 30_000 });
+    expect((await cli(['locks'])).stdout).toMatch(new RegExp(`^main:cli-test\\s+\\?\\s+${held.fence}\\s+`, 'm'));
+    await lock.release('main:cli-test', held.token);
+
+    await queue.publish('workflow.main', { app: 'main', executionId: 'bad-for-cli' }, { attempts: 1, jobId: 'cli-bad' });
+    await until(async () => (await cli(['dead-letters'])).stdout.includes('workflow.main#cli-bad'));
+    expect(JSON.parse((await cli(['dead-letters', '--json'])).stdout).deadLetters.map((d: Json) => d.id)).toContain('workflow.main#cli-bad');
+    const discard = await cli(['dead-letters', 'discard', 'workflow.main#cli-bad']);
+    expect(discard).toMatchObject({ code: 0, stdout: 'discarded 1 of 1\n' });
+
+    expect(await cli(['drain', id.w1])).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^${id.w1}: drained`)) });
+    expect((await readyz(w1)).body.status).toBe('drained');
+    // A drained node is there on purpose: the cluster is not degraded.
+    expect((await cli(['status'])).code).toBe(0);
+    expect(await cli(['undrain', id.w1])).toMatchObject({ code: 0, stdout: `${id.w1}: ready\n` });
+
+    const noToken = await cli(['nodes'], '');
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/401 .*CLUSTERBASE_TOKEN/);
+    expect((await cli(['drain'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).stderr).toMatch(/unknown command "frobnicate"/);
+  });
+
+  test('a node that does not answer is listed as unreachable; the others still answer; the CLI exits 1 (degraded)', async () => {
     w2.signal('SIGSTOP');
     try {
       const { status, body } = await call('GET', 'cluster:nodes');
       expect(status).toBe(200);
       expect(body.data.unreachable).toEqual([{ nodeId: id.w2, error: expect.any(String) }]);
       expect((body.data.nodes as Json[]).map((n) => n.nodeId).sort()).toEqual([id.r, id.w1].sort());
+      const degraded = await cli(['status']);
+      expect(degraded.code).toBe(1);
+      expect(degraded.stdout).toMatch(new RegExp(`^cluster: DEGRADED\\n  node ${id.w2} is unreachable`));
     } finally {
       w2.signal('SIGCONT');
     }
