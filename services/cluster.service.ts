@@ -1,8 +1,8 @@
 import type { ActionParams, Context } from 'moleculer';
 import { forbiddenError } from '../shared/auth/index.js';
 import { cbError } from '../shared/errors/index.js';
-import { answerPart, ClusterConsole, type PartName } from '../shared/cluster-console/index.js';
-import { everyNodeService } from '../shared/runtime/index.js';
+import { answerPart, ClusterConsole, registerClusterPage, type PartName } from '../shared/cluster-console/index.js';
+import { everyNodeService, nodeState } from '../shared/runtime/index.js';
 import { clusterPort, localNode } from './support/cluster-port.js';
 import { restAction } from './support/rest-action.js';
 
@@ -40,6 +40,10 @@ const idsOf = (p: object): string[] => {
  */
 const ClusterService = everyNodeService({
   name: 'cluster',
+  created() {
+    // The console page on gateway nodes (applied by the api service when the node has one).
+    nodeState(this.broker).addHttpRoutes((server) => registerClusterPage(server));
+  },
   actions: {
     part: {
       visibility: 'public',

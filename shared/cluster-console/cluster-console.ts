@@ -46,7 +46,7 @@ export class ClusterConsole {
         q.delayed = Math.max(q.delayed, c.delayed);
         q.deadLettered = Math.max(q.deadLettered, c.deadLettered);
         q.inFlight += c.inFlight;
-        q.consumers[nodeId] = c.consumers;
+        if (c.consumers !== null) q.consumers[nodeId] = c.consumers;
         byChannel.set(c.channel, q);
       }
     }

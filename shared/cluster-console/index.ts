@@ -4,3 +4,4 @@ export { answerPart, describeDelivery, nodeReport, type LocalNode } from './loca
 export { askEach, type FanOut } from './fan-out.js';
 export { degraded } from './degraded.js';
 export { runCli, USAGE, type CliIo } from './cli/run-cli.js';
+export { registerClusterPage } from './cluster-page.js';

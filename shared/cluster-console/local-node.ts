@@ -76,7 +76,7 @@ async function channels(cluster: ClusterAdapters): Promise<NodeChannel[]> {
         waiting: stats.waiting,
         delayed: stats.delayed,
         deadLettered: stats.deadLettered,
-        consumers: consumers.get(channel) ?? 0,
+        consumers: consumers.get(channel) ?? null,
         inFlight: running.filter((d) => d.channel === channel).length,
       };
     }),

@@ -41,7 +41,8 @@ export interface NodeChannel {
   readonly waiting: number;
   readonly delayed: number;
   readonly deadLettered: number;
-  readonly consumers: number;
+  /** This node's consumers of the channel (0 while drained); null when it only publishes there. */
+  readonly consumers: number | null;
   readonly inFlight: number;
 }
 
@@ -52,7 +53,7 @@ export interface QueueReport {
   /** Handlers running now, summed over the nodes that answered. */
   readonly inFlight: number;
   readonly deadLettered: number;
-  /** Live consumers per node (a drained node shows 0). */
+  /** Live consumers per consuming node (a drained one shows 0; nodes that only publish are not listed). */
   readonly consumers: Readonly<Record<string, number>>;
 }
 
