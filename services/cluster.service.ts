@@ -4,6 +4,7 @@ import { cbError } from '../shared/errors/index.js';
 import { answerPart, ClusterConsole, registerClusterPage, type PartName } from '../shared/cluster-console/index.js';
 import { everyNodeService, nodeState } from '../shared/runtime/index.js';
 import { clusterPort, localNode } from './support/cluster-port.js';
+import { registerNodeGauges } from './support/node-gauges.js';
 import { restAction } from './support/rest-action.js';
 
 const PARTS: PartName[] = ['node', 'queues', 'locks', 'work', 'drain', 'undrain'];
@@ -43,6 +44,9 @@ const ClusterService = everyNodeService({
   created() {
     // The console page on gateway nodes (applied by the api service when the node has one).
     nodeState(this.broker).addHttpRoutes((server) => registerClusterPage(server));
+  },
+  started() {
+    registerNodeGauges(this.broker);
   },
   actions: {
     part: {

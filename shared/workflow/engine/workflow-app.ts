@@ -116,6 +116,11 @@ export class WorkflowApp {
     this.processor.abortAll(new Error('node stopping'));
   }
 
+  /** Seconds the app's oldest queued execution has waited (0 when none waits). */
+  oldestQueuedSeconds(): Promise<number> {
+    return this.store.oldestQueuedSeconds(this.fork());
+  }
+
   changed(): Promise<void> {
     return this.definitions.changed();
   }
