@@ -68,8 +68,13 @@ describe('the cluster console API', () => {
     await dropSchemas(schema);
   });
 
-  test('is for root and admin only: no token is a 401', async () => {
+  test('is for root and admin only: no token is a 401, a member a 403 (reads and writes)', async () => {
     expect((await call('GET', 'cluster:nodes', undefined, '')).status).toBe(401);
+    expect((await call('POST', 'users:create', { username: 'member1', password: 'member-password-1' })).status).toBe(200);
+    const member = (await call('POST', 'auth:signIn', { account: 'member1', password: 'member-password-1' })).body.data.token as string;
+    expect((await call('GET', 'cluster:nodes', undefined, member)).status).toBe(403);
+    expect((await call('POST', 'cluster:drain', { node: id.w1 }, member)).status).toBe(403);
+    expect((await readyz(w1)).status).toBe(200);
   });
 
   test('cluster:nodes lists every node with its role, readiness, worker-ID lease and load', async () => {
