@@ -90,6 +90,7 @@ export class ClusterAdapters {
       stats: (channel) => queue.stats(channel),
       deleteChannel: (channel) => queue.deleteChannel(channel),
       discardDeadLetters: (channel, ids) => queue.discardDeadLetters(channel, ids),
+      oldestWaitingMs: (channel) => queue.oldestWaitingMs(channel),
     };
   }
 

@@ -82,6 +82,7 @@ export class NodeWork {
       requeueDeadLetters: (channel, ids) => queue.requeueDeadLetters(channel, ids),
       discardDeadLetters: (channel, ids) => queue.discardDeadLetters(channel, ids),
       stats: (channel) => queue.stats(channel),
+      oldestWaitingMs: (channel) => queue.oldestWaitingMs(channel),
       deleteChannel: (channel) => queue.deleteChannel(channel),
     };
   }

@@ -37,14 +37,15 @@ export class ClusterConsole {
 
   async queues(): Promise<ClusterAnswer<'queues', QueueReport[]>> {
     const { answers, unreachable } = await this.ask<NodeChannel[]>('queues');
-    const byChannel = new Map<string, { waiting: number; delayed: number; inFlight: number; deadLettered: number; consumers: Record<string, number> }>();
+    const byChannel = new Map<string, { waiting: number; delayed: number; inFlight: number; deadLettered: number; oldestWaitingMs: number | null; consumers: Record<string, number> }>();
     for (const { nodeId, value } of answers) {
       for (const c of value) {
-        const q = byChannel.get(c.channel) ?? { waiting: 0, delayed: 0, inFlight: 0, deadLettered: 0, consumers: {} };
+        const q = byChannel.get(c.channel) ?? { waiting: 0, delayed: 0, inFlight: 0, deadLettered: 0, oldestWaitingMs: null, consumers: {} };
         // Depths come from the shared broker (every node sees the same); the largest covers a node whose count lags.
         q.waiting = Math.max(q.waiting, c.waiting);
         q.delayed = Math.max(q.delayed, c.delayed);
         q.deadLettered = Math.max(q.deadLettered, c.deadLettered);
+        if (c.oldestWaitingMs !== null) q.oldestWaitingMs = Math.max(q.oldestWaitingMs ?? 0, c.oldestWaitingMs);
         q.inFlight += c.inFlight;
         if (c.consumers !== null) q.consumers[nodeId] = c.consumers;
         byChannel.set(c.channel, q);

@@ -70,12 +70,13 @@ async function channels(cluster: ClusterAdapters): Promise<NodeChannel[]> {
   const names = [...new Set([...cluster.queueChannels, ...consumers.keys()])].sort();
   return Promise.all(
     names.map(async (channel) => {
-      const stats = await cluster.queue.stats(channel);
+      const [stats, oldestWaitingMs] = await Promise.all([cluster.queue.stats(channel), cluster.queue.oldestWaitingMs(channel)]);
       return {
         channel,
         waiting: stats.waiting,
         delayed: stats.delayed,
         deadLettered: stats.deadLettered,
+        oldestWaitingMs,
         consumers: consumers.get(channel) ?? null,
         inFlight: running.filter((d) => d.channel === channel).length,
       };

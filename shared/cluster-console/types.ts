@@ -41,6 +41,7 @@ export interface NodeChannel {
   readonly waiting: number;
   readonly delayed: number;
   readonly deadLettered: number;
+  readonly oldestWaitingMs: number | null;
   /** This node's consumers of the channel (0 while drained); null when it only publishes there. */
   readonly consumers: number | null;
   readonly inFlight: number;
@@ -53,6 +54,8 @@ export interface QueueReport {
   /** Handlers running now, summed over the nodes that answered. */
   readonly inFlight: number;
   readonly deadLettered: number;
+  /** Age of the oldest waiting message in ms (0: none waits; null: the broker cannot tell, RabbitMQ). */
+  readonly oldestWaitingMs: number | null;
   /** Live consumers per consuming node (a drained one shows 0; nodes that only publish are not listed). */
   readonly consumers: Readonly<Record<string, number>>;
 }

@@ -106,6 +106,11 @@ export class MemoryQueue implements MessageQueue {
     return this.channel(channel).discard(ids);
   }
 
+  async oldestWaitingMs(channel: string): Promise<number | null> {
+    this.assertOpen();
+    return this.channel(channel).oldestWaitingMs();
+  }
+
   async stats(channel: string): Promise<QueueStats> {
     this.assertOpen();
     return this.channel(channel).stats();

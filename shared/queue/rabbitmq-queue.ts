@@ -226,6 +226,11 @@ export class RabbitQueue implements MessageQueue {
     });
   }
 
+  /** RabbitMQ tells no message ages without consuming (nor through queue.declare-ok). */
+  async oldestWaitingMs(): Promise<number | null> {
+    return null;
+  }
+
   /**
    * Main and .dlq depth from queue.declare-ok on a long-lived channel. The delay ladder: steps known to
    * exist (declared or seen here lately) are checked the same way; the others are probed, each on a

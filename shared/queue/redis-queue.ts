@@ -243,6 +243,14 @@ export class RedisQueue implements MessageQueue {
     return moved;
   }
 
+  /** The oldest job of the wait list (BullMQ lists it last; `asc` reads from that end). */
+  async oldestWaitingMs(channel: string): Promise<number | null> {
+    const q = await this.queue(channel);
+    const [oldest] = await this.wrap(q.getJobs(['wait'], 0, 0, true));
+    // Counted from the publish (a retried message's age includes its earlier attempts).
+    return oldest ? Math.max(0, Date.now() - oldest.timestamp) : 0;
+  }
+
   async stats(channel: string): Promise<QueueStats> {
     const q = await this.queue(channel);
     const c = await this.wrap(q.getJobCounts(...COUNTED_STATES));

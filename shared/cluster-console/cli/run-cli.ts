@@ -73,8 +73,8 @@ function nodesTable(nodes: readonly NodeReport[]): string {
 
 function queuesTable(queues: readonly QueueReport[]): string {
   return table(
-    ['CHANNEL', 'WAITING', 'DELAYED', 'IN FLIGHT', 'DEAD', 'CONSUMERS'],
-    queues.map((q) => [q.channel, q.waiting, q.delayed, q.inFlight, q.deadLettered, Object.entries(q.consumers).map(([n, c]) => `${n}=${c}`).join(' ') || '-']),
+    ['CHANNEL', 'WAITING', 'OLDEST', 'DELAYED', 'IN FLIGHT', 'DEAD', 'CONSUMERS'],
+    queues.map((q) => [q.channel, q.waiting, q.oldestWaitingMs === null ? '?' : duration(q.oldestWaitingMs), q.delayed, q.inFlight, q.deadLettered, Object.entries(q.consumers).map(([n, c]) => `${n}=${c}`).join(' ') || '-']),
   );
 }
 

@@ -12,7 +12,7 @@ interface NodeReport {
   eventLoopLagMs: number; rssBytes: number; inFlight: { requests: number; executions: number; tasks: number };
 }
 interface Unreachable { nodeId: string; error: string }
-interface Queue { channel: string; waiting: number; delayed: number; inFlight: number; deadLettered: number; consumers: Record<string, number> }
+interface Queue { channel: string; waiting: number; oldestWaitingMs: number | null; delayed: number; inFlight: number; deadLettered: number; consumers: Record<string, number> }
 interface Lock { key: string; holder: string | null; fence: number; expiresInMs: number }
 interface Work { nodeId: string; kind: string; app: string | null; id: string; channel: string; attempt: number; runningMs: number }
 interface DeadLetter { id: string; channel: string; error: string; attempts: number; failedAt: number }
@@ -113,9 +113,9 @@ const section = (title: string, body: HTMLElement) => el('section', {}, el('h2',
 function queuesSection(queues: Queue[]): HTMLElement {
   const rows = queues.map((x) => {
     const consumers = Object.entries(x.consumers).map(([node, c]) => `${node}=${c}`).join(' ');
-    return el('tr', { 'data-channel': x.channel }, cell(x.channel), el('td', { 'data-waiting': '' }, String(x.waiting)), cell(x.delayed), cell(x.inFlight), cell(x.deadLettered), cell(consumers));
+    return el('tr', { 'data-channel': x.channel }, cell(x.channel), el('td', { 'data-waiting': '' }, String(x.waiting)), cell(x.oldestWaitingMs === null ? '?' : ms(x.oldestWaitingMs)), cell(x.delayed), cell(x.inFlight), cell(x.deadLettered), cell(consumers));
   });
-  return section('Queues', table('queues', ['channel', 'waiting', 'delayed', 'in flight', 'dead letters', 'consumers'], rows, 'No queue channels yet.'));
+  return section('Queues', table('queues', ['channel', 'waiting', 'oldest', 'delayed', 'in flight', 'dead letters', 'consumers'], rows, 'No queue channels yet.'));
 }
 
 function runningSection(running: Work[]): HTMLElement {

@@ -42,13 +42,13 @@ describe('ClusterConsole: one answer for the whole cluster', () => {
   });
 
   test('adds up in-flight work and consumers per node; depths come from the shared broker', async () => {
-    const other: NodeChannel[] = [{ channel: 'workflow.main', waiting: 4, delayed: 1, deadLettered: 2, consumers: 2, inFlight: 2 }];
+    const other: NodeChannel[] = [{ channel: 'workflow.main', waiting: 4, delayed: 1, deadLettered: 2, oldestWaitingMs: 1500, consumers: 2, inFlight: 2 }];
     const { console: c, queue, store } = setup({ w1: { queues: other } });
     await queue.subscribe('workflow.main', () => new Promise(() => undefined));
     await queue.publish('workflow.main', { app: 'main', executionId: 7 });
     for (let i = 0; i < 50 && (await c.executions()).running.length === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
     const { queues } = await c.queues();
-    expect(queues).toEqual([{ channel: 'workflow.main', waiting: 4, delayed: 1, deadLettered: 2, inFlight: 3, consumers: { here: 1, w1: 2 } }]);
+    expect(queues).toEqual([{ channel: 'workflow.main', waiting: 4, delayed: 1, deadLettered: 2, oldestWaitingMs: 1500, inFlight: 3, consumers: { here: 1, w1: 2 } }]);
     const { running } = await c.executions();
     expect(running).toEqual([expect.objectContaining({ nodeId: 'here', kind: 'execution', app: 'main', id: '7', channel: 'workflow.main', attempt: 1 })]);
     store.clearTimers();

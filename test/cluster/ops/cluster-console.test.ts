@@ -144,6 +144,7 @@ describe('the cluster console API', () => {
       return q && q.waiting >= 5 && q;
     });
     expect(backlog.inFlight).toBe(0);
+    expect(backlog.oldestWaitingMs).toBeGreaterThan(0);
     const resolved = async () => (await call('GET', `executions:list?filter[workflowId]=${wf.id}&filter[status]=1&pageSize=1`)).body.meta.count as number;
     expect(await resolved()).toBe(0);
 
@@ -185,7 +186,8 @@ describe('the cluster console API', () => {
     expect((await cli(['status'])).stdout).toMatch(/^cluster: ok/);
 
     const queues = await cli(['queues']);
-    expect(queues.stdout).toMatch(new RegExp(`^workflow\\.main\\s+\\d+\\s+\\d+\\s+\\d+\\s+\\d+\\s+.*${id.w1}=1`, 'm'));
+    expect(queues.stdout).toMatch(/^CHANNEL\s+WAITING\s+OLDEST\s+DELAYED\s+IN FLIGHT\s+DEAD\s+CONSUMERS$/m);
+    expect(queues.stdout).toMatch(new RegExp(`^workflow\\.main\\s+\\d+\\s+\\S+\\s+\\d+\\s+\\d+\\s+\\d+\\s+.*${id.w1}=1`, 'm'));
     const held = await lock.acquire('main:cli-test', { ttlMs: 30_000 });
     expect((await cli(['locks'])).stdout).toMatch(new RegExp(`^main:cli-test\\s+\\?\\s+${held.fence}\\s+`, 'm'));
     await lock.release('main:cli-test', held.token);

@@ -212,6 +212,22 @@ export function queueContract(adapter: string, fixture: QueueContractFixture): v
       expect(got).toEqual([{ n: 2 }]);
     });
 
+    it('tells how long the oldest waiting message has waited (0 when none waits, null when the broker cannot tell)', async () => {
+      const q = await node();
+      const ch = channel();
+      const empty = await q.oldestWaitingMs(ch);
+      if (empty === null) return; // RabbitMQ: no ages without consuming
+      expect(empty).toBe(0);
+      await q.publish(ch, { first: true });
+      await sleep(120);
+      await q.publish(ch, { second: true });
+      expect(await q.oldestWaitingMs(ch)).toBeGreaterThanOrEqual(100);
+      const got: unknown[] = [];
+      await q.subscribe(ch, (body) => void got.push(body));
+      await waitFor('both delivered', () => got.length === 2);
+      expect(await q.oldestWaitingMs(ch)).toBe(0);
+    });
+
     it('waits at least the exponential backoff between attempts', async () => {
       const q = await node();
       const ch = channel();
