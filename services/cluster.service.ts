@@ -1,7 +1,7 @@
 import type { ActionParams, Context } from 'moleculer';
 import { forbiddenError } from '../shared/auth/index.js';
 import { cbError } from '../shared/errors/index.js';
-import { answerPart, ClusterConsole, registerClusterPage, type PartName } from '../shared/cluster-console/index.js';
+import { answerPart, ClusterConsole, registerClusterPage, registerQueueEvents, type PartName } from '../shared/cluster-console/index.js';
 import { everyNodeService, nodeState } from '../shared/runtime/index.js';
 import { clusterPort, localNode } from './support/cluster-port.js';
 import { registerNodeGauges } from './support/node-gauges.js';
@@ -43,7 +43,11 @@ const ClusterService = everyNodeService({
   name: 'cluster',
   created() {
     // The console page on gateway nodes (applied by the api service when the node has one).
-    nodeState(this.broker).addHttpRoutes((server) => registerClusterPage(server));
+    nodeState(this.broker).addHttpRoutes((server) => {
+      registerClusterPage(server);
+      // The page's live queue table: the same action, asked with the page's token.
+      registerQueueEvents(server, (authorization) => this.broker.call('cluster.queues', {}, { meta: { app: 'main', authorization } }));
+    });
   },
   started() {
     registerNodeGauges(this.broker);

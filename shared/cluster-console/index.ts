@@ -5,3 +5,4 @@ export { askEach, type FanOut } from './fan-out.js';
 export { degraded } from './degraded.js';
 export { runCli, USAGE, type CliIo } from './cli/run-cli.js';
 export { registerClusterPage } from './cluster-page.js';
+export { registerQueueEvents, type QueuesFor } from './queue-events.js';

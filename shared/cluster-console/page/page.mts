@@ -1,7 +1,8 @@
 /**
  * The cluster console page (/admin/cluster): every node as a card grouped by role, the queues, locks,
  * running work and dead letters of the whole cluster, with drain/undrain per node and requeue/discard
- * per dead letter. Polls the `cluster:*` actions (?refresh=ms, default 2000). Bundled by esbuild into
+ * per dead letter. Polls the `cluster:*` actions (?refresh=ms, default 2000); the queue table follows
+ * /admin/cluster/events (Server-Sent Events, read with fetch so the token goes in a header). Bundled by esbuild into
  * dist/shared/cluster-console/page/page.js; no framework. The token stays in sessionStorage.
  */
 
@@ -21,6 +22,8 @@ const TOKEN = 'cb-cluster-token';
 const refreshMs = Number(new URLSearchParams(location.search).get('refresh')) || 2000;
 const root = document.getElementById('root')!;
 let timer: number | undefined;
+let queues: Queue[] = [];
+let stream: AbortController | null = null;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -115,7 +118,7 @@ function queuesSection(queues: Queue[]): HTMLElement {
     const consumers = Object.entries(x.consumers).map(([node, c]) => `${node}=${c}`).join(' ');
     return el('tr', { 'data-channel': x.channel }, cell(x.channel), el('td', { 'data-waiting': '' }, String(x.waiting)), cell(x.oldestWaitingMs === null ? '?' : ms(x.oldestWaitingMs)), cell(x.delayed), cell(x.inFlight), cell(x.deadLettered), cell(consumers));
   });
-  return section('Queues', table('queues', ['channel', 'waiting', 'oldest', 'delayed', 'in flight', 'dead letters', 'consumers'], rows, 'No queue channels yet.'));
+  return el('section', { id: 'queues-section' }, el('h2', {}, 'Queues'), table('queues', ['channel', 'waiting', 'oldest', 'delayed', 'in flight', 'dead letters', 'consumers'], rows, 'No queue channels yet.'));
 }
 
 function runningSection(running: Work[]): HTMLElement {
@@ -143,24 +146,65 @@ function deadLettersSection(dead: DeadLetter[]): HTMLElement {
 async function refresh(): Promise<void> {
   window.clearTimeout(timer);
   try {
-    const [n, q, l, w, d] = await Promise.all([
+    const [n, l, w, d] = await Promise.all([
       api<{ nodes: NodeReport[]; unreachable: Unreachable[] }>('GET', 'cluster:nodes'),
-      api<{ queues: Queue[] }>('GET', 'cluster:queues'),
       api<{ locks: Lock[] }>('GET', 'cluster:locks'),
       api<{ running: Work[] }>('GET', 'cluster:executions'),
       api<{ deadLetters: DeadLetter[] }>('GET', 'cluster:deadLetters'),
     ]);
     const degraded = n.unreachable.length > 0 || n.nodes.some((x) => x.status === 'not ready');
     document.getElementById('summary')!.replaceChildren(badge(degraded ? 'not ready' : 'ready'), `${n.nodes.length} node(s) answering`);
-    root.replaceChildren(el('p', { id: 'error' }), nodesSection(n.nodes, n.unreachable), queuesSection(q.queues), runningSection(w.running), locksSection(l.locks), deadLettersSection(d.deadLetters));
+    root.replaceChildren(el('p', { id: 'error' }), nodesSection(n.nodes, n.unreachable), queuesSection(queues), runningSection(w.running), locksSection(l.locks), deadLettersSection(d.deadLetters));
   } catch (err) {
     showError((err as Error).message);
   }
   if (sessionStorage.getItem(TOKEN)) timer = window.setTimeout(() => void refresh(), refreshMs);
 }
 
+/** One SSE message (`event:` and `data:` lines). */
+function onEvent(chunk: string): void {
+  const name = /^event: (.*)$/m.exec(chunk)?.[1];
+  const data = /^data: (.*)$/m.exec(chunk)?.[1];
+  if (!name || data === undefined) return;
+  const body = JSON.parse(data) as { queues?: Queue[]; message?: string };
+  if (name === 'error') return showError(body.message ?? 'the queue stream failed');
+  queues = body.queues ?? [];
+  document.getElementById('queues-section')?.replaceWith(queuesSection(queues));
+}
+
+/** Follows the live queue table while signed in; reconnects after a pause when the stream ends. */
+async function followQueues(): Promise<void> {
+  stream?.abort();
+  const controller = new AbortController();
+  stream = controller;
+  try {
+    const res = await fetch(`/admin/cluster/events?interval=${refreshMs}`, { headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN) ?? ''}` }, signal: controller.signal });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += value;
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+        onEvent(buffered.slice(0, end));
+        buffered = buffered.slice(end + 2);
+      }
+    }
+  } catch {
+    // aborted or dropped: retried below
+  }
+  if (stream === controller && sessionStorage.getItem(TOKEN)) window.setTimeout(() => void followQueues(), refreshMs);
+}
+
+function start(): void {
+  void followQueues();
+  void refresh();
+}
+
 function signInForm(): void {
   window.clearTimeout(timer);
+  stream?.abort();
+  stream = null;
   const account = el('input', { name: 'account', placeholder: 'username or email', value: 'nocobase' });
   const password = el('input', { name: 'password', type: 'password', placeholder: 'password' });
   const form = el('form', { id: 'sign-in' }, account, password, el('button', { type: 'submit' }, 'Sign in'));
@@ -169,12 +213,12 @@ function signInForm(): void {
     void api<{ token: string }>('POST', 'auth:signIn', { account: account.value, password: password.value })
       .then((d) => {
         sessionStorage.setItem(TOKEN, d.token);
-        void refresh();
+        start();
       })
       .catch((err: Error) => showError(err.message));
   });
   root.replaceChildren(el('section', {}, el('h2', {}, 'Sign in (root or admin)'), form, el('p', { id: 'error' })));
 }
 
-if (sessionStorage.getItem(TOKEN)) void refresh();
+if (sessionStorage.getItem(TOKEN)) start();
 else signInForm();

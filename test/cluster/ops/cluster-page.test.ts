@@ -62,6 +62,23 @@ describe('the cluster console page', () => {
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
   });
 
+  test('the live queue table is a Server-Sent Events stream, for root and admin only', async () => {
+    const firstEvent = async (authorization?: string) => {
+      const controller = new AbortController();
+      const res = await fetch(`http://127.0.0.1:${requests.appPort}/admin/cluster/events?interval=500`, { headers: authorization ? { authorization } : {}, signal: controller.signal });
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!text.includes('\n\n')) text += (await reader.read()).value ?? '';
+      controller.abort();
+      const [, name, data] = /^event: (.*)\ndata: (.*)$/m.exec(text)!;
+      return { name, data: JSON.parse(data!) };
+    };
+    expect(await firstEvent()).toMatchObject({ name: 'error', data: { status: 401 } });
+    const ok = await firstEvent(`Bearer ${token}`);
+    expect(ok).toMatchObject({ name: 'queues', data: { queues: expect.any(Array), unreachable: [] } });
+  });
+
   test('shows the three nodes grouped by role', async () => {
     await until(async () => (await page.$$('#nodes [data-node]')).length === 3);
     expect(await text(`[data-role="requests"] [data-node="${id.r}"] strong`)).toBe(id.r);
