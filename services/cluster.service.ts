@@ -46,7 +46,7 @@ const ClusterService = everyNodeService({
     nodeState(this.broker).addHttpRoutes((server) => {
       registerClusterPage(server);
       // The page's live queue table: the same action, asked with the page's token.
-      registerQueueEvents(server, (authorization) => this.broker.call('cluster.queues', {}, { meta: { app: 'main', authorization } }));
+      registerQueueEvents(server, async (authorization) => ((await this.broker.call('cluster.queues', {}, { meta: { app: 'main', authorization } })) as { data: unknown }).data);
     });
   },
   started() {

@@ -109,7 +109,8 @@ describe('the cluster console page', () => {
     await page.click('[data-discard="workflow.main#page-b"]');
     await page.click('[data-requeue="workflow.main#page-a"]');
     await until(async () => (await page.$$('[data-dead]')).length === 0);
-    expect(Number(await text('tr[data-channel="workflow.main"] td[data-waiting]'))).toBe(1);
+    // The requeued message waits again: the live table (SSE) shows it within an interval.
+    await until(async () => Number(await text('tr[data-channel="workflow.main"] td[data-waiting]')) === 1);
     await screenshot(page, 'cluster-page-drained.png');
 
     await page.click(`[data-undrain="${id.w2}"]`);
