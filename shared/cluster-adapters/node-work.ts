@@ -1,5 +1,5 @@
 import type { LockAdapter, LockInfo } from '../lock/index.js';
-import type { MessageHandler, MessageQueue, SubscribeOptions, Unsubscribe } from '../queue/index.js';
+import type { CloseOptions, ConsumerStatus, MessageHandler, MessageQueue, SubscribeOptions, Unsubscribe } from '../queue/index.js';
 
 /** A message this node's handlers work on now. */
 export interface Delivery {
@@ -126,12 +126,15 @@ export class NodeWork {
     const sub: Subscription = { queue, channel, handler: tracked, options, current: null, stopping: null };
     if (!this.drainedFlag) sub.current = await queue.subscribe(channel, tracked, options);
     this.subscriptions.add(sub);
-    return async (closeOptions) => {
+    const unsubscribe = async (closeOptions?: CloseOptions) => {
       this.subscriptions.delete(sub);
       const current = sub.current;
       sub.current = null;
       await Promise.all([current?.(closeOptions), sub.stopping]);
     };
+    // While drained there is no consumer: detached on purpose, for a reason the console shows.
+    const status = (): ConsumerStatus => sub.current?.status() ?? { channel, attached: false, lastRoundAt: null, reason: 'the node is drained (cluster:drain)' };
+    return Object.assign(unsubscribe, { status });
   }
 
   private async pause(sub: Subscription): Promise<void> {
