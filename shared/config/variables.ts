@@ -191,7 +191,7 @@ export const variables = {
   IMPORT_CHECK_TIMEOUT: spec({ default: '60', doc: 'Seconds the header check of an uploaded file may take before the import is refused with a 400.', parse: seconds(1, 3600) }),
   ASYNC_TASK_MAX_PENDING_PER_USER: spec({ default: '5', doc: 'Tasks one user may have waiting or running at once; another is a 429 naming this limit.', parse: integer(1, 10_000) }),
   ASYNC_TASK_MAX_STORED_PER_USER: spec({ default: '20', doc: 'Finished task files one user may keep under STORAGE_PATH; another export or import is a 429 naming this limit (destroy old tasks with asyncTasks:destroy).', parse: integer(1, 100_000) }),
-  STORAGE_MIN_FREE: spec({ default: '1gb', doc: 'Free bytes STORAGE_PATH\'s volume must keep: below it, new exports and imports are refused with 507.', parse: bytes }),
+  STORAGE_MIN_FREE: spec({ default: '256mb', doc: 'Free bytes STORAGE_PATH\'s volume must keep: below it, new exports and imports are refused with 507.', parse: bytes }),
   WORKFLOW_LEASE: spec({
     default: '30',
     doc: 'Seconds a workflow worker owns a claimed execution without committing a step or renewing; after that another worker resumes it from its last committed job.',
