@@ -102,6 +102,8 @@ export async function destroyUser(app: UsersApp, caller: Caller, em: Em, params:
   if (String(target.id) === String(caller.id)) throw cbError('CB_ERR_VALIDATION', 'You cannot delete yourself');
   if (!canManageUser(caller.current, target.roles)) throw forbiddenError();
   await exec(em, `delete from ${table(app.schema, 'users')} where "id" = ?`, [target.id]);
+  // Every node forgets the user at the next request (its cached row is keyed by the ACL version).
+  await app.acl.changed();
   return { data: 1 };
 }
 
@@ -134,5 +136,6 @@ export async function userRoles(app: UsersApp, caller: Caller, em: Em, params: P
     action === 'set' ? named : action === 'add' ? [...new Set([...target.roles, ...named])] : target.roles.filter((r) => !named.includes(r));
   if (!canManageUser(caller.current, target.roles, action === 'remove' ? [] : named)) throw forbiddenError();
   await setColumns(em, app, target.id, { roles: next });
+  await app.acl.changed();
   return { data: null };
 }

@@ -1,0 +1,48 @@
+import { scopedParams, type ScopedCollection } from '../../shared/acl/index.js';
+import type { AppContext } from '../../shared/apps/index.js';
+import type { Caller, PermissionRules } from '../../shared/auth/index.js';
+import { isRelation, type CollectionMeta } from '../../shared/data/index.js';
+
+/** The action on an association's target that an association action is (add/remove/set/toggle only link: none). */
+const ON_TARGET: Readonly<Record<string, string>> = { list: 'list', get: 'get', count: 'count', create: 'create', update: 'update', destroy: 'destroy' };
+
+function scopedCollection(meta: CollectionMeta): ScopedCollection {
+  return {
+    primaryKey: meta.primaryKey,
+    fields: new Set(meta.fields.keys()),
+    isRelation: (name) => {
+      const field = meta.fields.get(name);
+      return field !== undefined && isRelation(field);
+    },
+  };
+}
+
+/**
+ * The permission check of a records (`*`) or association (`*.*`) request, and its params with the
+ * caller's scope and field permissions applied (shared/acl scopedParams). A records request is checked
+ * on the collection in its path; an association's list/get/count/create/update/destroy on its target
+ * collection (as @nocobase/acl resolves an association resource to its target), its link actions
+ * (add/remove/set/toggle) as `linkPermission` on the source. Other resources: only the check.
+ */
+export function checkRecordAccess<P extends Record<string, unknown>>(
+  app: AppContext,
+  caller: Caller,
+  spec: { readonly resource: string; readonly action: string },
+  access: { readonly resource?: string; readonly action?: string; readonly rules?: PermissionRules },
+  params: P,
+): P {
+  const path = String(params.resourceName ?? '');
+  let resource = access.resource ?? (spec.resource === '*' ? path : spec.resource);
+  let action = access.action ?? spec.action;
+  if (!access.resource && spec.resource === '*.*') {
+    const [source, field] = path.split('.');
+    const target = app.data.collections.get(source ?? '')?.fields.get(field ?? '')?.target;
+    const onTarget = ON_TARGET[spec.action];
+    [resource, action] = target && onTarget ? [target, onTarget] : [source ?? '', action];
+  }
+  caller.assertCan(resource, action, access.rules);
+  if (access.rules || (spec.resource !== '*' && spec.resource !== '*.*')) return params;
+  const meta = app.data.collections.get(resource);
+  const limits = meta ? caller.limits(meta.name, action) : null;
+  return meta && limits ? (scopedParams(params, action, limits, scopedCollection(meta)) as P) : params;
+}
