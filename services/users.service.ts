@@ -13,7 +13,7 @@ const usersCaller = (caller: Caller): users.Caller => ({ id: caller.user!.id, ro
 
 /** One REST action: the caller signed in (X-Role applied), then the body in shared/users (which checks the caller). */
 const action = (resource: string, name: string, write: boolean, run: Run) =>
-  restAction({ resource, action: name, write, access: 'signed-in' }, (app: AppContext, caller, em, params) =>
+  restAction({ resource, action: name, write, access: 'signed-in', ...(resource === 'users' ? { collection: true } : {}) }, (app: AppContext, caller, em, params) =>
     run({ schema: app.schema, ids: app.cluster.ids, acl: app.acl, data: app.data, aesKey: app.aesKey }, usersCaller(caller), em, params as users.UsersParams),
   );
 

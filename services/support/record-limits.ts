@@ -22,7 +22,8 @@ function scopedCollection(meta: CollectionMeta): ScopedCollection {
  * caller's scope and field permissions applied (shared/acl scopedParams). A records request is checked
  * on the collection in its path; an association's list/get/count/create/update/destroy on its target
  * collection (as @nocobase/acl resolves an association resource to its target), its link actions
- * (add/remove/set/toggle) as `linkPermission` on the source. Other resources: only the check.
+ * (add/remove/set/toggle) as `linkPermission` on the source. A resource named after a collection
+ * (`attachments:download`) gets that collection's limits too; other resources only the check.
  */
 export function checkRecordAccess<P extends Record<string, unknown>>(
   app: AppContext,
@@ -41,7 +42,8 @@ export function checkRecordAccess<P extends Record<string, unknown>>(
     [resource, action] = target && onTarget ? [target, onTarget] : [source ?? '', action];
   }
   caller.assertCan(resource, action, access.rules);
-  if (access.rules || (spec.resource !== '*' && spec.resource !== '*.*')) return params;
+  if (access.rules) return params;
+  // Records of a collection (in the path, or a resource named after one, e.g. attachments:download).
   const meta = app.data.collections.get(resource);
   const limits = meta ? caller.limits(meta.name, action) : null;
   return meta && limits ? (scopedParams(params, action, limits, scopedCollection(meta)) as P) : params;

@@ -29,6 +29,8 @@ export interface RestActionSpec<S> {
   /** The fastest-validator schema (`as const`): validated by Moleculer, and the handler's params type. */
   readonly params?: S;
   readonly upload?: boolean;
+  /** The resource is also a collection: its undeclared actions are the records actions (RestDeclaration.collection). */
+  readonly collection?: boolean;
   readonly access?: Access;
   /** The action belongs to the main app: other apps get a 404 with this message. */
   readonly mainAppOnly?: string;
@@ -60,7 +62,7 @@ type Meta = Partial<RestMeta> & ResponseMeta & { $upload?: { field: string; file
 export function restAction<const S extends ActionParams | undefined = undefined, This = unknown>(spec: RestActionSpec<S>, run: RestHandler<RestInput<S>, This>) {
   const access = spec.access ?? {};
   return restRoute(
-    { resource: spec.resource, action: spec.action, write: spec.write, ...(spec.upload ? { upload: true } : {}) },
+    { resource: spec.resource, action: spec.action, write: spec.write, ...(spec.upload ? { upload: true } : {}), ...(spec.collection ? { collection: true } : {}) },
     {
       ...(spec.params ? { params: spec.params as ActionParams } : {}),
       async handler(this: This, ctx: Context<RestParams, Meta>) {

@@ -5,6 +5,6 @@ export { PROGRESS_CHANNEL, STOP_EVENT } from './progress.js';
 export { writeExport, countExportRows, exportQuery, type ExportInput } from './export.js';
 export { runImport, importColumns } from './import.js';
 export { dataRows, fileRows, checkHeader } from './reader.js';
-export { checkWritable, stageUpload, safeFileName } from './storage.js';
+export { checkWritable, stageUpload, safeFileName, isStagedUpload, absolute as storageFile, removeQuietly } from './storage.js';
 export { xlsxTemplate } from './template.js';
 export { exportAction, importAction, templateAction, listTasks, getTask, stopTask, fetchFile, progressStream, taskToJson, discardStagedImport, type TasksApp, type TaskParams, type TaskHandler } from './api.js';

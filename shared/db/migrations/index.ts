@@ -9,6 +9,7 @@ import { Migration0010AppRootUser } from './0010-app-root-user.js';
 import { Migration0011Acl } from './0011-acl.js';
 import { Migration0012SystemSettings } from './0012-system-settings.js';
 import { Migration0013UsersCollection } from './0013-users-collection.js';
+import { Migration0014Files } from './0014-files.js';
 import { Migration0020NocobaseFieldStorage } from './0020-nocobase-field-storage.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
@@ -24,5 +25,6 @@ export const migrationsList = [
   { name: '0011-acl', class: Migration0011Acl },
   { name: '0012-system-settings', class: Migration0012SystemSettings },
   { name: '0013-users-collection', class: Migration0013UsersCollection },
+  { name: '0014-files', class: Migration0014Files },
   { name: '0020-nocobase-field-storage', class: Migration0020NocobaseFieldStorage },
 ];

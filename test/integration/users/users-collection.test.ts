@@ -51,6 +51,10 @@ describe('the users collection', () => {
     const listed = (await call('GET', '/api/users:list')).body.data;
     expect(listed.find((u: Json) => u.username === 'pia')).toMatchObject({ phone: '+49 30 9999' });
     expect(JSON.stringify(listed)).not.toMatch(/scrypt/);
+    // Actions the users service does not declare are the collection's records actions.
+    expect((await call('GET', '/api/users:count')).body.data).toBe(listed.length);
+    const pia = (await call('POST', '/api/auth:signIn', { account: 'pia', password: 'pia-password-1' }, '')).body.data.token;
+    expect((await call('GET', '/api/users:count', undefined, pia)).status).toBe(403);
     // A wrong value for the added field is a 400 and writes nothing.
     expect((await call('POST', '/api/users:create', { username: 'quinn', password: 'quinn-password-1', phone: { no: 1 } })).status).toBe(400);
     expect((await call('GET', '/api/users:list')).body.data.some((u: Json) => u.username === 'quinn')).toBe(false);
