@@ -1,33 +1,8 @@
-import { ServiceBroker } from 'moleculer';
-import ApiService = require('../../../services/api.service');
-import AuthService = require('../../../services/auth.service');
-import DataService = require('../../../services/data.service');
-import UsersService = require('../../../services/users.service');
-import { dropSchemas, uniqueSchema } from '../../support/database';
-import { jsonCaller } from '../../support/http';
-import { startInProcessNode } from '../../support/in-process-node';
-import { requireServices } from '../../support/services';
+import { usersNode } from './support';
 
 /** What NocoBase's client reads right after sign-in (and the sign-in page before it). */
 describe('bootstrap resources: systemSettings, app:getLang, app:getPlugins, roles:check', () => {
-  const schema = uniqueSchema('boot');
-  let broker: ServiceBroker;
-  let origin = '';
-  let root = '';
-  const call = jsonCaller(() => origin, () => root);
-
-  beforeAll(async () => {
-    await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, UsersService]);
-    broker = node.broker;
-    origin = node.api.replace(/\/api$/, '');
-    root = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' }, '')).body.data.token;
-  });
-
-  afterAll(async () => {
-    await broker?.stop();
-    await dropSchemas(schema);
-  });
+  const { call } = usersNode('boot');
 
   test('systemSettings:get is public and answers NocoBase’s fields; put/update are root’s and admin’s', async () => {
     const got = await call('GET', '/api/systemSettings:get', undefined, '');

@@ -1,25 +1,15 @@
-import { ServiceBroker } from 'moleculer';
-import ApiService = require('../../../services/api.service');
 import AsyncTaskApiService = require('../../../services/async-task-api.service');
-import AuthService = require('../../../services/auth.service');
-import DataService = require('../../../services/data.service');
-import UsersService = require('../../../services/users.service');
-import { dropSchemas, uniqueSchema } from '../../support/database';
-import { jsonCaller, type Json } from '../../support/http';
-import { startInProcessNode } from '../../support/in-process-node';
-import { requireServices } from '../../support/services';
+import type { Json } from '../../support/http';
+import { usersNode } from './support';
 
 /**
  * A role's scopes and field permissions (NocoBase's plugin-acl model) applied to the data requests
  * of a signed-in member: lists, gets, counts, association resources, updates, destroys and exports.
  */
 describe('record permissions: scopes and field permissions on data requests', () => {
-  const schema = uniqueSchema('rpm');
-  let broker: ServiceBroker;
-  let origin = '';
-  let root = '';
-  const call = jsonCaller(() => origin, () => root);
-  const signIn = async (account: string, password: string) => (await call('POST', '/api/auth:signIn', { account, password }, '')).body.data?.token as string;
+  const users = usersNode('rpm', [AsyncTaskApiService]);
+  const { call } = users;
+  const signIn = async (account: string, password: string) => (await users.signIn(account, password))!;
   let ann = '';
   let bob = '';
   let annId = 0;
@@ -28,12 +18,7 @@ describe('record permissions: scopes and field permissions on data requests', ()
   const titles = (rows: Json[]) => rows.map((r: Json) => r.title).sort();
 
   beforeAll(async () => {
-    await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, UsersService, AsyncTaskApiService]);
-    broker = node.broker;
-    origin = node.api.replace(/\/api$/, '');
-    root = await signIn('nocobase', 'admin123');
-    const ok = async (method: string, path: string, body?: unknown, token = root) => {
+    const ok = async (method: string, path: string, body?: unknown, token?: string) => {
       const res = await call(method, path, body, token);
       expect(res.body.errors).toBeUndefined();
       return res.body.data;
@@ -74,11 +59,6 @@ describe('record permissions: scopes and field permissions on data requests', ()
       await ok('POST', '/api/posts:create', { title, secret: `s-${title}`, categoryId: category }, token);
     }
     await ok('POST', '/api/posts:create', { title: 'root-1', secret: 's-root', categoryId: category });
-  });
-
-  afterAll(async () => {
-    await broker?.stop();
-    await dropSchemas(schema);
   });
 
   test('an own-records scope limits list, get and count; root still sees everything', async () => {
@@ -141,7 +121,7 @@ describe('record permissions: scopes and field permissions on data requests', ()
 
   test('an export holds only the caller’s rows and allowed columns', async () => {
     const columns = [{ dataIndex: ['title'], defaultTitle: 'Title' }, { dataIndex: ['secret'], defaultTitle: 'Secret' }];
-    const res = await fetch(`${origin}/api/posts:export?format=csv`, {
+    const res = await fetch(`${users.origin()}/api/posts:export?format=csv`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ann}`, 'content-type': 'application/json' },
       body: JSON.stringify({ columns }),
@@ -159,7 +139,7 @@ describe('record permissions: scopes and field permissions on data requests', ()
     expect((await call('POST', '/api/roles:create', { name: 'reader', strategy: { actions: [] } })).body.errors).toBeUndefined();
     expect((await call('POST', '/api/roles/reader/dataSourceResources:create', { name: 'posts', usingActionsConfig: true, actions: [{ name: 'view', scopeId: 2 }] })).body.errors).toBeUndefined();
     expect((await call('POST', `/api/users/${annId}/roles:add`, ['reader'])).body.errors).toBeUndefined();
-    const asReader = (method: string, path: string) => fetch(`${origin}${path}`, { method, headers: { authorization: `Bearer ${ann}`, 'x-role': 'reader' } });
+    const asReader = (method: string, path: string) => fetch(`${users.origin()}${path}`, { method, headers: { authorization: `Bearer ${ann}`, 'x-role': 'reader' } });
     expect((await asReader('POST', '/api/posts:export')).status).toBe(403);
     const listed = (await (await asReader('GET', '/api/posts:list')).json()) as Json;
     expect(listed.errors).toBeUndefined();

@@ -1,33 +1,9 @@
-import { ServiceBroker } from 'moleculer';
-import ApiService = require('../../../services/api.service');
-import AuthService = require('../../../services/auth.service');
-import DataService = require('../../../services/data.service');
-import UsersService = require('../../../services/users.service');
-import { dropSchemas, uniqueSchema } from '../../support/database';
-import { jsonCaller, type Json } from '../../support/http';
-import { startInProcessNode } from '../../support/in-process-node';
-import { requireServices } from '../../support/services';
+import type { Json } from '../../support/http';
+import { usersNode } from './support';
 
 /** `users` is a collection like NocoBase's: fields can be added to it and relations can target it. */
 describe('the users collection', () => {
-  const schema = uniqueSchema('ucol');
-  let broker: ServiceBroker;
-  let origin = '';
-  let root = '';
-  const call = jsonCaller(() => origin, () => root);
-
-  beforeAll(async () => {
-    await requireServices('postgres');
-    const node = await startInProcessNode(schema, [ApiService, AuthService, DataService, UsersService]);
-    broker = node.broker;
-    origin = node.api.replace(/\/api$/, '');
-    root = (await call('POST', '/api/auth:signIn', { account: 'nocobase', password: 'admin123' }, '')).body.data.token;
-  });
-
-  afterAll(async () => {
-    await broker?.stop();
-    await dropSchemas(schema);
-  });
+  const { call } = usersNode('ucol');
 
   test('is listed with its fields (never a password value) and keeps its built-in parts', async () => {
     const got = (await call('GET', '/api/collections:get?filterByTk=users')).body.data;
