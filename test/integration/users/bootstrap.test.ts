@@ -17,7 +17,7 @@ describe('bootstrap resources: systemSettings, app:getLang, app:getPlugins, role
     const mia = (await call('POST', '/api/auth:signIn', { account: 'mia', password: 'mia-password-1' }, '')).body.data.token;
     expect((await call('POST', '/api/systemSettings:update?filterByTk=1', { title: 'x' }, mia)).status).toBe(403);
     // roles:check reads the role mode from the settings.
-    expect((await call('GET', '/api/roles:check', undefined, mia)).body.data).toMatchObject({ role: 'member', roleMode: 'allow-use-union', allowAll: false });
+    expect((await call('GET', '/api/roles:check', undefined, mia)).body.data).toMatchObject({ role: 'member', roles: ['member'], resources: [], roleMode: 'allow-use-union', allowAll: false });
     expect((await call('GET', '/api/systemSettings:get', undefined, '')).body.data.title).toBe('Acme');
   });
 
