@@ -20,18 +20,26 @@ const WRITABLE: Readonly<Record<string, (v: unknown) => boolean>> = {
   enabledLanguages: (v) => Array.isArray(v) && v.length > 0 && v.length <= 100 && v.every((l) => typeof l === 'string' && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(l)),
   appLang: (v) => typeof v === 'string' && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(v),
   options: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  logoId: (v) => v === null || (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^\d{1,19}$/.test(v)),
   roleMode: (v) => v === 'default' || v === 'allow-use-union' || v === 'only-use-union',
 };
 const JSON_COLUMNS = new Set(['enabledLanguages', 'options']);
 
 type Row = Record<string, unknown> & { title: string | null; enabledLanguages: string[]; appLang: string; roleMode: string };
 
-/** The settings row (id 1), as NocoBase answers it: `raw_title` beside `title`, `logo` (no file yet: null). */
+const ATTACHMENT_COLUMNS = '"id", "title", "filename", "extname", "size", "mimetype", "path", "url", "storageId"';
+
+/**
+ * The settings row (id 1), as NocoBase answers it: `raw_title` beside `title`, `logo` the attachment
+ * `logoId` names (NocoBase's belongsTo to attachments), or null.
+ */
 export async function readSettings(em: Em, schema: string): Promise<Row> {
   const rows = (await exec(em, `select ${COLUMNS} from ${table(schema, 'systemSettings')} where "id" = 1`)) as Row[];
   const fallback: Row = { id: '1', title: null, enabledLanguages: ['en-US'], appLang: 'en-US', roleMode: 'default', options: {} };
   const row = rows[0] ?? fallback;
-  return { ...row, id: Number(row.id), logoId: row.logoId === null || row.logoId === undefined ? null : Number(row.logoId), raw_title: row.title, logo: null };
+  const logoId = row.logoId === null || row.logoId === undefined ? null : Number(row.logoId);
+  const [logo] = logoId === null ? [] : ((await exec(em, `select ${ATTACHMENT_COLUMNS} from ${table(schema, 'attachments')} where "id" = ?`, [String(logoId)])) as Array<Record<string, unknown>>);
+  return { ...row, id: Number(row.id), logoId, raw_title: row.title, logo: logo ? { ...logo, id: Number(logo.id), storageId: logo.storageId === null ? null : Number(logo.storageId) } : null };
 }
 
 /** systemSettings:get — public, as NocoBase (the sign-in page reads the title and languages). */
@@ -50,6 +58,8 @@ export async function updateSystemSettings(app: SettingsApp, caller: { readonly 
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw cbError('CB_ERR_VALIDATION', 'values must be an object');
   const values: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
   if ('raw_title' in values) values.title = values.raw_title;
+  // `logo` as the client sends it (the attachment record, or null) sets `logoId`.
+  if ('logo' in values) values.logoId = values.logo === null ? null : (values.logo as { id?: unknown } | undefined)?.id;
   const sets: string[] = [];
   const args: unknown[] = [];
   for (const [key, check] of Object.entries(WRITABLE)) {

@@ -142,6 +142,13 @@ describe('attachments and storages', () => {
     client.destroy();
   });
 
+  test('the system settings’ logo is an attachment', async () => {
+    const logo = await upload(Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]), 'logo.png', 'image/png', root);
+    expect((await call('POST', '/api/systemSettings:put', { logo: logo.body.data })).status).toBe(200);
+    expect((await call('GET', '/api/systemSettings:get', undefined, '')).body.data).toMatchObject({ logoId: logo.body.data.id, logo: { id: logo.body.data.id, url: logo.body.data.url, mimetype: 'image/png' } });
+    expect((await call('POST', '/api/systemSettings:put', { logo: null })).body.data.logo).toBeNull();
+  });
+
   test('an own-records scope on attachments limits who downloads what', async () => {
     await call('POST', '/api/roles:create', { name: 'uploader', strategy: { actions: ['create', 'view:own', 'destroy:own'] } });
     await call('POST', '/api/users:create', { username: 'una', password: 'una-password-1', roles: ['uploader'] });
