@@ -7,6 +7,7 @@ import { resolveQueue, type MessageQueue, type QueueStats } from '../queue/index
 import { resolveSyncSignal, type SyncSignal } from '../sync/index.js';
 import { resolveKeyValueCache, resolveBloomFilter, type BloomFilter, type KeyValueCache } from '../cache/index.js';
 import { SignInGuard } from '../auth/index.js';
+import { ConsumerSupervisor } from './consumer-supervisor.js';
 import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
 
 /** The logger the adapters report to (a Moleculer logger fits). */
@@ -30,6 +31,8 @@ export class ClusterAdapters {
   readonly signInGuard: SignInGuard;
   /** Channels this node published to or consumed, reported on /metrics. */
   readonly queueChannels = new Set<string>();
+  /** Liveness of this node's processor consumers (workflow:process, async-task:process), re-created when they stop. */
+  readonly consumers: ConsumerSupervisor;
 
   constructor(private readonly config: Config, broker: ServiceBroker, private readonly log: ClusterLogger) {
     const a = config.adapters;
@@ -42,11 +45,14 @@ export class ClusterAdapters {
     );
     this.ids = createSnowflake({ workerIds: this.workerIds });
     const queueLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
-    this.queue = this.trackChannels(
-      resolveQueue(
-        a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : { type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog },
-      ),
+    const consumerProbeMs = Math.max(10, Math.floor(a.queue.staleAfterMs / 3));
+    const queue = resolveQueue(
+      a.queue.type === 'memory'
+        ? { type: 'memory', prefix, logger: queueLog, consumerProbeMs }
+        : { type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog, consumerProbeMs },
     );
+    this.consumers = new ConsumerSupervisor(queue, { staleAfterMs: a.queue.staleAfterMs, log: queueLog });
+    this.queue = this.trackChannels(queue);
     this.sync = resolveSyncSignal(
       (a.sync.type === 'redis'
         ? { type: 'redis', url: a.sync.url!, prefix: `${prefix}:sync`, retention: a.sync.retention, nodeId: config.nodeId, logger: queueLog }
@@ -76,7 +82,7 @@ export class ClusterAdapters {
       },
       subscribe: (channel, handler, options) => {
         channels.add(channel);
-        return queue.subscribe(channel, handler, options);
+        return this.consumers.subscribe(channel, handler, options);
       },
       deadLetters: (channel, options) => queue.deadLetters(channel, options),
       requeueDeadLetters: (channel, ids) => queue.requeueDeadLetters(channel, ids),
@@ -103,6 +109,7 @@ export class ClusterAdapters {
   }
 
   async close(): Promise<void> {
+    this.consumers.close();
     await this.queue.close();
     const parts = [this.sync, this.lock, this.cache, this.bloom, this.signInGuard, this.workerIds] as Array<{ close?: () => Promise<void> }>;
     await Promise.allSettled(parts.map(async (p) => p.close?.()));

@@ -1,4 +1,5 @@
 export { ClusterAdapters, type ClusterLogger } from './cluster-adapters.js';
+export { ConsumerSupervisor, processorKeyOf } from './consumer-supervisor.js';
 export { moleculerCacherOptions } from '../cache/index.js';
 export type { LockAdapter } from '../lock/index.js';
 export type { MessageQueue, QueueStats } from '../queue/index.js';

@@ -65,6 +65,10 @@ export class MemoryChannel {
     this.pump();
   }
 
+  hasConsumer(consumer: MemoryConsumer): boolean {
+    return this.consumers.includes(consumer);
+  }
+
   removeConsumer(consumer: MemoryConsumer): void {
     this.consumers = this.consumers.filter((c) => c !== consumer);
   }

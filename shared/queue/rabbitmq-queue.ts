@@ -144,7 +144,7 @@ export class RabbitQueue implements MessageQueue {
     const concurrency = checkConcurrency(options);
     await this.ready();
     await this.publisher.declareChannel(queues);
-    const settings = { concurrency, timeoutMs: this.timeoutMs, retryDelayMs: this.retryDelayMs, logger: this.options.logger };
+    const settings = { channel, concurrency, timeoutMs: this.timeoutMs, retryDelayMs: this.retryDelayMs, probeMs: this.options.consumerProbeMs, logger: this.options.logger };
     const sub = new RabbitSubscription(this.conn, this.publisher, queues, handler as MessageHandler, settings, () => this.subscriptions.delete(sub));
     this.subscriptions.add(sub);
     try {
@@ -153,10 +153,17 @@ export class RabbitQueue implements MessageQueue {
       await sub.stop(false, undefined);
       throw err;
     }
-    return (o?: CloseOptions) => {
+    const stop = (o?: CloseOptions) => {
       const close = checkClose(o);
       return sub.stop(close.graceful, close.timeoutMs);
     };
+    return Object.assign(stop, { status: () => sub.status() });
+  }
+
+  /** Test hook: cancels the channel's AMQP consumers behind their subscriptions' back (a silent stop). */
+  async severConsumers(channel: string): Promise<void> {
+    const main = this.queues(channel).main;
+    await Promise.all([...this.subscriptions].filter((s) => s.queueName === main).map((s) => s.severForTest()));
   }
 
   /** Takes up to `limit` messages with basic.get on a throwaway channel; closing it puts them back. */

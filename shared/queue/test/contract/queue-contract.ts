@@ -13,6 +13,8 @@ export interface QueueContractFixture {
   node(options: QueueCommonOptions & { prefix: string }): Promise<MessageQueue>;
   /** Puts a payload on the channel's wire as a foreign producer would. */
   injectRaw(queue: MessageQueue, channel: string, payload: string): Promise<void>;
+  /** Stops the channel's consumers behind their subscriptions' back, as a broker cancel or a dead worker loop would. */
+  severConsumers(queue: MessageQueue, channel: string): Promise<void>;
 }
 
 interface Received {
@@ -374,6 +376,27 @@ export function queueContract(adapter: string, fixture: QueueContractFixture): v
       await sleep(100);
       expect(got).toEqual([{ n: 1 }]);
       expect((await q.stats(ch)).waiting).toBe(1);
+    });
+
+    it('reports a live consumer as attached with fresh rounds, also while idle, and a silently stopped one as detached with a reason', async () => {
+      const q = await node({ consumerProbeMs: 100 });
+      const ch = channel();
+      const got: unknown[] = [];
+      const stop = await q.subscribe(ch, (body) => {
+        got.push(body);
+      });
+      expect(stop.status()).toMatchObject({ channel: ch, attached: true });
+      await q.publish(ch, { n: 1 });
+      await waitFor('the message', () => got.length === 1);
+      const idleSince = Date.now();
+      await waitFor('a round while idle', () => (stop.status().lastRoundAt ?? 0) > idleSince);
+      expect(stop.status().attached).toBe(true);
+
+      await fixture.severConsumers(q, ch);
+      const severed = await waitFor('the consumer reported detached', () => (stop.status().attached ? null : stop.status()));
+      expect(severed.reason).toEqual(expect.any(String));
+      await stop({ graceful: false });
+      expect(stop.status()).toMatchObject({ attached: false, reason: 'unsubscribed' });
     });
 
     it('refuses what JSON cannot carry and names that are not channel names', async () => {
