@@ -1,6 +1,8 @@
 import { scopedParams, type ScopedCollection } from '../../shared/acl/index.js';
 import type { AppContext } from '../../shared/apps/index.js';
-import type { Caller, PermissionRules } from '../../shared/auth/index.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { forbiddenError, type Caller, type PermissionRules } from '../../shared/auth/index.js';
+import { countRecords, targetFilter } from '../../shared/data-api/index.js';
 import { isRelation, type CollectionMeta } from '../../shared/data/index.js';
 
 /** The action on an association's target that an association action is (add/remove/set/toggle only link: none). */
@@ -47,4 +49,18 @@ export function checkRecordAccess<P extends Record<string, unknown>>(
   const meta = app.data.collections.get(resource);
   const limits = meta ? caller.limits(meta.name, action) : null;
   return meta && limits ? (scopedParams(params, action, limits, scopedCollection(meta)) as P) : params;
+}
+
+/**
+ * plugin-acl's check of a scoped destroy by key: when the keys name more records than the scope
+ * leaves, the caller is refused (403) instead of removing only some of them. Two counts, only for a
+ * destroy with `filterByTk` under a scope.
+ */
+export async function assertWholeDestroy(app: AppContext, caller: Caller, em: EntityManager, spec: { readonly resource: string; readonly action: string }, raw: Record<string, unknown>, scoped: Record<string, unknown>): Promise<void> {
+  if (spec.action !== 'destroy' || spec.resource === '*.*' || raw === scoped || raw.filterByTk === undefined || raw.filterByTk === '') return;
+  const meta = app.data.collections.get(String(raw.resourceName ?? spec.resource));
+  if (!meta) return;
+  const lookup = (n: string) => app.data.collections.get(n);
+  const count = (p: Record<string, unknown>) => countRecords(em, meta, lookup, targetFilter(meta, p.filterByTk, p.filter), caller.request.timezone);
+  if ((await count(raw)) > (await count(scoped))) throw forbiddenError();
 }

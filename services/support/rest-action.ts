@@ -9,7 +9,7 @@ import { restRoute, RestReply, type ParamsOf, type ResponseMeta, type RestMeta, 
 import { nodeState } from '../../shared/runtime/index.js';
 import { appsOf } from './apps.js';
 import { callEntityManager } from './call-em.js';
-import { checkRecordAccess } from './record-limits.js';
+import { assertWholeDestroy, checkRecordAccess } from './record-limits.js';
 
 /**
  * Who may call an action, checked once before its handler runs:
@@ -91,7 +91,10 @@ export function restAction<const S extends ActionParams | undefined = undefined,
           caller = access === 'public' ? Caller.anonymous(request) : await app.signedIn(em, request);
           // `*` is any collection, `*.*` any association resource: checked on the collection it reads
           // or writes, whose scope and field permissions are combined with the request's params.
-          if (typeof access === 'object') input = checkRecordAccess(app, caller, spec, access, params);
+          if (typeof access === 'object') {
+            input = checkRecordAccess(app, caller, spec, access, params);
+            await assertWholeDestroy(app, caller, em, spec, params, input);
+          }
         } catch (err) {
           upload?.stream?.resume();
           await spec.onRefused?.(params, nodeState(ctx.broker).config);
