@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../shared/apps/index.js';
 import type { Caller } from '../shared/auth/index.js';
 import { dataActions, type DataParams } from '../shared/data-api/index.js';
+import { cbError } from '../shared/errors/index.js';
 import * as files from '../shared/files/index.js';
 import { requestsService } from '../shared/runtime/index.js';
 import { restAction } from './support/rest-action.js';
@@ -45,6 +46,16 @@ const FilesService = requestsService({
       const kept = Object.fromEntries(Object.entries(values).filter(([k]) => !STORAGE_COLUMNS.includes(k)));
       return dataActions.updateRecords(app, caller, em, { ...(params as DataParams), resourceName: 'attachments', values: kept });
     }),
+    // Records pointing at a storage key are made only by attachments:create: the records actions that
+    // would write `filename`/`path`/`storageId` from a request are refused for attachments.
+    ...Object.fromEntries(
+      ['firstOrCreate', 'updateOrCreate', 'importXlsx', 'importCsv'].map((name) => [
+        `attachments${name[0]!.toUpperCase()}${name.slice(1)}`,
+        restAction({ resource: 'attachments', action: name, write: true, access: { action: 'create' } }, () => {
+          throw cbError('CB_ERR_VALIDATION', `attachments:${name} is not available: files are uploaded with attachments:create`);
+        }),
+      ]),
+    ),
     storagesList: storages('list', false),
     storagesGet: storages('get', false),
     storagesCreate: storages('create', true),

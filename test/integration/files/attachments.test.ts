@@ -132,6 +132,8 @@ describe('attachments and storages', () => {
     const listed = (await call('GET', `/api/reports:get?filterByTk=${report.body.data.id}&appends=files`, undefined, member)).body.data;
     expect(listed.files).toEqual([expect.objectContaining({ id: att.body.data.id, filename: att.body.data.filename, url: att.body.data.url })]);
 
+    // Records pointing at a storage key come only from attachments:create.
+    expect((await call('POST', '/api/attachments:updateOrCreate', { filterKeys: ['filename'], filename: 'x', path: 'elsewhere' }, member)).status).toBe(400);
     // Where a file is cannot be changed through update; its title can.
     expect((await call('POST', `/api/attachments:update?filterByTk=${att.body.data.id}`, { title: 'Chart', filename: 'other.png' }, member)).status).toBe(200);
     expect((await call('GET', `/api/attachments:get?filterByTk=${att.body.data.id}`)).body.data).toMatchObject({ title: 'Chart', filename: att.body.data.filename });
