@@ -3,6 +3,7 @@ import { extname as extOf } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Caller } from '../auth/index.js';
+import type { FieldMeta } from '../data/index.js';
 import type { AppData } from '../data-api/index.js';
 import { getRecord, targetFilter } from '../data-api/index.js';
 import { cbError, type Logger } from '../errors/index.js';
@@ -63,8 +64,14 @@ export function mimeAllowed(rule: string | undefined, mimeType: string): boolean
  * its `storage` option, as NocoBase's file manager), else the default storage.
  */
 async function uploadStorage(app: FilesApp, em: EntityManager, params: FilesParams): Promise<StorageRecord> {
-  const named = typeof params.attachmentField === 'string' ? params.attachmentField.split('.') : [];
-  const field = named.length === 2 ? app.data.collections.get(named[0]!)?.fields.get(named[1]!) : undefined;
+  let field: FieldMeta | undefined;
+  if (typeof params.attachmentField === 'string' && params.attachmentField !== '') {
+    const [collection = '', name = ''] = params.attachmentField.split('.');
+    field = app.data.collections.get(collection)?.fields.get(name);
+    // Made through another node a moment ago (its sync signal may still be on the way): read it.
+    field ??= (await app.data.collections.refresh(em, collection))?.fields.get(name);
+    if (!field) throw cbError('CB_ERR_VALIDATION', `attachmentField "${params.attachmentField.slice(0, 128)}" is not a field`);
+  }
   const storage = field ? ((field as { storage?: unknown }).storage ?? (field.options as { storage?: unknown } | undefined)?.storage) : undefined;
   return findStorage(em, app.schema, { name: storage });
 }
