@@ -7,6 +7,7 @@ import { resolveQueue, type MessageQueue, type QueueStats } from '../queue/index
 import { resolveSyncSignal, type SyncSignal } from '../sync/index.js';
 import { resolveKeyValueCache, resolveBloomFilter, type BloomFilter, type KeyValueCache } from '../cache/index.js';
 import { SignInGuard } from '../auth/index.js';
+import { NodeWork } from './node-work.js';
 import { ConsumerSupervisor } from './consumer-supervisor.js';
 import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
 
@@ -31,6 +32,10 @@ export class ClusterAdapters {
   readonly signInGuard: SignInGuard;
   /** Channels this node published to or consumed, reported on /metrics. */
   readonly queueChannels = new Set<string>();
+  /** This node's consumers (paused while drained), running deliveries and held locks, for the cluster console. */
+  readonly work = new NodeWork();
+  /** Epoch ms when the current worker-ID lease was taken (null before the first). */
+  leasedAt: number | null = null;
   /** Liveness of this node's processor consumers (workflow:process, async-task:process), re-created when they stop. */
   readonly consumers: ConsumerSupervisor;
 
@@ -67,6 +72,8 @@ export class ClusterAdapters {
     this.bloom = resolveBloomFilter(a.cache.type === 'redis' ? { ...bloom, type: 'redis', url: a.cache.url! } : { ...bloom, type: 'memory' });
     const limits = { ...config.auth.signIn, prefix };
     this.signInGuard = new SignInGuard(a.cache.type === 'redis' ? { ...limits, type: 'redis', url: a.cache.url! } : { ...limits, type: 'memory' });
+    this.queue = this.work.wrapQueue(this.queue);
+    this.lock = this.work.wrapLock(this.lock);
   }
 
   /** The queue, remembering every channel this node publishes to or consumes, for /metrics. */
@@ -88,6 +95,8 @@ export class ClusterAdapters {
       requeueDeadLetters: (channel, ids) => queue.requeueDeadLetters(channel, ids),
       stats: (channel) => queue.stats(channel),
       deleteChannel: (channel) => queue.deleteChannel(channel),
+      discardDeadLetters: (channel, ids) => queue.discardDeadLetters(channel, ids),
+      oldestWaitingMs: (channel) => queue.oldestWaitingMs(channel),
     };
   }
 
@@ -97,6 +106,7 @@ export class ClusterAdapters {
     await Promise.all(parts.map(async (p) => p.connect?.()));
     try {
       const id = await this.workerIds.acquire();
+      this.leasedAt = Date.now();
       this.log.info(`worker ID ${id} leased (${this.workerIds.type}, lease ${this.workerIds.leaseMs} ms)`);
     } catch (err) {
       if (err instanceof WorkerIdsExhaustedError) throw new StartupRefusal('CB_ERR_WORKER_ID_EXHAUSTED', [`WORKER_ID_ADAPTER: ${err.message}`]);
@@ -105,7 +115,10 @@ export class ClusterAdapters {
     this.workerIds.onLost((event) =>
       this.log.error(`worker ID ${event.workerId} lease lost (${event.reason}): this node issues no IDs and is not ready until it leases one again (retrying with backoff)`),
     );
-    this.workerIds.onAcquired((workerId) => this.log.info(`worker ID ${workerId} leased again: issuing IDs, ready`));
+    this.workerIds.onAcquired((workerId) => {
+      this.leasedAt = Date.now();
+      this.log.info(`worker ID ${workerId} leased again: issuing IDs, ready`);
+    });
   }
 
   async close(): Promise<void> {

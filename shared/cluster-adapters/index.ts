@@ -8,3 +8,4 @@ export type { BloomFilter, KeyValueCache } from '../cache/index.js';
 export type { SnowflakeGenerator } from '../ids/index.js';
 export { waitForLease, type WorkerIdAllocator } from '../worker-id/index.js';
 export { withLock, type LockedWork, type WithLockOptions } from '../lock/index.js';
+export { NodeWork, type Delivery } from './node-work.js';

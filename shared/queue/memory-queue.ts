@@ -103,6 +103,16 @@ export class MemoryQueue implements MessageQueue {
     return this.channel(channel).requeue(ids);
   }
 
+  async discardDeadLetters(channel: string, ids: readonly string[]): Promise<number> {
+    this.assertOpen();
+    return this.channel(channel).discard(ids);
+  }
+
+  async oldestWaitingMs(channel: string): Promise<number | null> {
+    this.assertOpen();
+    return this.channel(channel).oldestWaitingMs();
+  }
+
   async stats(channel: string): Promise<QueueStats> {
     this.assertOpen();
     return this.channel(channel).stats();

@@ -214,6 +214,30 @@ export class RabbitQueue implements MessageQueue {
     });
   }
 
+  /** Walks the .dlq with basic.get and acks (drops) the chosen messages; the others return when the channel closes. */
+  async discardDeadLetters(channel: string, ids: readonly string[]): Promise<number> {
+    const queues = this.queues(channel);
+    await this.ready();
+    await this.publisher.declareChannel(queues);
+    const wanted = new Set(ids);
+    return this.conn.withChannel(this.timeoutMs, async (ch) => {
+      let removed = 0;
+      while (removed < wanted.size) {
+        const msg = await ch.get(queues.dlq, { noAck: false });
+        if (msg === false) break;
+        if (!wanted.has(deadLetterOf(msg).id)) continue;
+        ch.ack(msg);
+        removed += 1;
+      }
+      return removed;
+    });
+  }
+
+  /** RabbitMQ tells no message ages without consuming (nor through queue.declare-ok). */
+  async oldestWaitingMs(): Promise<number | null> {
+    return null;
+  }
+
   /**
    * Main and .dlq depth from queue.declare-ok on a long-lived channel. The delay ladder: steps known to
    * exist (declared or seen here lately) are checked the same way; the others are probed, each on a

@@ -203,6 +203,22 @@ export class RedisQueue implements MessageQueue {
     return jobs.filter((job): job is Job => Boolean(job)).map((job) => deadLetterOf(job));
   }
 
+  async discardDeadLetters(channel: string, ids: readonly string[]): Promise<number> {
+    const q = await this.queue(channel);
+    let removed = 0;
+    for (const id of new Set(ids)) {
+      const job = await this.wrap(q.getJob(bullJobId(id)));
+      if (!job || !(await this.wrap(job.isFailed()))) continue;
+      try {
+        await job.remove();
+        removed += 1;
+      } catch {
+        // requeued or removed meanwhile by another node: nothing to discard
+      }
+    }
+    return removed;
+  }
+
   async requeueDeadLetters(channel: string, ids?: readonly string[]): Promise<number> {
     const q = await this.queue(channel);
     const jobs: Job[] = [];
@@ -234,6 +250,14 @@ export class RedisQueue implements MessageQueue {
       }
     }
     return moved;
+  }
+
+  /** The oldest job of the wait list (BullMQ lists it last; `asc` reads from that end). */
+  async oldestWaitingMs(channel: string): Promise<number | null> {
+    const q = await this.queue(channel);
+    const [oldest] = await this.wrap(q.getJobs(['wait'], 0, 0, true));
+    // Counted from the publish (a retried message's age includes its earlier attempts).
+    return oldest ? Math.max(0, Date.now() - oldest.timestamp) : 0;
   }
 
   async stats(channel: string): Promise<QueueStats> {

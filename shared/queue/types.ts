@@ -37,6 +37,13 @@ export interface MessageQueue {
   deadLetters(channel: string, options?: DeadLettersOptions): Promise<DeadLetter[]>;
   /** Moves dead messages (all, or those ids) back to the channel with a fresh set of attempts. Returns how many moved. */
   requeueDeadLetters(channel: string, ids?: readonly string[]): Promise<number>;
+  /** Removes the dead messages with these ids for good (an operator's decision). Returns how many were removed. */
+  discardDeadLetters(channel: string, ids: readonly string[]): Promise<number>;
+  /**
+   * Milliseconds since the oldest waiting message (ready to deliver, not delayed) was published: 0 when
+   * none waits, null when the broker cannot tell without consuming (RabbitMQ).
+   */
+  oldestWaitingMs(channel: string): Promise<number | null>;
   /** Counts for /metrics; cheap enough to poll (a few round trips to the broker). */
   stats(channel: string): Promise<QueueStats>;
   /** Drops the channel: every waiting, delayed and dead message and the broker objects behind it. */

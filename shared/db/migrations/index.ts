@@ -11,6 +11,7 @@ import { Migration0012SystemSettings } from './0012-system-settings.js';
 import { Migration0013UsersCollection } from './0013-users-collection.js';
 import { Migration0014Files } from './0014-files.js';
 import { Migration0020NocobaseFieldStorage } from './0020-nocobase-field-storage.js';
+import { Migration0030ExecutionNode } from './0030-execution-node.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
 export const migrationsList = [
@@ -27,4 +28,5 @@ export const migrationsList = [
   { name: '0013-users-collection', class: Migration0013UsersCollection },
   { name: '0014-files', class: Migration0014Files },
   { name: '0020-nocobase-field-storage', class: Migration0020NocobaseFieldStorage },
+  { name: '0030-execution-node', class: Migration0030ExecutionNode },
 ];

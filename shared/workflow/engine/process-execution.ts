@@ -7,7 +7,7 @@ import type { EntityManager as Fork } from '@mikro-orm/postgresql';
 import type { WorkflowStore } from '../store.js';
 import type { Logger } from '../../errors/index.js';
 import type { RequestPolicy } from '../request/index.js';
-import type { RecordsPort } from '../types.js';
+import type { ExecutionObserver, ExecutionOutcome, RecordsPort } from '../types.js';
 import type { WorkflowDefinitions } from './definitions.js';
 import type { Leases } from './lease.js';
 
@@ -27,7 +27,20 @@ export interface ProcessDeps {
   readonly running: Map<number, AbortController>;
   publish(executionId: number, delayMs?: number, tag?: string): Promise<void>;
   readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** This node's id, named in the start and end log lines. */
+  readonly nodeId: string;
+  readonly observer?: ExecutionObserver;
 }
+
+const OUTCOME_OF_STATUS: Record<number, ExecutionOutcome> = {
+  [EXECUTION_STATUS.RESOLVED]: 'resolved',
+  [EXECUTION_STATUS.FAILED]: 'failed',
+  [EXECUTION_STATUS.ERROR]: 'error',
+  [EXECUTION_STATUS.ABORTED]: 'aborted',
+  [EXECUTION_STATUS.CANCELED]: 'canceled',
+  [EXECUTION_STATUS.REJECTED]: 'rejected',
+  [EXECUTION_STATUS.RETRY_NEEDED]: 'retry_needed',
+};
 
 /**
  * One queue delivery of an execution: claim it (a conditional UPDATE), replay its committed jobs, run
@@ -44,6 +57,12 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
     return;
   }
   const { execution, fence } = claim;
+  const run = { app: wf.app, workflowId: execution.workflowId };
+  const line = `execution=${executionId} workflow=${execution.workflowId} app=${wf.app} node=${wf.nodeId}`;
+  const startedAt = performance.now();
+  let outcome: ExecutionOutcome = 'error';
+  wf.log.info(`execution started ${line} attempt=${fence}`);
+  wf.observer?.started(run);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -76,14 +95,21 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
       park: (tx, at) => wf.leases.park(tx, executionId, at),
     });
     const end = await runner.run();
-    if ('parkedUntil' in end) await wf.publish(executionId, end.parkedUntil - Date.now(), `d${end.parkedUntil}`);
-    else await step((tx) => wf.leases.finish(tx, executionId, end.status));
+    if ('parkedUntil' in end) {
+      await wf.publish(executionId, end.parkedUntil - Date.now(), `d${end.parkedUntil}`);
+      outcome = 'parked';
+    } else {
+      await step((tx) => wf.leases.finish(tx, executionId, end.status));
+      outcome = OUTCOME_OF_STATUS[end.status] ?? 'error';
+    }
   } catch (err) {
     if (err instanceof StaleLeaseError || controller.signal.aborted) {
+      outcome = 'stopped';
       wf.log.info(`execution ${executionId} of app ${wf.app} stopped on this node: ${(err as Error).message}`);
       return;
     }
     if (isTransient(err)) {
+      outcome = 'paused';
       wf.log.warn(`execution ${executionId} of app ${wf.app} paused by a database failure (resumed after its lease): ${(err as Error).message}`);
       return;
     }
@@ -93,5 +119,8 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
     clearInterval(heartbeat);
     signal?.removeEventListener('abort', onAbort);
     wf.running.delete(executionId);
+    const seconds = (performance.now() - startedAt) / 1000;
+    wf.log.info(`execution ended ${line} durationMs=${Math.round(seconds * 1000)} outcome=${outcome}`);
+    wf.observer?.ended({ ...run, outcome, seconds });
   }
 }

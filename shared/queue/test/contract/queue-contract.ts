@@ -194,6 +194,42 @@ export function queueContract(adapter: string, fixture: QueueContractFixture): v
       expect(await q.stats(ch)).toEqual({ waiting: 0, delayed: 0, inFlight: 0, deadLettered: 0 });
     });
 
+    it('discards the dead letters named, for good, and leaves the others', async () => {
+      const q = await node();
+      const ch = channel();
+      const got: unknown[] = [];
+      let healthy = false;
+      await q.subscribe(ch, (body) => {
+        if (!healthy) throw new Error('not yet');
+        got.push(body);
+      });
+      const [one, two] = await Promise.all([1, 2].map((n) => q.publish(ch, { n }, { attempts: 1 })));
+      await waitFor('2 dead letters', async () => (await q.stats(ch)).deadLettered === 2);
+      expect(await q.discardDeadLetters(ch, [one as string, 'no-such-id'])).toBe(1);
+      expect((await q.deadLetters(ch)).map((d) => d.id)).toEqual([two]);
+      expect(await q.discardDeadLetters(ch, [one as string])).toBe(0);
+      healthy = true;
+      expect(await q.requeueDeadLetters(ch)).toBe(1);
+      await waitFor('the kept one processed', () => got.length === 1);
+      expect(got).toEqual([{ n: 2 }]);
+    });
+
+    it('tells how long the oldest waiting message has waited (0 when none waits, null when the broker cannot tell)', async () => {
+      const q = await node();
+      const ch = channel();
+      const empty = await q.oldestWaitingMs(ch);
+      if (empty === null) return; // RabbitMQ: no ages without consuming
+      expect(empty).toBe(0);
+      await q.publish(ch, { first: true });
+      await sleep(120);
+      await q.publish(ch, { second: true });
+      expect(await q.oldestWaitingMs(ch)).toBeGreaterThanOrEqual(100);
+      const got: unknown[] = [];
+      await q.subscribe(ch, (body) => void got.push(body));
+      await waitFor('both delivered', () => got.length === 2);
+      expect(await q.oldestWaitingMs(ch)).toBe(0);
+    });
+
     it('waits at least the exponential backoff between attempts', async () => {
       const q = await node();
       const ch = channel();
