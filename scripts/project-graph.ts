@@ -96,7 +96,7 @@ export const LAYERS: Record<string, string> = {
   ids: 'infrastructure', lock: 'infrastructure', queue: 'infrastructure', sync: 'infrastructure', cache: 'infrastructure',
   'worker-id': 'infrastructure', 'cluster-adapters': 'infrastructure', redis: 'infrastructure', sql: 'infrastructure',
   gateway: 'transport',
-  auth: 'domain', query: 'domain', data: 'domain', 'data-api': 'domain', workflow: 'domain', tasks: 'domain', acl: 'domain', users: 'domain',
+  auth: 'domain', query: 'domain', data: 'domain', 'data-api': 'domain', workflow: 'domain', tasks: 'domain', acl: 'domain', users: 'domain', files: 'domain',
   'cluster-console': 'domain',
   apps: 'apps',
   supervisor: 'hosting',

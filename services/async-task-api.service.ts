@@ -45,7 +45,7 @@ const tasks = <const S extends ActionParams>(name: string, write: boolean, run: 
 const AsyncTaskApiService = requestsService({
   name: 'async-task-api',
   actions: {
-    export: records('export', false, exportAction, exportParams, 'list'),
+    export: records('export', false, exportAction, exportParams, 'export'),
     importXlsx: records('importXlsx', true, importAction('xlsx'), importParams, 'create', true),
     importCsv: records('importCsv', true, importAction('csv'), importParams, 'create', true),
     downloadXlsxTemplate: records('downloadXlsxTemplate', false, templateAction, templateParams, 'create'),

@@ -6,6 +6,6 @@ export { writeExport, countExportRows, exportQuery, type ExportInput } from './e
 export { runImport, importColumns } from './import.js';
 export { dataRows, fileRows, checkHeader } from './reader.js';
 export { checkXlsxBounds } from './xlsx-bounds.js';
-export { assertFreeSpace, checkWritable, stageUpload, safeFileName } from './storage.js';
+export { assertFreeSpace, checkWritable, stageUpload, safeFileName, isStagedUpload, absolute as storageFile, removeQuietly } from './storage.js';
 export { xlsxTemplate } from './template.js';
 export { exportAction, importAction, templateAction, listTasks, getTask, stopTask, destroyTask, fetchFile, progressStream, taskToJson, discardStagedImport, type TasksApp, type TaskParams, type TaskHandler } from './api.js';
