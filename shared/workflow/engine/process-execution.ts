@@ -1,13 +1,13 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { EXECUTION_STATUS } from '../constants.js';
 import { StaleLeaseError } from './lease.js';
+import { BatchRolledBack, StepBatch } from './step-batch.js';
 import { isTransient } from './transient.js';
 import { ExecutionRunner } from './runner.js';
 import type { EntityManager as Fork } from '@mikro-orm/postgresql';
 import type { WorkflowStore } from '../store.js';
 import type { Logger } from '../../errors/index.js';
 import type { RequestPolicy } from '../request/index.js';
-import type { RecordsPort } from '../types.js';
+import type { JobRow, RecordsPort } from '../types.js';
 import type { WorkflowDefinitions } from './definitions.js';
 import type { Leases } from './lease.js';
 
@@ -29,10 +29,17 @@ export interface ProcessDeps {
   readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
+/** Consecutive database-only steps of an execution that share one transaction (at most). */
+const STEPS_PER_BATCH = 32;
+
 /**
  * One queue delivery of an execution: claim it (a conditional UPDATE), replay its committed jobs, run
- * the rest step by step under the lease (each step a transaction that starts with the fence check),
- * then finish it or park it (delay). A delivery for an execution someone else holds, or one that is
+ * the rest step by step under the lease, then finish it or park it (delay). Consecutive steps share a
+ * transaction that starts with the fence check (StepBatch): it commits before work outside the
+ * database (a request node), before parking, at the end, and every STEPS_PER_BATCH steps or a quarter
+ * of the lease. A step failing after others of its batch rolls the batch back, and the execution runs
+ * again from its journal one step per transaction (so the failure is recorded as that node's ERROR
+ * job, as before). A delivery for an execution someone else holds, or one that is
  * finished, does nothing; one for a parked execution that is not due yet is published again for then.
  */
 export async function processExecution(wf: ProcessDeps, executionId: number, signal?: AbortSignal): Promise<void> {
@@ -51,33 +58,47 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
   const heartbeat = setInterval(() => {
     void wf.leases.renew(wf.fork(), executionId, fence).catch((err) => controller.abort(err));
   }, Math.max(50, Math.floor(wf.leaseMs / 3)));
-  const step = async <T>(fn: (tx: EntityManager, after: (f: () => Promise<void>) => void) => Promise<T>): Promise<T> => {
-    const after: Array<() => Promise<void>> = [];
-    const out = await wf.fork().transactional(async (tx) => {
-      await wf.leases.guard(tx, executionId, fence);
-      return fn(tx, (f) => after.push(f));
-    });
-    for (const f of after) await f().catch((err) => wf.log.warn(`after-commit work of execution ${executionId} failed: ${(err as Error).message}`));
-    return out;
+  const batch = (maxSteps: number) =>
+    new StepBatch({ executionId, fence, leases: wf.leases, fork: wf.fork, maxSteps, maxAgeMs: Math.max(50, Math.floor(wf.leaseMs / 4)), log: wf.log });
+  /** Runs the execution from its committed journal; false when a batch was rolled back (run again one step per transaction). */
+  const runOnce = async (steps: StepBatch, journal: readonly JobRow[]): Promise<boolean> => {
+    try {
+      const runner = new ExecutionRunner({
+        definition: await wf.definitions.definition(em, execution.workflowId),
+        execution,
+        journal,
+        store: wf.store,
+        data: wf.data,
+        ...(wf.aesKey ? { aesKey: wf.aesKey } : {}),
+        requestPolicy: wf.requestPolicy,
+        signal: controller.signal,
+        sync: false,
+        step: (fn) => steps.step(fn),
+        flush: () => steps.commit(),
+        park: (tx, at) => wf.leases.park(tx, executionId, at),
+      });
+      const end = await runner.run();
+      if ('parkedUntil' in end) {
+        await steps.commit();
+        await wf.publish(executionId, end.parkedUntil - Date.now(), `d${end.parkedUntil}`);
+      } else {
+        await steps.step((tx) => wf.leases.finish(tx, executionId, end.status));
+        await steps.commit();
+      }
+      return true;
+    } catch (err) {
+      await steps.rollback();
+      if (err instanceof BatchRolledBack && !isTransient(err.cause)) return false;
+      throw err instanceof BatchRolledBack ? err.cause : err;
+    }
   };
   try {
-    const runner = new ExecutionRunner({
-      definition: await wf.definitions.definition(em, execution.workflowId),
-      execution,
-      // The first claim of an execution has no journal yet: skip the read.
-      journal: fence === 1 ? [] : await wf.store.jobsOf(em, executionId),
-      store: wf.store,
-      data: wf.data,
-      ...(wf.aesKey ? { aesKey: wf.aesKey } : {}),
-      requestPolicy: wf.requestPolicy,
-      signal: controller.signal,
-      sync: false,
-      step,
-      park: (tx, at) => wf.leases.park(tx, executionId, at),
-    });
-    const end = await runner.run();
-    if ('parkedUntil' in end) await wf.publish(executionId, end.parkedUntil - Date.now(), `d${end.parkedUntil}`);
-    else await step((tx) => wf.leases.finish(tx, executionId, end.status));
+    // The first claim of an execution has no journal yet: skip the read.
+    const done = await runOnce(batch(STEPS_PER_BATCH), fence === 1 ? [] : await wf.store.jobsOf(em, executionId));
+    if (!done) {
+      wf.log.info(`execution ${executionId} of app ${wf.app}: a step failed inside a batch; running it again one step per transaction`);
+      await runOnce(batch(1), await wf.store.jobsOf(em, executionId));
+    }
   } catch (err) {
     if (err instanceof StaleLeaseError || controller.signal.aborted) {
       wf.log.info(`execution ${executionId} of app ${wf.app} stopped on this node: ${(err as Error).message}`);
@@ -88,7 +109,7 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
       return;
     }
     wf.log.error(`execution ${executionId} of app ${wf.app} failed: ${(err as Error).message}`);
-    await step((tx) => wf.leases.finish(tx, executionId, EXECUTION_STATUS.ERROR, { message: (err as Error).message })).catch(() => undefined);
+    await batch(1).step((tx) => wf.leases.finish(tx, executionId, EXECUTION_STATUS.ERROR, { message: (err as Error).message })).catch(() => undefined);
   } finally {
     clearInterval(heartbeat);
     signal?.removeEventListener('abort', onAbort);

@@ -6,6 +6,7 @@ import type { RequestPolicy } from '../request/target-policy.js';
 import type { WorkflowStore } from '../store.js';
 import type { ExecutionRow, FlowDefinition, JobRow, NodeRow, RecordsPort } from '../types.js';
 import { StaleLeaseError } from './lease.js';
+import { BatchRolledBack } from './step-batch.js';
 import { isTransient } from './transient.js';
 
 /** The execution waits (delay) until `resumeAt` (epoch ms); the step that parked it has committed. */
@@ -38,6 +39,8 @@ export interface RunnerOptions {
    * and runs the work handed to `after` once it has committed.
    */
   step<T>(fn: (tx: EntityManager, after: (fn: () => Promise<void>) => void) => Promise<T>): Promise<T>;
+  /** Commits the steps run so far, before work outside the database (when steps share transactions). */
+  flush?(): Promise<void>;
   /** Parks the execution until `resumeAt` inside the step's transaction (async only). */
   park(tx: EntityManager, resumeAt: number): Promise<void>;
 }
@@ -183,7 +186,9 @@ export class ExecutionRunner implements BranchRunner {
       // Work outside the database (HTTP) runs before the step, so no transaction or row lock is held
       // during it; only its outcome commits with the job. A crash in between runs it again with the
       // same idempotency key (same journal position).
-      const early = instructionOf(node.type)?.outsideTransaction && !this.o.sync ? await run(this.context(node, undefined as never, () => undefined, seq)) : undefined;
+      const outside = instructionOf(node.type)?.outsideTransaction && !this.o.sync;
+      if (outside) await this.o.flush?.();
+      const early = outside ? await run(this.context(node, undefined as never, () => undefined, seq)) : undefined;
       const job = await this.o.step(async (tx, after) => {
         const out = early ?? (await run(this.context(node, tx, after, seq)));
         const row = await insert(tx, out);
@@ -194,7 +199,7 @@ export class ExecutionRunner implements BranchRunner {
       if (job.status === JOB_STATUS.PENDING && typeof job.meta?.resumeAt === 'number' && !instructionOf(node.type)?.branches) throw new Parked(job.meta.resumeAt as number);
       return job;
     } catch (err) {
-      if (err instanceof Parked || err instanceof StaleLeaseError || this.o.signal.aborted || this.o.sync || isTransient(err)) throw err;
+      if (err instanceof Parked || err instanceof StaleLeaseError || err instanceof BatchRolledBack || this.o.signal.aborted || this.o.sync || isTransient(err)) throw err;
       const message = err instanceof Error ? err.message : String(err);
       return this.o.step((tx) => insert(tx, { status: JOB_STATUS.ERROR, result: { message } }));
     }
