@@ -51,15 +51,16 @@ export class Leases {
    * then fails and nothing of the step is kept.
    */
   async guard(tx: Em, id: number, fence: number): Promise<void> {
-    await runSql(tx, `set local idle_in_transaction_session_timeout = ${Math.max(1000, Math.ceil(this.leaseMs))}`, []);
-    await this.renew(tx, id, fence);
+    // One statement: the timeout is set (SET LOCAL's equivalent, `set_config(…, true)`) by the RETURNING
+    // of the row the fence check updates; no row means a stale lease, and the transaction rolls back.
+    await this.renew(tx, id, fence, `returning set_config('idle_in_transaction_session_timeout', ?, true)`, [`${Math.max(1000, Math.ceil(this.leaseMs))}`]);
   }
 
   /** Extends the lease while it is still ours (the heartbeat between steps); else StaleLeaseError. */
-  async renew(em: Em, id: number, fence: number): Promise<void> {
+  async renew(em: Em, id: number, fence: number, returning = '', extra: readonly unknown[] = []): Promise<void> {
     const sql = `update ${this.store.executions} set "cb_lease_expires_at" = now() + make_interval(secs => ?), "updatedAt" = now()
-      where "id" = ? and "cb_fence" = ? and "status" = 0 and "cb_lease_owner" = ?`;
-    const { affected } = await runSql(em, sql, [this.leaseMs / 1000, id, fence, this.owner]);
+      where "id" = ? and "cb_fence" = ? and "status" = 0 and "cb_lease_owner" = ? ${returning}`;
+    const { affected } = await runSql(em, sql, [this.leaseMs / 1000, id, fence, this.owner, ...extra]);
     if (affected !== 1) throw new StaleLeaseError(id);
   }
 

@@ -59,7 +59,7 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
     void wf.leases.renew(wf.fork(), executionId, fence).catch((err) => controller.abort(err));
   }, Math.max(50, Math.floor(wf.leaseMs / 3)));
   const batch = (maxSteps: number) =>
-    new StepBatch({ executionId, fence, leases: wf.leases, fork: wf.fork, maxSteps, maxAgeMs: Math.max(50, Math.floor(wf.leaseMs / 4)), log: wf.log });
+    new StepBatch({ executionId, fence, leases: wf.leases, store: wf.store, fork: wf.fork, maxSteps, maxAgeMs: Math.max(50, Math.floor(wf.leaseMs / 4)), log: wf.log });
   /** Runs the execution from its committed journal; false when a batch was rolled back (run again one step per transaction). */
   const runOnce = async (steps: StepBatch, journal: readonly JobRow[]): Promise<boolean> => {
     try {
@@ -74,6 +74,7 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
         signal: controller.signal,
         sync: false,
         step: (fn) => steps.step(fn),
+        jobs: steps.jobs,
         flush: () => steps.commit(),
         park: (tx, at) => wf.leases.park(tx, executionId, at),
       });

@@ -1,6 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../../errors/index.js';
+import type { NewJob, WorkflowStore } from '../store.js';
+import type { JobRow } from '../types.js';
 import type { Leases } from './lease.js';
+import type { JobWriter } from './runner.js';
 
 /**
  * A step failed after earlier steps of the same batch had run: the whole batch was rolled back (their
@@ -18,6 +21,7 @@ export interface StepBatchOptions {
   readonly executionId: number;
   readonly fence: number;
   readonly leases: Leases;
+  readonly store: WorkflowStore;
   readonly fork: () => EntityManager;
   /** At most this many steps share a transaction (1: every step commits on its own). */
   readonly maxSteps: number;
@@ -41,8 +45,32 @@ export class StepBatch {
   private steps = 0;
   private openedAt = 0;
   private after: Array<() => Promise<void>> = [];
+  /** Jobs of the open batch not inserted yet: all go in one statement before the commit. */
+  private queued: Array<readonly unknown[]> = [];
 
   constructor(private readonly o: StepBatchOptions) {}
+
+  /**
+   * The runner's job writes: an insert is queued (the row it answers is built locally, see
+   * `WorkflowStore.newJob`), an update first inserts what is queued.
+   */
+  readonly jobs: JobWriter = {
+    insert: async (_tx: EntityManager, job: NewJob): Promise<JobRow> => {
+      const { row, params } = this.o.store.newJob(job);
+      this.queued.push(params);
+      return row;
+    },
+    update: async (tx: EntityManager, id: number, status: number, result?: unknown): Promise<void> => {
+      await this.insertQueued(tx);
+      await this.o.store.updateJob(tx, id, status, result);
+    },
+  };
+
+  private async insertQueued(tx: EntityManager): Promise<void> {
+    const jobs = this.queued;
+    this.queued = [];
+    await this.o.store.insertJobs(tx, jobs);
+  }
 
   async step<T>(fn: StepFn<T>): Promise<T> {
     if (this.tx && (this.steps >= this.o.maxSteps || Date.now() - this.openedAt >= this.o.maxAgeMs)) await this.commit();
@@ -75,6 +103,7 @@ export class StepBatch {
     this.after = [];
     this.steps = 0;
     try {
+      await this.insertQueued(tx);
       await tx.commit();
     } catch (err) {
       await tx.rollback().catch(() => undefined);
@@ -86,6 +115,7 @@ export class StepBatch {
   /** Rolls the open batch back (if any); its after-commit work never runs. */
   async rollback(): Promise<void> {
     const tx = this.tx;
+    this.queued = [];
     if (!tx) return;
     this.tx = null;
     this.after = [];
