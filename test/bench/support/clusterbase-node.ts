@@ -37,12 +37,17 @@ export async function withPg<T>(database: string, fn: (db: Client) => Promise<T>
   }
 }
 
-/** Creates `clusterbase_bench` when missing and drops `schema` in it, for a clean run. */
-export async function resetBenchSchema(schema: string): Promise<void> {
+/** Creates `clusterbase_bench` when missing. */
+export async function ensureBenchDatabase(): Promise<void> {
   await withPg('postgres', async (db) => {
     const found = await db.query('select 1 from pg_database where datname = $1', [BENCH_DATABASE]);
     if (found.rowCount === 0) await db.query(`create database "${BENCH_DATABASE}"`);
   });
+}
+
+/** Creates `clusterbase_bench` when missing and drops `schema` in it, for a clean run. */
+export async function resetBenchSchema(schema: string): Promise<void> {
+  await ensureBenchDatabase();
   await withPg(BENCH_DATABASE, (db) => db.query(`drop schema if exists "${schema}" cascade`));
 }
 
