@@ -33,9 +33,9 @@ export interface ProcessDeps {
 const STEPS_PER_BATCH = 32;
 
 /**
- * One queue delivery of an execution: claim it (a conditional UPDATE), replay its committed jobs, run
- * the rest step by step under the lease, then finish it or park it (delay). Consecutive steps share a
- * transaction that starts with the fence check (StepBatch): it commits before work outside the
+ * One queue delivery of an execution: claim it (a conditional UPDATE, the first statement of the first
+ * batch), replay its committed jobs, run the rest step by step under the lease, then finish it or park
+ * it (delay). Consecutive steps share a transaction that starts with the claim or the fence check (StepBatch): it commits before work outside the
  * database (a request node), before parking, at the end, and every STEPS_PER_BATCH steps or a quarter
  * of the lease. A step failing after others of its batch rolls the batch back, and the execution runs
  * again from its journal one step per transaction (so the failure is recorded as that node's ERROR
@@ -44,28 +44,38 @@ const STEPS_PER_BATCH = 32;
  */
 export async function processExecution(wf: ProcessDeps, executionId: number, signal?: AbortSignal): Promise<void> {
   const em = wf.fork();
-  const claim = await wf.leases.claim(em, executionId);
+  const batch = (maxSteps: number, fence?: number) =>
+    new StepBatch({ executionId, ...(fence === undefined ? {} : { fence }), leases: wf.leases, store: wf.store, fork: wf.fork, maxSteps, maxAgeMs: Math.max(50, Math.floor(wf.leaseMs / 4)), log: wf.log });
+  // The claim is the first statement of the first batch: it commits with the first steps.
+  let holder = batch(STEPS_PER_BATCH);
+  let claim = await holder.claim();
   if (!claim) {
     const due = await wf.leases.dueIn(em, executionId);
     if (due > 0) await wf.publish(executionId, due, `d${Date.now() + due}`);
     return;
   }
-  const { execution, fence } = claim;
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   wf.running.set(executionId, controller);
   const heartbeat = setInterval(() => {
-    void wf.leases.renew(wf.fork(), executionId, fence).catch((err) => controller.abort(err));
+    // Until the claim has committed there is no lease of ours in the table to extend.
+    if (!holder.claimCommitted) return;
+    void wf.leases.renew(wf.fork(), executionId, claim!.fence).catch((err) => controller.abort(err));
   }, Math.max(50, Math.floor(wf.leaseMs / 3)));
-  const batch = (maxSteps: number) =>
-    new StepBatch({ executionId, fence, leases: wf.leases, store: wf.store, fork: wf.fork, maxSteps, maxAgeMs: Math.max(50, Math.floor(wf.leaseMs / 4)), log: wf.log });
+  /** Claims again in a transaction of its own (committed at once) when a rolled-back batch took the claim with it. */
+  const reclaim = async (): Promise<boolean> => {
+    if (holder.claimCommitted) return true;
+    holder = batch(1);
+    claim = await holder.claim();
+    return claim !== null;
+  };
   /** Runs the execution from its committed journal; false when a batch was rolled back (run again one step per transaction). */
   const runOnce = async (steps: StepBatch, journal: readonly JobRow[]): Promise<boolean> => {
     try {
       const runner = new ExecutionRunner({
-        definition: await wf.definitions.definition(em, execution.workflowId),
-        execution,
+        definition: await wf.definitions.definition(em, claim!.execution.workflowId),
+        execution: claim!.execution,
         journal,
         store: wf.store,
         data: wf.data,
@@ -95,10 +105,14 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
   };
   try {
     // The first claim of an execution has no journal yet: skip the read.
-    const done = await runOnce(batch(STEPS_PER_BATCH), fence === 1 ? [] : await wf.store.jobsOf(em, executionId));
+    const done = await runOnce(holder, claim.fence === 1 ? [] : await wf.store.jobsOf(em, executionId));
     if (!done) {
       wf.log.info(`execution ${executionId} of app ${wf.app}: a step failed inside a batch; running it again one step per transaction`);
-      await runOnce(batch(1), await wf.store.jobsOf(em, executionId));
+      if (!(await reclaim())) {
+        wf.log.info(`execution ${executionId} of app ${wf.app} is no longer claimable here after its batch was rolled back`);
+        return;
+      }
+      await runOnce(batch(1, claim!.fence), await wf.store.jobsOf(em, executionId));
     }
   } catch (err) {
     if (err instanceof StaleLeaseError || controller.signal.aborted) {
@@ -110,7 +124,10 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
       return;
     }
     wf.log.error(`execution ${executionId} of app ${wf.app} failed: ${(err as Error).message}`);
-    await batch(1).step((tx) => wf.leases.finish(tx, executionId, EXECUTION_STATUS.ERROR, { message: (err as Error).message })).catch(() => undefined);
+    const finishError = async () => {
+      if (await reclaim()) await batch(1, claim!.fence).step((tx) => wf.leases.finish(tx, executionId, EXECUTION_STATUS.ERROR, { message: (err as Error).message }));
+    };
+    await finishError().catch(() => undefined);
   } finally {
     clearInterval(heartbeat);
     signal?.removeEventListener('abort', onAbort);

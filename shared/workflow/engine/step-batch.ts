@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../../errors/index.js';
 import type { NewJob, WorkflowStore } from '../store.js';
 import type { JobRow } from '../types.js';
-import type { Leases } from './lease.js';
+import type { Claim, Leases } from './lease.js';
 import type { JobWriter } from './runner.js';
 
 /**
@@ -19,7 +19,8 @@ export class BatchRolledBack extends Error {
 
 export interface StepBatchOptions {
   readonly executionId: number;
-  readonly fence: number;
+  /** The claim's fence; none when this batch makes the claim itself (`claim`). */
+  readonly fence?: number;
   readonly leases: Leases;
   readonly store: WorkflowStore;
   readonly fork: () => EntityManager;
@@ -47,8 +48,44 @@ export class StepBatch {
   private after: Array<() => Promise<void>> = [];
   /** Jobs of the open batch not inserted yet: all go in one statement before the commit. */
   private queued: Array<readonly unknown[]> = [];
+  private fence: number | undefined;
+  /** Made the claim in its open transaction, not committed yet. */
+  private claimPending = false;
+  /** Whether this batch's claim (if it made one) has committed. */
+  claimCommitted = false;
 
-  constructor(private readonly o: StepBatchOptions) {}
+  constructor(private readonly o: StepBatchOptions) {
+    this.fence = o.fence;
+  }
+
+  /**
+   * Claims the execution as the first statement of this batch's transaction (saving the claim's own
+   * commit and the batch's fence check): the claim commits with the steps that follow, or not at all.
+   * Null (and nothing open) when the execution is not claimable now.
+   */
+  async claim(): Promise<Claim | null> {
+    if (this.tx) throw new Error(`execution ${this.o.executionId}: claim on a batch that is already open`);
+    const tx = this.o.fork();
+    await tx.begin();
+    let claim: Claim | null;
+    try {
+      claim = await this.o.leases.claimInTransaction(tx, this.o.executionId);
+    } catch (err) {
+      await tx.rollback().catch(() => undefined);
+      throw err;
+    }
+    if (!claim) {
+      await tx.rollback().catch(() => undefined);
+      return null;
+    }
+    this.tx = tx;
+    this.fence = claim.fence;
+    this.openedAt = Date.now();
+    this.steps = 1;
+    this.claimPending = true;
+    if (this.steps >= this.o.maxSteps) await this.commit();
+    return claim;
+  }
 
   /**
    * The runner's job writes: an insert is queued (the row it answers is built locally, see
@@ -102,6 +139,8 @@ export class StepBatch {
     this.tx = null;
     this.after = [];
     this.steps = 0;
+    const claimed = this.claimPending;
+    this.claimPending = false;
     try {
       await this.insertQueued(tx);
       await tx.commit();
@@ -109,6 +148,7 @@ export class StepBatch {
       await tx.rollback().catch(() => undefined);
       throw steps > 1 ? new BatchRolledBack(this.o.executionId, err) : err;
     }
+    if (claimed) this.claimCommitted = true;
     for (const f of after) await f().catch((err) => this.o.log.warn(`after-commit work of execution ${this.o.executionId} failed: ${(err as Error).message}`));
   }
 
@@ -116,6 +156,7 @@ export class StepBatch {
   async rollback(): Promise<void> {
     const tx = this.tx;
     this.queued = [];
+    this.claimPending = false;
     if (!tx) return;
     this.tx = null;
     this.after = [];
@@ -127,7 +168,8 @@ export class StepBatch {
     const tx = this.o.fork();
     await tx.begin();
     try {
-      await this.o.leases.guard(tx, this.o.executionId, this.o.fence);
+      if (this.fence === undefined) throw new Error(`execution ${this.o.executionId}: a step before the claim`);
+      await this.o.leases.guard(tx, this.o.executionId, this.fence);
     } catch (err) {
       await tx.rollback().catch(() => undefined);
       throw err;
