@@ -97,6 +97,7 @@ export const LAYERS: Record<string, string> = {
   'worker-id': 'infrastructure', 'cluster-adapters': 'infrastructure', redis: 'infrastructure', sql: 'infrastructure',
   gateway: 'transport',
   auth: 'domain', query: 'domain', data: 'domain', 'data-api': 'domain', workflow: 'domain', tasks: 'domain', acl: 'domain', users: 'domain',
+  'cluster-console': 'domain',
   apps: 'apps',
   supervisor: 'hosting',
   runtime: 'runtime',

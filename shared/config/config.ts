@@ -123,7 +123,7 @@ function appsOf(v: ReturnType<typeof readEnv>, problems: string[]): AppsConfig {
 export interface AdaptersConfig {
   readonly cache: { readonly type: 'memory' | 'redis'; readonly url: string | null };
   readonly sync: { readonly type: 'local' | 'transporter' | 'redis'; readonly url: string | null; readonly retention: number };
-  readonly queue: { readonly type: 'memory' | 'redis' | 'rabbitmq'; readonly url: string | null };
+  readonly queue: { readonly type: 'memory' | 'redis' | 'rabbitmq'; readonly url: string | null; readonly staleAfterMs: number };
   readonly lock: { readonly type: 'local' | 'redis'; readonly url: string | null };
   readonly workerId: { readonly type: 'local' | 'redis'; readonly url: string | null; readonly leaseMs: number; readonly waitMs: number };
 }
@@ -205,6 +205,7 @@ function adaptersOf(v: ReturnType<typeof readEnv>, problems: string[]): Adapters
     queue: {
       type: v.QUEUE_ADAPTER as 'memory' | 'redis' | 'rabbitmq',
       url: v.QUEUE_ADAPTER === 'rabbitmq' ? rabbit : redis(v.QUEUE_ADAPTER, v.QUEUE_ADAPTER_REDIS_URL, 'QUEUE_ADAPTER_REDIS_URL', 'QUEUE_ADAPTER'),
+      staleAfterMs: v.QUEUE_CONSUMER_STALE_AFTER,
     },
     lock: { type: v.LOCK_ADAPTER_DEFAULT as 'local' | 'redis', url: redis(v.LOCK_ADAPTER_DEFAULT, v.LOCK_ADAPTER_REDIS_URL, 'LOCK_ADAPTER_REDIS_URL', 'LOCK_ADAPTER_DEFAULT') },
     workerId: {

@@ -96,6 +96,11 @@ export const variables = {
     doc: 'Message queue: `memory`/`local` (one process), `redis` (BullMQ) or `rabbitmq` (quorum queues).',
     parse: (raw) => inProcessAlias(oneOf(['memory', 'local', 'redis', 'rabbitmq'])(raw), 'memory'),
   }),
+  QUEUE_CONSUMER_STALE_AFTER: spec({
+    default: '30',
+    doc: 'Seconds a queue consumer of a processor key this node serves may go without a completed poll or delivery round (idle consumers probe, and BullMQ long-polls, every third of it, at least every 1 s) before the node turns unready naming it and re-creates the consumer.',
+    parse: seconds(3, 3600),
+  }),
   QUEUE_ADAPTER_REDIS_URL: spec({ aliases: ['QUEUE_REDIS_URL'], secret: true, doc: 'Redis of the queue (falls back to REDIS_URL).', parse: redisUrl }),
   QUEUE_ADAPTER_RABBITMQ_URL: spec({ aliases: ['QUEUE_RABBITMQ_URL'], secret: true, doc: 'RabbitMQ URL of the queue (`amqp://user:pass@host:5672`).', parse: url(['amqp', 'amqps']) }),
   LOCK_ADAPTER_DEFAULT: spec({

@@ -181,6 +181,13 @@ export class WorkflowStore {
     });
   }
 
+  /** Seconds the oldest QUEUEING execution has waited (0 when none waits): the backlog's age. */
+  async oldestQueuedSeconds(em: Em): Promise<number> {
+    const sql = `select coalesce(extract(epoch from now() - min("createdAt")), 0)::float8 as "s" from ${this.executions} where "status" is null`;
+    const { rows } = await runSql<{ s: number }>(em, sql, []);
+    return Math.max(0, Number(rows[0]?.s ?? 0));
+  }
+
   async execution(em: Em, id: unknown): Promise<ExecutionRow | null> {
     const { rows } = await runSql<Record<string, unknown>>(em, `select * from ${this.executions} where "id" = ?`, [idParam(id)]);
     return rows[0] ? executionRow(rows[0]) : null;

@@ -8,6 +8,7 @@ import { Migration0007Idempotency } from './0007-idempotency.js';
 import { Migration0010AppRootUser } from './0010-app-root-user.js';
 import { Migration0011Acl } from './0011-acl.js';
 import { Migration0020NocobaseFieldStorage } from './0020-nocobase-field-storage.js';
+import { Migration0030ExecutionNode } from './0030-execution-node.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: '0010-app-root-user', class: Migration0010AppRootUser },
   { name: '0011-acl', class: Migration0011Acl },
   { name: '0020-nocobase-field-storage', class: Migration0020NocobaseFieldStorage },
+  { name: '0030-execution-node', class: Migration0030ExecutionNode },
 ];

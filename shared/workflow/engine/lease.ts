@@ -48,14 +48,14 @@ export class Leases {
   }
 
   private async claimWith(em: Em, id: number, returning: string, extra: readonly unknown[]): Promise<Claim | null> {
-    const sql = `update ${this.store.executions} set "status" = 0, "dispatched" = true, "cb_lease_owner" = ?,
+    const sql = `update ${this.store.executions} set "status" = 0, "dispatched" = true, "cb_lease_owner" = ?, "cb_node" = ?,
       "cb_lease_expires_at" = now() + make_interval(secs => ?), "cb_fence" = "cb_fence" + 1,
       "startedAt" = coalesce("startedAt", now()), "updatedAt" = now()
       where "id" = (select "id" from ${this.store.executions} where "id" = ?
         and ("status" is null or ("status" = 0 and ("cb_lease_expires_at" is null or "cb_lease_expires_at" <= now())))
         for update skip locked)
       returning *${returning}`;
-    const { rows } = await runSql<Record<string, unknown>>(em, sql, [this.owner, this.leaseMs / 1000, id, ...extra]);
+    const { rows } = await runSql<Record<string, unknown>>(em, sql, [this.owner, this.owner, this.leaseMs / 1000, id, ...extra]);
     return rows[0] ? { execution: executionRow(rows[0]), fence: Number(rows[0].cb_fence) } : null;
   }
 

@@ -7,7 +7,7 @@ import type { EntityManager as Fork } from '@mikro-orm/postgresql';
 import type { WorkflowStore } from '../store.js';
 import type { Logger } from '../../errors/index.js';
 import type { RequestPolicy } from '../request/index.js';
-import type { JobRow, RecordsPort } from '../types.js';
+import type { ExecutionObserver, ExecutionOutcome, JobRow, RecordsPort } from '../types.js';
 import type { WorkflowDefinitions } from './definitions.js';
 import type { Leases } from './lease.js';
 
@@ -27,7 +27,20 @@ export interface ProcessDeps {
   readonly running: Map<number, AbortController>;
   publish(executionId: number, delayMs?: number, tag?: string): Promise<void>;
   readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** This node's id, named in the start and end log lines. */
+  readonly nodeId: string;
+  readonly observer?: ExecutionObserver;
 }
+
+const OUTCOME_OF_STATUS: Record<number, ExecutionOutcome> = {
+  [EXECUTION_STATUS.RESOLVED]: 'resolved',
+  [EXECUTION_STATUS.FAILED]: 'failed',
+  [EXECUTION_STATUS.ERROR]: 'error',
+  [EXECUTION_STATUS.ABORTED]: 'aborted',
+  [EXECUTION_STATUS.CANCELED]: 'canceled',
+  [EXECUTION_STATUS.REJECTED]: 'rejected',
+  [EXECUTION_STATUS.RETRY_NEEDED]: 'retry_needed',
+};
 
 /** Consecutive database-only steps of an execution that share one transaction (at most). */
 const STEPS_PER_BATCH = 32;
@@ -54,6 +67,13 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
     if (due > 0) await wf.publish(executionId, due, `d${Date.now() + due}`);
     return;
   }
+  const { execution } = claim;
+  const run = { app: wf.app, workflowId: execution.workflowId };
+  const line = `execution=${executionId} workflow=${execution.workflowId} app=${wf.app} node=${wf.nodeId}`;
+  const startedAt = performance.now();
+  let outcome: ExecutionOutcome = 'error';
+  wf.log.info(`execution started ${line} attempt=${claim.fence}`);
+  wf.observer?.started(run);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -92,9 +112,11 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
       if ('parkedUntil' in end) {
         await steps.commit();
         await wf.publish(executionId, end.parkedUntil - Date.now(), `d${end.parkedUntil}`);
+        outcome = 'parked';
       } else {
         await steps.step((tx) => wf.leases.finish(tx, executionId, end.status));
         await steps.commit();
+        outcome = OUTCOME_OF_STATUS[end.status] ?? 'error';
       }
       return true;
     } catch (err) {
@@ -109,6 +131,7 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
     if (!done) {
       wf.log.info(`execution ${executionId} of app ${wf.app}: a step failed inside a batch; running it again one step per transaction`);
       if (!(await reclaim())) {
+        outcome = 'stopped';
         wf.log.info(`execution ${executionId} of app ${wf.app} is no longer claimable here after its batch was rolled back`);
         return;
       }
@@ -116,10 +139,12 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
     }
   } catch (err) {
     if (err instanceof StaleLeaseError || controller.signal.aborted) {
+      outcome = 'stopped';
       wf.log.info(`execution ${executionId} of app ${wf.app} stopped on this node: ${(err as Error).message}`);
       return;
     }
     if (isTransient(err)) {
+      outcome = 'paused';
       wf.log.warn(`execution ${executionId} of app ${wf.app} paused by a database failure (resumed after its lease): ${(err as Error).message}`);
       return;
     }
@@ -132,5 +157,8 @@ export async function processExecution(wf: ProcessDeps, executionId: number, sig
     clearInterval(heartbeat);
     signal?.removeEventListener('abort', onAbort);
     wf.running.delete(executionId);
+    const seconds = (performance.now() - startedAt) / 1000;
+    wf.log.info(`execution ended ${line} durationMs=${Math.round(seconds * 1000)} outcome=${outcome}`);
+    wf.observer?.ended({ ...run, outcome, seconds });
   }
 }
