@@ -21,15 +21,18 @@ function walk(dir) {
 for (const top of ['shared', 'services']) walk(join(root, top));
 console.log(`copy-assets: ${copied} files into dist/`);
 
-// The supervisor's /admin page (TypeScript, bundled for the browser; see shared/supervisor/admin-page.ts).
+// The browser pages (TypeScript, bundled for the browser): the supervisor's /admin
+// (shared/supervisor/admin-page.ts) and the cluster console's /admin/cluster (shared/cluster-console/cluster-page.ts).
 const { buildSync } = await import('esbuild');
-buildSync({
-  entryPoints: [join(root, 'shared/supervisor/admin/page.mts')],
-  outfile: join(root, 'dist/shared/supervisor/admin/page.js'),
-  bundle: true,
-  format: 'iife',
-  target: 'es2022',
-  minify: true,
-  logLevel: 'warning',
-});
-console.log('copy-assets: bundled the supervisor admin page');
+for (const page of ['shared/supervisor/admin/page', 'shared/cluster-console/page/page']) {
+  buildSync({
+    entryPoints: [join(root, `${page}.mts`)],
+    outfile: join(root, 'dist', `${page}.js`),
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'warning',
+  });
+}
+console.log('copy-assets: bundled the browser pages (/admin, /admin/cluster)');

@@ -1,6 +1,6 @@
 import type { ActionParams } from 'moleculer';
 import { nodeState, requestsService } from '../shared/runtime/index.js';
-import { checkWritable, discardStagedImport, exportAction, fetchFile, getTask, importAction, listTasks, progressStream, stopTask, templateAction, type TaskHandler } from '../shared/tasks/index.js';
+import { checkWritable, destroyTask, discardStagedImport, exportAction, fetchFile, getTask, importAction, listTasks, progressStream, stopTask, templateAction, type TaskHandler } from '../shared/tasks/index.js';
 import { restAction, type Access } from './support/rest-action.js';
 
 // Parameter schemas (fastest-validator; also the OpenAPI document). Lenient where NocoBase's client
@@ -39,19 +39,20 @@ const tasks = <const S extends ActionParams>(name: string, write: boolean, run: 
 
 /**
  * Task submission, status and files (requests role): `<collection>:export|importXlsx|importCsv|
- * downloadXlsxTemplate` (records actions: resource `*`) and `asyncTasks:list|get|stop|fetchFile|progress`.
+ * downloadXlsxTemplate` (records actions: resource `*`) and `asyncTasks:list|get|stop|destroy|fetchFile|progress`.
  * Logic in shared/tasks; tasks run on `async-task:process` nodes (services/async-task.service.ts).
  */
 const AsyncTaskApiService = requestsService({
   name: 'async-task-api',
   actions: {
-    export: records('export', false, exportAction, exportParams, 'list'),
+    export: records('export', false, exportAction, exportParams, 'export'),
     importXlsx: records('importXlsx', true, importAction('xlsx'), importParams, 'create', true),
     importCsv: records('importCsv', true, importAction('csv'), importParams, 'create', true),
     downloadXlsxTemplate: records('downloadXlsxTemplate', false, templateAction, templateParams, 'create'),
     list: tasks('list', false, listTasks, listParams),
     get: tasks('get', false, getTask, taskId),
     stop: tasks('stop', true, stopTask, taskId),
+    destroy: tasks('destroy', true, destroyTask, taskId),
     fetchFile: tasks('fetchFile', false, fetchFile, taskId),
     progress: tasks('progress', false, progressStream, taskId),
   },

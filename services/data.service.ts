@@ -7,7 +7,11 @@ import { restAction } from './support/rest-action.js';
 const meta = (resource: string, action: string, write: boolean, run: DataHandler) => restAction({ resource, action, write }, run);
 /** A records action (`/api/<collection>:<action>`): the caller must be allowed `permission` on that collection. */
 const records = (action: string, write: boolean, run: DataHandler, permission = action) => restAction({ resource: '*', action, write, access: { action: permission } }, run);
-/** An association action (`/api/<collection>/<id>/<relation>:<action>`): checked as `permission` on the source collection. */
+/**
+ * An association action (`/api/<collection>/<id>/<relation>:<action>`): list/get/count/create/update/
+ * destroy are checked (with scopes and fields) on the target collection, as NocoBase; the link actions
+ * as `permission` on the source collection.
+ */
 const association = (action: string, write: boolean, run: DataHandler, permission: string) => restAction({ resource: '*.*', action, write, access: { action: permission } }, run);
 
 /**

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../shared/apps/index.js';
 import type { Caller } from '../shared/auth/index.js';
-import { requestsService } from '../shared/runtime/index.js';
+import type { Service } from 'moleculer';
+import { requestsService, version } from '../shared/runtime/index.js';
 import * as users from '../shared/users/index.js';
 import { restAction } from './support/rest-action.js';
 
@@ -12,12 +13,22 @@ const usersCaller = (caller: Caller): users.Caller => ({ id: caller.user!.id, ro
 
 /** One REST action: the caller signed in (X-Role applied), then the body in shared/users (which checks the caller). */
 const action = (resource: string, name: string, write: boolean, run: Run) =>
-  restAction({ resource, action: name, write, access: 'signed-in' }, (app: AppContext, caller, em, params) =>
-    run({ schema: app.schema, ids: app.cluster.ids, acl: app.acl }, usersCaller(caller), em, params as users.UsersParams),
+  restAction({ resource, action: name, write, access: 'signed-in', ...(resource === 'users' ? { collection: true } : {}) }, (app: AppContext, caller, em, params) =>
+    run({ schema: app.schema, ids: app.cluster.ids, acl: app.acl, data: app.data, aesKey: app.aesKey }, usersCaller(caller), em, params as users.UsersParams),
+  );
+
+/** An action open to anybody (the sign-in page reads these before anyone is signed in). */
+const open = (resource: string, name: string, run: (app: AppContext, caller: Caller, em: EntityManager, params: users.UsersParams) => Promise<unknown>) =>
+  restAction({ resource, action: name, write: false, access: 'public' }, (app: AppContext, caller, em, params) => run(app, caller, em, params as users.UsersParams));
+
+/** systemSettings:put|update: root and admin (checked in shared/users). */
+const settingsUpdate = (name: string) =>
+  restAction({ resource: 'systemSettings', action: name, write: true, access: 'signed-in' }, (app: AppContext, caller, em, params) =>
+    users.updateSystemSettings(app, caller, em, params as users.UsersParams),
   );
 
 /**
- * Users, roles and permissions (requests role), NocoBase's resources and shapes (plugin-users,
+ * Users, roles and permissions, system settings and the app's language and plugins (requests role), NocoBase's resources and shapes (plugin-users,
  * plugin-acl, plugin-data-source-manager); logic in shared/users and shared/acl.
  */
 const UsersService = requestsService({
@@ -47,6 +58,13 @@ const UsersService = requestsService({
     roleResourcesGet: action('roles.dataSourceResources', 'get', false, (a, c, em, p) => users.roleResource(a, c, em, p, 'get')),
     scopesList: action('dataSourcesRolesResourcesScopes', 'list', false, (a, c, em, p) => users.scopes(a, c, em, p, 'list')),
     scopesCreate: action('dataSourcesRolesResourcesScopes', 'create', true, (a, c, em, p) => users.scopes(a, c, em, p, 'create')),
+    systemSettingsGet: open('systemSettings', 'get', users.getSystemSettings),
+    systemSettingsPut: settingsUpdate('put'),
+    systemSettingsUpdate: settingsUpdate('update'),
+    appGetLang: open('app', 'getLang', users.getLang),
+    appGetPlugins: restAction({ resource: 'app', action: 'getPlugins', write: false, access: 'signed-in' }, function (this: Service) {
+      return Promise.resolve(users.servicePlugins(this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).map((s) => s.name), version));
+    }),
   },
 });
 

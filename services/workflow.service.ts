@@ -2,6 +2,8 @@ import type { ServiceBroker } from 'moleculer';
 import { processorService } from '../shared/runtime/index.js';
 import type { WorkflowApp } from '../shared/workflow/index.js';
 import { appsOf } from './support/apps.js';
+import { executionMetrics } from './support/execution-metrics.js';
+import { registerBacklogAge } from './support/node-gauges.js';
 
 const consuming = new WeakMap<ServiceBroker, Map<string, WorkflowApp>>();
 
@@ -16,9 +18,11 @@ const WorkflowService = processorService('workflow:process', {
     const apps = appsOf(this.broker);
     const byApp = new Map<string, WorkflowApp>();
     consuming.set(this.broker, byApp);
+    const metrics = executionMetrics(this.broker);
+    registerBacklogAge(this.broker, () => byApp.values());
     const serve = async (app: string) => {
       const wf = (await apps.get(app)).workflows;
-      await wf.consume();
+      await wf.consume(metrics);
       byApp.set(app, wf);
       this.logger.info(`workflow processor consuming ${wf.channel}`);
     };

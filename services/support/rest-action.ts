@@ -9,13 +9,16 @@ import { restRoute, RestReply, type ParamsOf, type ResponseMeta, type RestMeta, 
 import { nodeState } from '../../shared/runtime/index.js';
 import { appsOf } from './apps.js';
 import { callEntityManager } from './call-em.js';
+import { assertWholeDestroy, checkRecordAccess } from './record-limits.js';
 
 /**
  * Who may call an action, checked once before its handler runs:
  * - `'public'`: anybody (the caller is anonymous; e.g. sign-in);
  * - `'signed-in'`: a valid bearer token, nothing more (the handler scopes what it shows);
  * - a permission (the default): `caller.assertCan(resource, action, rules)`, where `resource` defaults
- *   to the action's resource (for `*`, the collection in the path) and `action` to the action's name.
+ *   to the action's resource (for `*`, the collection in the path; for `*.*`, the association's target
+ *   collection, or its source for link actions) and `action` to the action's name. For `*` and `*.*` the
+ *   role's scope and field permissions are then merged into the params (services/support/record-limits.ts).
  */
 export type Access = 'public' | 'signed-in' | { readonly resource?: string; readonly action?: string; readonly rules?: PermissionRules };
 
@@ -26,6 +29,8 @@ export interface RestActionSpec<S> {
   /** The fastest-validator schema (`as const`): validated by Moleculer, and the handler's params type. */
   readonly params?: S;
   readonly upload?: boolean;
+  /** The resource is also a collection: its undeclared actions are the records actions (RestDeclaration.collection). */
+  readonly collection?: boolean;
   readonly access?: Access;
   /** The action belongs to the main app: other apps get a 404 with this message. */
   readonly mainAppOnly?: string;
@@ -57,7 +62,7 @@ type Meta = Partial<RestMeta> & ResponseMeta & { $upload?: { field: string; file
 export function restAction<const S extends ActionParams | undefined = undefined, This = unknown>(spec: RestActionSpec<S>, run: RestHandler<RestInput<S>, This>) {
   const access = spec.access ?? {};
   return restRoute(
-    { resource: spec.resource, action: spec.action, write: spec.write, ...(spec.upload ? { upload: true } : {}) },
+    { resource: spec.resource, action: spec.action, write: spec.write, ...(spec.upload ? { upload: true } : {}), ...(spec.collection ? { collection: true } : {}) },
     {
       ...(spec.params ? { params: spec.params as ActionParams } : {}),
       async handler(this: This, ctx: Context<RestParams, Meta>) {
@@ -77,23 +82,25 @@ export function restAction<const S extends ActionParams | undefined = undefined,
         let app: AppContext;
         let caller: Caller;
         let em: EntityManager;
+        let input = params;
         try {
           const name = meta.app ?? 'main';
           if (spec.mainAppOnly && name !== 'main') throw cbError('CB_ERR_HTTP_NOT_FOUND', spec.mainAppOnly);
           app = await appsOf(ctx.broker).get(name);
           em = callEntityManager(ctx);
           caller = access === 'public' ? Caller.anonymous(request) : await app.signedIn(em, request);
+          // `*` is any collection, `*.*` any association resource: checked on the collection it reads
+          // or writes, whose scope and field permissions are combined with the request's params.
           if (typeof access === 'object') {
-            // `*` is any collection; `*.*` any association resource, checked on its source collection.
-            const resource = access.resource ?? (spec.resource === '*' ? String(params.resourceName) : spec.resource === '*.*' ? String(params.resourceName).split('.')[0] : spec.resource);
-            caller.assertCan(resource, access.action ?? spec.action, access.rules);
+            input = checkRecordAccess(app, caller, spec, access, params);
+            await assertWholeDestroy(app, caller, em, spec, params, input);
           }
         } catch (err) {
           upload?.stream?.resume();
           await spec.onRefused?.(params, nodeState(ctx.broker).config);
           throw err;
         }
-        const result = await run.call(this, app, caller, em, params);
+        const result = await run.call(this, app, caller, em, input);
         if (result instanceof RestReply) {
           Object.assign(ctx.meta, result.meta());
           return result.body;

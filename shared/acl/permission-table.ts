@@ -24,6 +24,11 @@ export interface PermissionTableOptions {
   readonly version?: { get(): Promise<string | undefined>; set(stamp: string): Promise<void> };
 }
 
+/** What `PermissionTable.snapshot()` read for one request. */
+export interface AclSnapshot {
+  readonly key: string;
+}
+
 /** Sync channel every node of the app listens on; any permission write publishes to it. */
 export const ACL_CHANNEL = 'acl:changed';
 
@@ -69,8 +74,12 @@ export class PermissionTable {
     await this.o.signal.publish(ACL_CHANNEL, { at: Date.now() }, { debounceMs: 0 });
   }
 
-  /** The definitions of the named roles that exist (unknown names are dropped). */
-  async roles(names: readonly string[]): Promise<RoleDefinition[]> {
+  /**
+   * Reads the shared version once for a request and follows it (a change made anywhere reloads the
+   * table): pass the result to `roles()`; its `key` changes with every permission change, so a cache
+   * of something permissions depend on (a user's roles) can be keyed by it.
+   */
+  async snapshot(): Promise<AclSnapshot> {
     if (this.o.version) {
       const current = await this.o.version.get();
       if (current !== this.loadedVersion) {
@@ -78,6 +87,12 @@ export class PermissionTable {
         this.loadedVersion = current;
       }
     }
+    return { key: `${this.loadedVersion ?? ''}#${this.generation}` };
+  }
+
+  /** The definitions of the named roles that exist (unknown names are dropped). */
+  async roles(names: readonly string[], snapshot?: AclSnapshot): Promise<RoleDefinition[]> {
+    if (!snapshot) await this.snapshot();
     const table = await this.table();
     return names.map((n) => table.get(n)).filter((r): r is RoleDefinition => r !== undefined);
   }

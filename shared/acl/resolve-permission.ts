@@ -39,10 +39,13 @@ export function resolvePermission(roles: readonly RoleDefinition[], resource: st
 }
 
 /**
- * roles:check's `actions` map for the merged roles: `"<collection>:<action>"` → `{fields?, filter?}`
+ * roles:check's merged role (NocoBase's mergeRole): the role names, the configured collections, the
+ * `actions` map for the merged roles: `"<collection>:<action>"` → `{fields?, filter?}`
  * for every configured collection action (NocoBase's ACLRole.toJSON), and the merged strategy.
  */
 export function mergedRoleJson(roles: readonly RoleDefinition[]): {
+  roles: string[];
+  resources: string[];
   strategy: { actions: string[] };
   actions: Record<string, { fields?: string[]; filter?: Filter }>;
   snippets: string[];
@@ -60,5 +63,12 @@ export function mergedRoleJson(roles: readonly RoleDefinition[]): {
       }
     }
   }
-  return { strategy: { actions: strategy }, actions, snippets: [...new Set(roles.flatMap((r) => r.snippets))] };
+  return {
+    roles: roles.map((r) => r.name),
+    // The configured collections (NocoBase's mergeRole `resources`).
+    resources: [...new Set(roles.flatMap((r) => [...r.resources.keys()]))],
+    strategy: { actions: strategy },
+    actions,
+    snippets: [...new Set(roles.flatMap((r) => r.snippets))],
+  };
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PermissionTable, resolvePermission, type RoleDefinition } from '../acl/index.js';
-import { AuthService, Caller, ensureRootUser, forbiddenError, Hs256TokenService, bearerToken, can, SYSTEM_RULES, type CallerRequest, type PermissionRules } from '../auth/index.js';
+import { AuthService, Caller, ensureRootUser, forbiddenError, Hs256TokenService, bearerToken, can, SYSTEM_RULES, type CallerRequest, type PermissionRules, type RecordLimits } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { AppData } from '../data-api/index.js';
 import type { Database } from '../db/index.js';
@@ -104,12 +104,19 @@ export class AppContext {
 
   /** The caller behind a request's bearer token: 401 without a valid one. */
   async signedIn(em: EntityManager, request: CallerRequest): Promise<Caller> {
-    const { user, roles } = await this.auth.check(em, bearerToken(request.authorization));
+    const snapshot = await this.acl.snapshot();
+    const { user, roles } = await this.auth.check(em, bearerToken(request.authorization), snapshot.key);
     // X-Role: one of the caller's roles (else 403), `__union__` or none: all of them.
     if (request.role && request.role !== '__union__' && !roles.includes(request.role)) throw forbiddenError();
     const acting = request.role && request.role !== '__union__' ? [request.role] : roles;
-    const definitions = await this.acl.roles(acting);
-    return new Caller(user, roles, request, (caller, resource, action, rules) => allowed(definitions, caller, resource, action, rules));
+    const definitions = await this.acl.roles(acting, snapshot);
+    return new Caller(
+      user,
+      roles,
+      request,
+      (caller, resource, action, rules) => allowed(definitions, caller, resource, action, rules),
+      (caller, resource, action) => limits(definitions, caller, resource, action),
+    );
   }
 
   /** Stops the workflows (consuming and subscriptions) and the collections' sync subscription. */
@@ -128,5 +135,16 @@ export class AppContext {
 function allowed(definitions: readonly RoleDefinition[], caller: Caller, resource: string, action: string, rules?: PermissionRules): boolean {
   const roles = caller.current;
   if (rules || roles.includes('root') || roles.includes('admin') || resource in SYSTEM_RULES) return can(roles, resource, action, rules);
-  return resolvePermission(definitions, resource, action, caller.user ? { id: caller.user.id } : null).allowed;
+  return resolvePermission(definitions, resource, action, aclUser(caller)).allowed;
 }
+
+/** The caller's scope and field limits on a collection: none for root, admin and the system resources. */
+function limits(definitions: readonly RoleDefinition[], caller: Caller, resource: string, action: string): RecordLimits | null {
+  const roles = caller.current;
+  if (roles.includes('root') || roles.includes('admin') || resource in SYSTEM_RULES) return null;
+  const p = resolvePermission(definitions, resource, action, aclUser(caller));
+  return p.allowed && (p.filter || p.fields) ? { filter: p.filter, fields: p.fields } : null;
+}
+
+/** The caller as scopes see it (`{{$user.id}}`, `{{$user.email}}` …). */
+const aclUser = (caller: Caller) => (caller.user ? { ...caller.user } : null);

@@ -87,11 +87,12 @@ export class AuthService {
   /**
    * The user behind a token. 401 EMPTY_TOKEN without one; 401 INVALID_TOKEN when it is malformed,
    * badly signed, expired, issued for another app, signed out (on any node), or its user is gone.
+   * `freshness` (the ACL snapshot key): a user row cached under another key is read again.
    */
-  async check(em: SqlRunner, token: string | undefined | null): Promise<CheckResult> {
+  async check(em: SqlRunner, token: string | undefined | null, freshness = ''): Promise<CheckResult> {
     const claims = this.verify(token);
     if (await this.isSignedOut(em, claims.jti)) throw invalidTokenError();
-    const row = await this.userRow(em, claims.sub);
+    const row = await this.userRow(em, claims.sub, freshness);
     if (!row) throw invalidTokenError();
     return { user: toPublicUser(row), roles: row.roles ?? [], claims };
   }
@@ -105,18 +106,21 @@ export class AuthService {
     }
   }
 
-  private readonly userCache = new Map<string, { row: UserRow | undefined; until: number }>();
+  private readonly userCache = new Map<string, { row: UserRow | undefined; until: number; freshness: string }>();
 
-  /** The user row for a token's subject, reused for `userCacheMs` (the hot path of every request). */
-  private async userRow(em: SqlRunner, id: string): Promise<UserRow | undefined> {
+  /**
+   * The user row for a token's subject, reused for `userCacheMs` (the hot path of every request) while
+   * `freshness` stays the same (the ACL snapshot key: a role change anywhere ends the reuse at once).
+   */
+  private async userRow(em: SqlRunner, id: string, freshness: string): Promise<UserRow | undefined> {
     const ttl = this.options.userCacheMs ?? 2000;
     const now = Date.now();
     const hit = this.userCache.get(id);
-    if (hit && hit.until > now) return hit.row;
+    if (hit && hit.until > now && hit.freshness === freshness) return hit.row;
     const { rows } = await runSql<UserRow>(em, `select ${PUBLIC_USER_COLUMNS} from ${this.users} where "id" = ?`, [id]);
     if (ttl > 0) {
       if (this.userCache.size >= 10_000) this.userCache.clear();
-      this.userCache.set(id, { row: rows[0], until: now + ttl });
+      this.userCache.set(id, { row: rows[0], until: now + ttl, freshness });
     }
     return rows[0];
   }

@@ -20,6 +20,18 @@ export interface CallerRequest {
 }
 
 /**
+ * The limits of an allowed action on a collection: a filter every read and write of it is combined
+ * with (null: all records) and the fields it may read or write (null: all). Role scopes and field
+ * permissions (shared/acl) as the action wrapper applies them.
+ */
+export interface RecordLimits {
+  readonly filter: Readonly<Record<string, unknown>> | null;
+  readonly fields: readonly string[] | null;
+}
+
+type LimitsOf = (caller: Caller, resource: string, action: string) => RecordLimits | null;
+
+/**
  * Who calls a REST action, checked once by the action wrapper before the handler runs: the signed-in
  * user (null for an anonymous caller of a public action), its roles, the role it acts in, and how it
  * asked. Every permission question goes through `can`/`assertCan`: role scopes and field permissions
@@ -38,6 +50,7 @@ export class Caller {
     readonly roles: readonly string[],
     readonly request: CallerRequest,
     private readonly permissions: (caller: Caller, resource: string, action: string, rules?: PermissionRules) => boolean = defaultPermissions,
+    private readonly limitsOf: LimitsOf = () => null,
   ) {
     this.role = request.role || null;
     this.current = this.role && this.role !== '__union__' ? [this.role] : roles;
@@ -60,6 +73,14 @@ export class Caller {
 
   can(resource: string, action: string, rules?: PermissionRules): boolean {
     return this.permissions(this, resource, action, rules);
+  }
+
+  /**
+   * The scope and field limits of `action` on the collection `resource` for the roles the caller acts
+   * with, or null when there are none (root, admin, an unscoped grant on every field).
+   */
+  limits(resource: string, action: string): RecordLimits | null {
+    return this.limitsOf(this, resource, action);
   }
 
   /** The 403 `No permissions` unless `can(...)`. */

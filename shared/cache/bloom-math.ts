@@ -29,7 +29,22 @@ export function bloomParameters(expectedItems: number, falsePositiveRate: number
  * halves of SHA-256(item). Every value stays below 2·m < 2^33, exact in a JS number. The memory and
  * the Redis bitmap adapters share this function, so both place the same item on the same bits.
  */
-export function bloomPositions(item: string, { bits, hashes }: BloomParameters): number[] {
+export function bloomPositions(item: string, { bits, hashes }: BloomParameters): readonly number[] {
+  // The same token id is checked on every request it signs: its positions are remembered.
+  const key = `${bits}:${hashes}:${item}`;
+  const known = recent.get(key);
+  if (known) return known;
+  const positions = computePositions(item, bits, hashes);
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(key, positions);
+  return positions;
+}
+
+/** Positions of recently seen items (cleared whole when full). */
+const recent = new Map<string, readonly number[]>();
+const RECENT_MAX = 5000;
+
+function computePositions(item: string, bits: number, hashes: number): readonly number[] {
   const digest = createHash('sha256').update(item, 'utf8').digest();
   let x = digest.readUIntBE(0, 6) % bits;
   let y = digest.readUIntBE(6, 6) % bits;
@@ -40,7 +55,7 @@ export function bloomPositions(item: string, { bits, hashes }: BloomParameters):
     y = (y + i) % bits;
     positions[i] = x;
   }
-  return positions;
+  return Object.freeze(positions);
 }
 
 export function checkItem(item: string): string {

@@ -7,6 +7,8 @@ import { resolveQueue, type MessageQueue, type QueueStats } from '../queue/index
 import { resolveSyncSignal, type SyncSignal } from '../sync/index.js';
 import { resolveKeyValueCache, resolveBloomFilter, type BloomFilter, type KeyValueCache } from '../cache/index.js';
 import { SignInGuard } from '../auth/index.js';
+import { NodeWork } from './node-work.js';
+import { ConsumerSupervisor } from './consumer-supervisor.js';
 import { resolveWorkerIdAllocator, WorkerIdsExhaustedError, type WorkerIdAllocator } from '../worker-id/index.js';
 
 /** The logger the adapters report to (a Moleculer logger fits). */
@@ -30,6 +32,12 @@ export class ClusterAdapters {
   readonly signInGuard: SignInGuard;
   /** Channels this node published to or consumed, reported on /metrics. */
   readonly queueChannels = new Set<string>();
+  /** This node's consumers (paused while drained), running deliveries and held locks, for the cluster console. */
+  readonly work = new NodeWork();
+  /** Epoch ms when the current worker-ID lease was taken (null before the first). */
+  leasedAt: number | null = null;
+  /** Liveness of this node's processor consumers (workflow:process, async-task:process), re-created when they stop. */
+  readonly consumers: ConsumerSupervisor;
 
   constructor(private readonly config: Config, broker: ServiceBroker, private readonly log: ClusterLogger) {
     const a = config.adapters;
@@ -42,11 +50,14 @@ export class ClusterAdapters {
     );
     this.ids = createSnowflake({ workerIds: this.workerIds });
     const queueLog = { info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m), debug: (m: string) => log.debug(m) };
-    this.queue = this.trackChannels(
-      resolveQueue(
-        a.queue.type === 'memory' ? { type: 'memory', prefix, logger: queueLog } : { type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog },
-      ),
+    const consumerProbeMs = Math.max(10, Math.floor(a.queue.staleAfterMs / 3));
+    const queue = resolveQueue(
+      a.queue.type === 'memory'
+        ? { type: 'memory', prefix, logger: queueLog, consumerProbeMs }
+        : { type: a.queue.type, url: a.queue.url!, prefix, logger: queueLog, consumerProbeMs },
     );
+    this.consumers = new ConsumerSupervisor(queue, { staleAfterMs: a.queue.staleAfterMs, log: queueLog });
+    this.queue = this.trackChannels(queue);
     this.sync = resolveSyncSignal(
       (a.sync.type === 'redis'
         ? { type: 'redis', url: a.sync.url!, prefix: `${prefix}:sync`, retention: a.sync.retention, nodeId: config.nodeId, logger: queueLog }
@@ -61,6 +72,8 @@ export class ClusterAdapters {
     this.bloom = resolveBloomFilter(a.cache.type === 'redis' ? { ...bloom, type: 'redis', url: a.cache.url! } : { ...bloom, type: 'memory' });
     const limits = { ...config.auth.signIn, prefix };
     this.signInGuard = new SignInGuard(a.cache.type === 'redis' ? { ...limits, type: 'redis', url: a.cache.url! } : { ...limits, type: 'memory' });
+    this.queue = this.work.wrapQueue(this.queue);
+    this.lock = this.work.wrapLock(this.lock);
   }
 
   /** The queue, remembering every channel this node publishes to or consumes, for /metrics. */
@@ -76,12 +89,14 @@ export class ClusterAdapters {
       },
       subscribe: (channel, handler, options) => {
         channels.add(channel);
-        return queue.subscribe(channel, handler, options);
+        return this.consumers.subscribe(channel, handler, options);
       },
       deadLetters: (channel, options) => queue.deadLetters(channel, options),
       requeueDeadLetters: (channel, ids) => queue.requeueDeadLetters(channel, ids),
       stats: (channel) => queue.stats(channel),
       deleteChannel: (channel) => queue.deleteChannel(channel),
+      discardDeadLetters: (channel, ids) => queue.discardDeadLetters(channel, ids),
+      oldestWaitingMs: (channel) => queue.oldestWaitingMs(channel),
     };
   }
 
@@ -91,6 +106,7 @@ export class ClusterAdapters {
     await Promise.all(parts.map(async (p) => p.connect?.()));
     try {
       const id = await this.workerIds.acquire();
+      this.leasedAt = Date.now();
       this.log.info(`worker ID ${id} leased (${this.workerIds.type}, lease ${this.workerIds.leaseMs} ms)`);
     } catch (err) {
       if (err instanceof WorkerIdsExhaustedError) throw new StartupRefusal('CB_ERR_WORKER_ID_EXHAUSTED', [`WORKER_ID_ADAPTER: ${err.message}`]);
@@ -99,10 +115,14 @@ export class ClusterAdapters {
     this.workerIds.onLost((event) =>
       this.log.error(`worker ID ${event.workerId} lease lost (${event.reason}): this node issues no IDs and is not ready until it leases one again (retrying with backoff)`),
     );
-    this.workerIds.onAcquired((workerId) => this.log.info(`worker ID ${workerId} leased again: issuing IDs, ready`));
+    this.workerIds.onAcquired((workerId) => {
+      this.leasedAt = Date.now();
+      this.log.info(`worker ID ${workerId} leased again: issuing IDs, ready`);
+    });
   }
 
   async close(): Promise<void> {
+    this.consumers.close();
     await this.queue.close();
     const parts = [this.sync, this.lock, this.cache, this.bloom, this.signInGuard, this.workerIds] as Array<{ close?: () => Promise<void> }>;
     await Promise.allSettled(parts.map(async (p) => p.close?.()));

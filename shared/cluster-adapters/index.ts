@@ -1,4 +1,5 @@
 export { ClusterAdapters, type ClusterLogger } from './cluster-adapters.js';
+export { ConsumerSupervisor, processorKeyOf } from './consumer-supervisor.js';
 export { moleculerCacherOptions } from '../cache/index.js';
 export type { LockAdapter } from '../lock/index.js';
 export type { MessageQueue, QueueStats } from '../queue/index.js';
@@ -7,3 +8,4 @@ export type { BloomFilter, KeyValueCache } from '../cache/index.js';
 export type { SnowflakeGenerator } from '../ids/index.js';
 export { waitForLease, type WorkerIdAllocator } from '../worker-id/index.js';
 export { withLock, type LockedWork, type WithLockOptions } from '../lock/index.js';
+export { NodeWork, type Delivery } from './node-work.js';

@@ -35,6 +35,11 @@ export interface Config {
     readonly retentionMs: number;
     readonly exportInlineMaxRows: number;
     readonly importMaxFileSize: number;
+    readonly xlsx: { readonly maxUncompressed: number; readonly maxEntries: number; readonly maxSharedStrings: number };
+    readonly headerCheck: { readonly maxHeapMb: number; readonly timeoutMs: number };
+    readonly maxPendingPerUser: number;
+    readonly maxStoredPerUser: number;
+    readonly minFreeBytes: number;
   };
   /** Workflow engine intervals and bounds (shared/workflow), all in milliseconds but `concurrency`. */
   readonly workflow: {
@@ -123,7 +128,7 @@ function appsOf(v: ReturnType<typeof readEnv>, problems: string[]): AppsConfig {
 export interface AdaptersConfig {
   readonly cache: { readonly type: 'memory' | 'redis'; readonly url: string | null };
   readonly sync: { readonly type: 'local' | 'transporter' | 'redis'; readonly url: string | null; readonly retention: number };
-  readonly queue: { readonly type: 'memory' | 'redis' | 'rabbitmq'; readonly url: string | null };
+  readonly queue: { readonly type: 'memory' | 'redis' | 'rabbitmq'; readonly url: string | null; readonly staleAfterMs: number };
   readonly lock: { readonly type: 'local' | 'redis'; readonly url: string | null };
   readonly workerId: { readonly type: 'local' | 'redis'; readonly url: string | null; readonly leaseMs: number; readonly waitMs: number };
 }
@@ -205,6 +210,7 @@ function adaptersOf(v: ReturnType<typeof readEnv>, problems: string[]): Adapters
     queue: {
       type: v.QUEUE_ADAPTER as 'memory' | 'redis' | 'rabbitmq',
       url: v.QUEUE_ADAPTER === 'rabbitmq' ? rabbit : redis(v.QUEUE_ADAPTER, v.QUEUE_ADAPTER_REDIS_URL, 'QUEUE_ADAPTER_REDIS_URL', 'QUEUE_ADAPTER'),
+      staleAfterMs: v.QUEUE_CONSUMER_STALE_AFTER,
     },
     lock: { type: v.LOCK_ADAPTER_DEFAULT as 'local' | 'redis', url: redis(v.LOCK_ADAPTER_DEFAULT, v.LOCK_ADAPTER_REDIS_URL, 'LOCK_ADAPTER_REDIS_URL', 'LOCK_ADAPTER_DEFAULT') },
     workerId: {
@@ -262,6 +268,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       retentionMs: v.ASYNC_TASK_RETENTION,
       exportInlineMaxRows: v.EXPORT_INLINE_MAX_ROWS,
       importMaxFileSize: v.IMPORT_MAX_FILE_SIZE,
+      xlsx: { maxUncompressed: v.IMPORT_XLSX_MAX_UNCOMPRESSED, maxEntries: v.IMPORT_XLSX_MAX_ENTRIES, maxSharedStrings: v.IMPORT_XLSX_MAX_SHARED_STRINGS },
+      headerCheck: { maxHeapMb: v.IMPORT_CHECK_MAX_HEAP, timeoutMs: v.IMPORT_CHECK_TIMEOUT },
+      maxPendingPerUser: v.ASYNC_TASK_MAX_PENDING_PER_USER,
+      maxStoredPerUser: v.ASYNC_TASK_MAX_STORED_PER_USER,
+      minFreeBytes: v.STORAGE_MIN_FREE,
     },
     workflow: {
       leaseMs: v.WORKFLOW_LEASE,

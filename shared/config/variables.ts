@@ -96,6 +96,11 @@ export const variables = {
     doc: 'Message queue: `memory`/`local` (one process), `redis` (BullMQ) or `rabbitmq` (quorum queues).',
     parse: (raw) => inProcessAlias(oneOf(['memory', 'local', 'redis', 'rabbitmq'])(raw), 'memory'),
   }),
+  QUEUE_CONSUMER_STALE_AFTER: spec({
+    default: '30',
+    doc: 'Seconds a queue consumer of a processor key this node serves may go without a completed poll or delivery round (idle consumers probe, and BullMQ long-polls, every third of it, at least every 1 s) before the node turns unready naming it and re-creates the consumer.',
+    parse: seconds(3, 3600),
+  }),
   QUEUE_ADAPTER_REDIS_URL: spec({ aliases: ['QUEUE_REDIS_URL'], secret: true, doc: 'Redis of the queue (falls back to REDIS_URL).', parse: redisUrl }),
   QUEUE_ADAPTER_RABBITMQ_URL: spec({ aliases: ['QUEUE_RABBITMQ_URL'], secret: true, doc: 'RabbitMQ URL of the queue (`amqp://user:pass@host:5672`).', parse: url(['amqp', 'amqps']) }),
   LOCK_ADAPTER_DEFAULT: spec({
@@ -179,6 +184,14 @@ export const variables = {
   ASYNC_TASK_RETENTION: spec({ default: '604800', doc: 'Seconds a finished task\'s file is kept under STORAGE_PATH (default 7 days).', parse: seconds(1, 10 * 365 * 86400) }),
   EXPORT_INLINE_MAX_ROWS: spec({ default: '2000', doc: 'An export of at most this many rows answers the file at once; a larger one (or `async=true`) answers 202 with a task id.', parse: integer(0, 10_000_000) }),
   IMPORT_MAX_FILE_SIZE: spec({ default: '100mb', doc: 'Largest file an import accepts (bytes, or with kb/mb/gb); a larger one is a 413 naming this limit.', parse: bytes }),
+  IMPORT_XLSX_MAX_UNCOMPRESSED: spec({ default: '256mb', doc: 'Largest total decompressed size of an imported xlsx (a zip bomb is refused with a 400 naming this limit before any sheet is parsed).', parse: bytes }),
+  IMPORT_XLSX_MAX_ENTRIES: spec({ default: '1000', doc: 'Most zip entries an imported xlsx may hold (more is a 400 naming this limit).', parse: integer(1, 1_000_000) }),
+  IMPORT_XLSX_MAX_SHARED_STRINGS: spec({ default: '1000000', doc: 'Most shared strings an imported xlsx may hold (a table expanding to millions of strings is a 400 naming this limit).', parse: integer(1, 100_000_000) }),
+  IMPORT_CHECK_MAX_HEAP: spec({ default: '256', doc: 'Heap limit (MB) of the worker thread that reads an uploaded file\'s header row before an import is accepted; a file needing more is a 400 naming this limit.', parse: integer(64, 16_384) }),
+  IMPORT_CHECK_TIMEOUT: spec({ default: '60', doc: 'Seconds the header check of an uploaded file may take before the import is refused with a 400.', parse: seconds(1, 3600) }),
+  ASYNC_TASK_MAX_PENDING_PER_USER: spec({ default: '5', doc: 'Tasks one user may have waiting or running at once; another is a 429 naming this limit.', parse: integer(1, 10_000) }),
+  ASYNC_TASK_MAX_STORED_PER_USER: spec({ default: '20', doc: 'Finished task files one user may keep under STORAGE_PATH; another export or import is a 429 naming this limit (destroy old tasks with asyncTasks:destroy).', parse: integer(1, 100_000) }),
+  STORAGE_MIN_FREE: spec({ default: '256mb', doc: 'Free bytes STORAGE_PATH\'s volume must keep: below it, new exports and imports are refused with 507.', parse: bytes }),
   WORKFLOW_LEASE: spec({
     default: '30',
     doc: 'Seconds a workflow worker owns a claimed execution without committing a step or renewing; after that another worker resumes it from its last committed job.',

@@ -62,27 +62,37 @@ function selection(meta: CollectionMeta, lookup: CollectionLookup, params: ListP
   return { sql: columns.length > 0 ? columns.map((c) => `${table}.${quoteIdent(c)}`).join(', ') : '1 as "cb_none"', shown, read: new Set(columns), appends };
 }
 
-async function selectRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, params: ListParams, aesKey: Buffer | undefined, limit: string) {
+/** The column of the page query that carries the count (a name no field can have: fields are identifiers). */
+const COUNT_COLUMN = 'cb:count';
+
+/**
+ * The page's rows; with `withCount`, the statement also carries the count of every matching row (an
+ * uncorrelated subquery PostgreSQL runs once), so a page and its count cost one round trip, read from
+ * one snapshot. `count` is undefined when the page is empty (no row to carry it).
+ */
+async function selectRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, params: ListParams, aesKey: Buffer | undefined, limit: string, withCount = false) {
   const table = qualified(meta.schema, meta.table);
   const where = scoped(compileFilter(targetFilter(meta, params.filterByTk, params.filter), meta, lookup, { timezone: params.timezone }), params.scope);
   const order = compileSort(params.sort, meta, { lookup });
   const picked = selection(meta, lookup, params);
-  const rows = await runSql(em, `select ${picked.sql} from ${table} where ${where.sql} ${order}${limit}`, where.params);
+  const count = withCount ? `, (select count(*) from ${table} where ${where.sql}) as ${quoteIdent(COUNT_COLUMN)}` : '';
+  const rows = await runSql(em, `select ${picked.sql}${count} from ${table} where ${where.sql} ${order}${limit}`, withCount ? [...where.params, ...where.params] : where.params);
   const data = rows.rows.map((row) => decodeRow(meta, row, { aesKey }, picked.read));
   await loadAppends(em, meta, lookup, data, picked.appends, aesKey);
   for (const record of data) for (const key of picked.read) if (!picked.shown.has(key)) delete record[key];
-  return { data, where, table };
+  return { data, where, table, count: withCount ? (rows.rows[0]?.[COUNT_COLUMN] as string | undefined) : undefined };
 }
 
 /**
- * `<collection>:list` and `:count`: one query for the page and one for the count, every filter value
- * sent as a bound parameter, rows decoded by field type (passwords never, encrypted decrypted), and
- * one query per relation level of `appends`.
+ * `<collection>:list` and `:count`: one query for the page and its count (a second one for the count
+ * only when the page is empty), every filter value sent as a bound parameter, rows decoded by field
+ * type (passwords never, encrypted decrypted), and one query per relation level of `appends`.
  */
 export async function listRecords(em: EntityManager, meta: CollectionMeta, lookup: CollectionLookup, params: ListParams, aesKey?: Buffer): Promise<ListResult> {
   const page = pagination({ page: params.page, pageSize: params.pageSize, paginate: params.paginate });
-  const { data, where, table } = await selectRecords(em, meta, lookup, params, aesKey, page ? ` limit ${page.limit} offset ${page.offset}` : '');
+  const { data, where, table, count } = await selectRecords(em, meta, lookup, params, aesKey, page ? ` limit ${page.limit} offset ${page.offset}` : '', page !== undefined && page !== null);
   if (!page) return { data };
+  if (count !== undefined) return { data, meta: listMeta(count, page.page, page.pageSize) };
   const counted = await runSql<{ count: string }>(em, `select count(*) as count from ${table} where ${where.sql}`, where.params);
   return { data, meta: listMeta(counted.rows[0]!.count, page.page, page.pageSize) };
 }

@@ -13,7 +13,7 @@ import {
   updateCollectionRow,
   updateFieldRow,
 } from './metadata-store.js';
-import { RESERVED_COLLECTIONS } from './names.js';
+import { RESERVED_COLLECTIONS, SYSTEM_COLLECTIONS } from './names.js';
 import { isPgError } from './sql.js';
 import type { CollectionMeta, FieldMeta } from './types.js';
 import { checkValue } from './values.js';
@@ -149,6 +149,7 @@ export class CollectionManager {
       const all = await readCollections(tx, this.schema);
       const meta = all.get(name);
       if (!meta) return null;
+      if (SYSTEM_COLLECTIONS[name]) throw cbError('CB_ERR_VALIDATION', `collection "${name}" is built in and cannot be removed`);
       // As NocoBase: the relation fields of other collections that point at this one (target or
       // through) go with it; a belongsTo's foreign-key column goes with its field.
       const touched: string[] = [];
@@ -229,6 +230,9 @@ export class CollectionManager {
       const before = meta.fields.get(name);
       if (!before) throw notFound(collection, name);
       const where = `field "${name}" of collection "${collection}"`;
+      if (isSystemField(collection, name) && Object.keys(body).some((k) => k !== 'uiSchema' && k !== 'name')) {
+        throw cbError('CB_ERR_VALIDATION', `${where} is built in: only its uiSchema can change`);
+      }
       if (body.name !== undefined && body.name !== name) throw cbError('CB_ERR_VALIDATION', `${where} cannot be renamed; add a new field and copy the values`);
       const { key: _key, name: _name, type: _type, options: beforeOptions, isForeignKey: _fk, ...beforeDef } = before;
       const merged: Record<string, unknown> = { ...beforeDef, ...beforeOptions, ...body, name };
@@ -271,6 +275,7 @@ export class CollectionManager {
       const field = meta.fields.get(name);
       if (!field) throw notFound(collection, name);
       const where = `field "${name}" of collection "${collection}"`;
+      if (isSystemField(collection, name)) throw cbError('CB_ERR_VALIDATION', `${where} is built in and cannot be removed`);
       if (name === meta.primaryKey) throw cbError('CB_ERR_VALIDATION', `${where} is the primary key and cannot be removed`);
       const drops = new Set<string>(hasColumn(field) ? [name] : []);
       if (field.type === 'belongsTo') {
@@ -349,6 +354,10 @@ export class CollectionManager {
     await this.#onChange?.(result.name);
     return result.name;
   }
+}
+
+function isSystemField(collection: string, field: string): boolean {
+  return SYSTEM_COLLECTIONS[collection]?.includes(field) ?? false;
 }
 
 function notFound(collection: string, field?: string) {

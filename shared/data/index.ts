@@ -12,7 +12,7 @@ export {
 export { decodeRow, type RecordValues } from './record-codec.js';
 export { collectionToJson, fieldToJson } from './serialize.js';
 export { FIELD_TYPES, PRIMARY_KEY_TYPES, columnType, hasColumn, isRelation } from './field-definition.js';
-export { NAME_PATTERN, RESERVED_COLLECTIONS, RESERVED_FIELDS } from './names.js';
+export { NAME_PATTERN, RESERVED_COLLECTIONS, RESERVED_FIELDS, SYSTEM_COLLECTIONS } from './names.js';
 export {
   DEFAULT_SCRYPT,
   checkValue,

@@ -11,6 +11,17 @@ export const RESERVED_COLLECTIONS: readonly string[] = ['collections', 'fields',
 const RESERVED_COLLECTION_PREFIXES = ['cb_', 'pg_'];
 
 /** Field names that would clash with JavaScript object internals when records become objects. */
+/**
+ * Collections other parts of the app own (users: shared/auth and shared/users; attachments:
+ * shared/files), with their built-in
+ * fields: the collection and those fields cannot be removed, and those fields change only their display
+ * (`uiSchema`); fields added to them are ordinary fields.
+ */
+export const SYSTEM_COLLECTIONS: Readonly<Record<string, readonly string[]>> = {
+  users: ['id', 'nickname', 'username', 'email', 'password', 'createdAt', 'updatedAt'],
+  attachments: ['id', 'title', 'filename', 'extname', 'size', 'mimetype', 'path', 'meta', 'url', 'storageId', 'createdAt', 'updatedAt', 'createdBy', 'createdById', 'updatedBy', 'updatedById'],
+};
+
 export const RESERVED_FIELDS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 export function assertCollectionName(name: unknown, reserved: readonly string[] = RESERVED_COLLECTIONS): asserts name is string {

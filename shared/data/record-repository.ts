@@ -52,6 +52,11 @@ export interface WriteHook {
   readonly onWrite?: (tx: EntityManager, event: WriteEvent) => Promise<void>;
   /** Runs after the write committed. */
   readonly afterCommit?: (event: WriteEvent) => void | Promise<void>;
+  /**
+   * True when `onWrite` would surely do nothing for a write of this type to this collection (checked
+   * before the write, synchronously): such a write needs no transaction for this hook.
+   */
+  readonly idle?: (collection: string, type: WriteEvent['type'], triggerWorkflows: boolean) => boolean;
 }
 
 export interface WriteOptions {
@@ -380,6 +385,10 @@ export class RecordRepository {
     let event: WriteEvent | undefined;
     let records: RecordValues[];
     try {
+      // A hook idle for this write is left out of it (as if the write had happened just before whatever
+      // would make the hook act), so that a write without active hooks needs no transaction.
+      const triggerWorkflows = options.triggerWorkflows !== false;
+      const active = this.#hooks.filter((h) => h.onWrite && !h.idle?.(meta.name, type, triggerWorkflows));
       const run = async (tx: EntityManager) => {
         const rows = await statement(tx, (fn) => void pending.push(fn));
         const decoded = rows.map((row) => {
@@ -391,13 +400,13 @@ export class RecordRepository {
         if (decoded.length > 0) {
           event = { type, collection: meta, records: decoded, triggerWorkflows: options.triggerWorkflows !== false, changed, afterCommit: (fn) => void pending.push(fn) };
           await this.#options.onWrite?.(tx, event);
-          for (const hook of this.#hooks) await hook.onWrite?.(tx, event);
+          for (const hook of active) await hook.onWrite?.(tx, event);
         }
         return decoded;
       };
       // One statement and no in-transaction hook: PostgreSQL makes it atomic by itself, and the
       // BEGIN/COMMIT round trips are saved (the hot path of :create/:update/:destroy).
-      const inTransactionHooks = !!this.#options.onWrite || this.#hooks.some((h) => h.onWrite);
+      const inTransactionHooks = !!this.#options.onWrite || active.length > 0;
       records = single && !inTransactionHooks ? await run(em) : await em.transactional(run);
     } catch (err) {
       throw await this.#mapError(em, meta, err);

@@ -241,8 +241,17 @@ export function isReadable(field: FieldMeta): boolean {
   return field.type !== 'password' && hasColumn(field);
 }
 
+/** `YYYY-MM-DD HH:MM:SS[.f…]+00` with a valid month, day and time-of-day range (the fast path). */
+const UTC_TEXT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?\+00$/;
+
 /** PostgreSQL's timestamptz text (`2026-11-22 08:40:15.967+00`) as an ISO string in UTC. */
 function isoFromPg(raw: string): string {
+  // Fast path, the form a UTC session always writes (`YYYY-MM-DD HH:MM:SS[.f…]+00`): sliced, no Date.
+  const n = raw.length;
+  if (n >= 22 && n <= 29 && raw.charCodeAt(n - 3) === 43 /* + */ && raw.charCodeAt(n - 2) === 48 && raw.charCodeAt(n - 1) === 48 && raw.charCodeAt(4) === 45 && raw.charCodeAt(10) === 32 && UTC_TEXT.test(raw)) {
+    const ms = n === 22 ? '000' : `${raw.slice(20, n - 3)}00`.slice(0, 3);
+    return `${raw.slice(0, 10)}T${raw.slice(11, 19)}.${ms}Z`;
+  }
   const m = /^(\d{4,}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(raw);
   if (!m) return raw; // infinity, BC dates: as PostgreSQL wrote them
   const date = new Date(`${m[1]}T${m[2]}${m[3]}:${m[4] ?? '00'}`);

@@ -67,7 +67,14 @@ export const catalogue = {
   CB_ERR_TASK_FILE_TOO_LARGE: { status: 413, retryable: false, message: 'The uploaded file is larger than IMPORT_MAX_FILE_SIZE' },
   CB_ERR_TASK_BAD_FILE: { status: 400, retryable: false, message: 'The uploaded file cannot be read as the expected format' },
   CB_ERR_TASK_HEADERS_NOT_FOUND: { status: 400, retryable: false, message: 'Headers not found' },
+  CB_ERR_TASK_FILE_LIMIT: { status: 400, retryable: false, message: 'The uploaded spreadsheet exceeds a limit (decompressed size, entries or shared strings)' },
+  CB_ERR_TASK_LIMIT: { status: 429, retryable: true, message: 'Too many tasks: wait for pending ones or destroy finished ones' },
+  CB_ERR_TASK_RUNNING: { status: 409, retryable: false, message: 'The task is running: stop it first' },
+  CB_ERR_TASK_STORAGE_FULL: { status: 507, retryable: true, message: 'STORAGE_PATH has too little free space for a new task' },
   CB_ERR_TASK_STORAGE: { status: 503, retryable: true, message: 'STORAGE_PATH is not writable on this node' },
+  CB_ERR_FILE_TOO_LARGE: { status: 413, retryable: false, message: "The uploaded file is larger than its storage's size limit" },
+  CB_ERR_FILE_TYPE_REFUSED: { status: 415, retryable: false, message: "The uploaded file's type is not allowed by its storage" },
+  CB_ERR_FILE_STORAGE: { status: 503, retryable: true, message: 'The file storage cannot be reached' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;

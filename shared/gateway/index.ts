@@ -8,3 +8,4 @@ export { HttpMetrics } from './http-metrics.js';
 export { RestReply, reply, type ReplyOptions } from './rest-reply.js';
 export type { ResponseMeta } from './send-result.js';
 export type { ParamsOf } from './params-of.js';
+export { registerBrowserPage, type BrowserPage } from './browser-page.js';

@@ -36,15 +36,19 @@ interface ActionListItem {
 export class RouteTable {
   private resources = new Map<string, Map<string, Route>>();
   private list: RouteEntry[] = [];
+  /** Resources declared with `collection: true`. */
+  private collections = new Set<string>();
   /** Bumped on every rebuild, so derived documents (OpenAPI) know when to regenerate. */
   version = 0;
 
   rebuild(actions: readonly ActionListItem[]): void {
     const next = new Map<string, Map<string, Route>>();
     const list: RouteEntry[] = [];
+    const collections = new Set<string>();
     for (const item of actions) {
       const rest = item.action?.rest;
       if (!rest || typeof rest.resource !== 'string' || typeof rest.action !== 'string') continue;
+      if (rest.collection === true) collections.add(rest.resource);
       let byAction = next.get(rest.resource);
       if (!byAction) next.set(rest.resource, (byAction = new Map()));
       const route = { actionName: item.name, write: rest.write === true, ...(rest.upload === true ? { upload: true } : {}) };
@@ -52,20 +56,23 @@ export class RouteTable {
       list.push({ ...route, resource: rest.resource, action: rest.action, params: item.action?.params });
     }
     this.resources = next;
+    this.collections = collections;
     this.list = list.sort((a, b) => `${a.resource}:${a.action}`.localeCompare(`${b.resource}:${b.action}`));
     this.version++;
   }
 
   /**
    * The route for `resource:action`. A declaration with resource `*` serves every resource no other
-   * declaration names (the records of user-defined collections); its action decides whether the
-   * resource itself exists.
+   * declaration names (the records of user-defined collections), and the actions a resource declared
+   * with `collection: true` does not declare itself; its action decides whether the resource exists.
    */
   lookup(resource: string, action: string): Lookup {
     // `*` serves every collection; `*.*` every association resource (`posts.tags`) not declared by name.
     const byAction = this.resources.get(resource) ?? this.resources.get(resource.includes('.') ? ANY_ASSOCIATION : ANY);
     if (!byAction) return { found: false, reason: 'resource' };
-    const route = byAction.get(action);
+    // A resource declared by name that is also a collection (users, attachments): its other actions
+    // are the records actions of `*`.
+    const route = byAction.get(action) ?? (this.collections.has(resource) ? this.resources.get(ANY)?.get(action) : undefined);
     return route ? { found: true, route } : { found: false, reason: 'action' };
   }
 

@@ -18,6 +18,11 @@ export interface RestDeclaration {
    * call as `params.files[<field>]`, the other parts as `values`.
    */
   readonly upload?: boolean;
+  /**
+   * The resource is also a collection (users, attachments): the actions no declaration of it names
+   * are served by the `*` records actions.
+   */
+  readonly collection?: boolean;
 }
 
 /** The envelope every REST action returns and the gateway sends as is (NocoBase's shape). */

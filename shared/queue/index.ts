@@ -8,6 +8,7 @@ export type {
   SubscribeOptions,
   CloseOptions,
   Unsubscribe,
+  ConsumerStatus,
   DeadLettersOptions,
   DeadLetter,
   QueueStats,

@@ -10,6 +10,7 @@ import type {
   QueueStats,
   SubscribeOptions,
   Unsubscribe,
+  ConsumerStatus,
 } from './types.js';
 import { MemoryQueueStore, type MemoryChannel, type MemoryConsumer, type StoredMessage } from './memory-store.js';
 import { bodyJson, decodeEnvelope, envelopeJson } from './envelope.js';
@@ -82,13 +83,14 @@ export class MemoryQueue implements MessageQueue {
   async subscribe<T = unknown>(channel: string, handler: MessageHandler<T>, options?: SubscribeOptions): Promise<Unsubscribe> {
     this.assertOpen();
     const ch = this.channel(channel);
-    const sub = new MemorySubscription(ch, handler as MessageHandler, checkConcurrency(options), this.options, () => this.subscriptions.delete(sub));
+    const sub = new MemorySubscription(channel, ch, handler as MessageHandler, checkConcurrency(options), this.options, () => this.subscriptions.delete(sub));
     this.subscriptions.add(sub);
     ch.addConsumer(sub);
-    return (o?: CloseOptions) => {
+    const stop = (o?: CloseOptions) => {
       const close = checkClose(o);
       return sub.stop(close.graceful, close.timeoutMs);
     };
+    return Object.assign(stop, { status: () => sub.status() });
   }
 
   async deadLetters(channel: string, options?: DeadLettersOptions): Promise<DeadLetter[]> {
@@ -99,6 +101,16 @@ export class MemoryQueue implements MessageQueue {
   async requeueDeadLetters(channel: string, ids?: readonly string[]): Promise<number> {
     this.assertOpen();
     return this.channel(channel).requeue(ids);
+  }
+
+  async discardDeadLetters(channel: string, ids: readonly string[]): Promise<number> {
+    this.assertOpen();
+    return this.channel(channel).discard(ids);
+  }
+
+  async oldestWaitingMs(channel: string): Promise<number | null> {
+    this.assertOpen();
+    return this.channel(channel).oldestWaitingMs();
   }
 
   async stats(channel: string): Promise<QueueStats> {
@@ -120,6 +132,11 @@ export class MemoryQueue implements MessageQueue {
     );
   }
 
+  /** Test hook: takes the channel's consumers off it without telling their subscriptions (a silent stop). */
+  severConsumers(channel: string): void {
+    for (const sub of this.subscriptions) if (sub.name === channel) this.channel(channel).removeConsumer(sub);
+  }
+
   private channel(channel: string): MemoryChannel {
     return this.store.channel(`${this.options.prefix}.${checkChannel(channel)}`);
   }
@@ -134,8 +151,10 @@ class MemorySubscription implements MemoryConsumer {
   private readonly inFlight = new InFlight();
   private readonly messages = new Map<Delivery, StoredMessage>();
   private stopping: Promise<void> | undefined;
+  private lastRoundAt: number | null = null;
 
   constructor(
+    readonly name: string,
     private readonly channel: MemoryChannel,
     private readonly handler: MessageHandler,
     readonly concurrency: number,
@@ -148,6 +167,13 @@ class MemorySubscription implements MemoryConsumer {
     this.messages.set(delivery, message);
     // Always asynchronous, as on a network broker: the channel is never re-entered from its own pump.
     queueMicrotask(() => void this.run(delivery, message));
+  }
+
+  /** In-process delivery has no poll to stall: a consumer on its channel is live by construction. */
+  status(): ConsumerStatus {
+    const attached = !this.stopping && this.channel.hasConsumer(this);
+    if (attached) this.lastRoundAt = Date.now();
+    return { channel: this.name, attached, lastRoundAt: this.lastRoundAt, ...(attached ? {} : { reason: this.stopping ? 'unsubscribed' : 'not on its channel' }) };
   }
 
   stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {

@@ -39,6 +39,8 @@ const MAX_TIMER = 2 ** 31 - 1;
 export class MemoryChannel {
   private waiting: StoredMessage[] = [];
   private readonly waitingIds = new Set<string>();
+  /** When each waiting message became ready (epoch ms), for oldestWaitingMs. */
+  private readonly waitingSince = new Map<string, number>();
   private readonly delayed = new Map<string, { message: StoredMessage; timer: NodeJS.Timeout }>();
   private readonly inFlight = new Map<string, { message: StoredMessage; consumer: MemoryConsumer }>();
   private readonly dead = new Map<string, DeadEntry>();
@@ -63,6 +65,10 @@ export class MemoryChannel {
   addConsumer(consumer: MemoryConsumer): void {
     this.consumers.push(consumer);
     this.pump();
+  }
+
+  hasConsumer(consumer: MemoryConsumer): boolean {
+    return this.consumers.includes(consumer);
   }
 
   removeConsumer(consumer: MemoryConsumer): void {
@@ -102,6 +108,7 @@ export class MemoryChannel {
     } else {
       this.waiting.unshift(message);
       this.waitingIds.add(message.id);
+      this.waitingSince.set(message.id, Date.now());
     }
     this.pump();
   }
@@ -126,6 +133,12 @@ export class MemoryChannel {
       out.push({ id, message: body, error: entry.error, attempts: entry.message.failures, failedAt: entry.failedAt });
     }
     return out;
+  }
+
+  discard(ids: readonly string[]): number {
+    let removed = 0;
+    for (const id of new Set(ids)) if (this.dead.delete(id)) removed += 1;
+    return removed;
   }
 
   /** Valid envelopes only: a payload that never parsed would come straight back. */
@@ -196,6 +209,12 @@ export class MemoryChannel {
   private pushWaiting(message: StoredMessage): void {
     this.waiting.push(message);
     this.waitingIds.add(message.id);
+    this.waitingSince.set(message.id, Date.now());
+  }
+
+  oldestWaitingMs(): number {
+    const first = this.waiting[0];
+    return first ? Date.now() - (this.waitingSince.get(first.id) ?? Date.now()) : 0;
   }
 
   private pruneCompleted(maxCount: number): void {
@@ -213,6 +232,7 @@ export class MemoryChannel {
       if (!consumer) return;
       const message = this.waiting.shift() as StoredMessage;
       this.waitingIds.delete(message.id);
+      this.waitingSince.delete(message.id);
       consumer.running += 1;
       this.inFlight.set(message.id, { message, consumer });
       consumer.deliver(message);

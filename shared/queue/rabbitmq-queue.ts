@@ -144,7 +144,7 @@ export class RabbitQueue implements MessageQueue {
     const concurrency = checkConcurrency(options);
     await this.ready();
     await this.publisher.declareChannel(queues);
-    const settings = { concurrency, timeoutMs: this.timeoutMs, retryDelayMs: this.retryDelayMs, logger: this.options.logger };
+    const settings = { channel, concurrency, timeoutMs: this.timeoutMs, retryDelayMs: this.retryDelayMs, probeMs: this.options.consumerProbeMs, logger: this.options.logger };
     const sub = new RabbitSubscription(this.conn, this.publisher, queues, handler as MessageHandler, settings, () => this.subscriptions.delete(sub));
     this.subscriptions.add(sub);
     try {
@@ -153,10 +153,17 @@ export class RabbitQueue implements MessageQueue {
       await sub.stop(false, undefined);
       throw err;
     }
-    return (o?: CloseOptions) => {
+    const stop = (o?: CloseOptions) => {
       const close = checkClose(o);
       return sub.stop(close.graceful, close.timeoutMs);
     };
+    return Object.assign(stop, { status: () => sub.status() });
+  }
+
+  /** Test hook: cancels the channel's AMQP consumers behind their subscriptions' back (a silent stop). */
+  async severConsumers(channel: string): Promise<void> {
+    const main = this.queues(channel).main;
+    await Promise.all([...this.subscriptions].filter((s) => s.queueName === main).map((s) => s.severForTest()));
   }
 
   /** Takes up to `limit` messages with basic.get on a throwaway channel; closing it puts them back. */
@@ -205,6 +212,30 @@ export class RabbitQueue implements MessageQueue {
       }
       return moved;
     });
+  }
+
+  /** Walks the .dlq with basic.get and acks (drops) the chosen messages; the others return when the channel closes. */
+  async discardDeadLetters(channel: string, ids: readonly string[]): Promise<number> {
+    const queues = this.queues(channel);
+    await this.ready();
+    await this.publisher.declareChannel(queues);
+    const wanted = new Set(ids);
+    return this.conn.withChannel(this.timeoutMs, async (ch) => {
+      let removed = 0;
+      while (removed < wanted.size) {
+        const msg = await ch.get(queues.dlq, { noAck: false });
+        if (msg === false) break;
+        if (!wanted.has(deadLetterOf(msg).id)) continue;
+        ch.ack(msg);
+        removed += 1;
+      }
+      return removed;
+    });
+  }
+
+  /** RabbitMQ tells no message ages without consuming (nor through queue.declare-ok). */
+  async oldestWaitingMs(): Promise<number | null> {
+    return null;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { MessageHandler, QueueLogger } from './types.js';
+import type { ConsumerStatus, MessageHandler, QueueLogger } from './types.js';
 import type { RabbitConnection } from './rabbitmq-connection.js';
 import type { RabbitPublisher } from './rabbitmq-publisher.js';
 import type { ChannelQueues } from './rabbitmq-topology.js';
@@ -8,7 +8,11 @@ import { InFlight, type Delivery } from './in-flight.js';
 import { errorText } from './queue-errors.js';
 
 export interface RabbitSubscriptionSettings {
+  /** The channel name as subscribed (for ConsumerStatus). */
+  readonly channel: string;
   readonly concurrency: number;
+  /** How often the consumer channel is probed (checkQueue), proving it still answers. */
+  readonly probeMs: number;
   readonly timeoutMs: number;
   readonly retryDelayMs: number;
   readonly logger: QueueLogger | undefined;
@@ -31,6 +35,10 @@ export class RabbitSubscription {
   private retryTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
   private readonly inFlight = new InFlight();
+  private lastRoundAt: number | null = null;
+  private probe: NodeJS.Timeout | undefined;
+  /** Between connectionLost() and resume(): the connection is being re-established. */
+  private awaitingConnection = false;
 
   constructor(
     private readonly conn: RabbitConnection,
@@ -49,6 +57,45 @@ export class RabbitSubscription {
     return this.queues.main;
   }
 
+  /**
+   * Attached: our consumer tag is registered on an open channel (amqplib drops it from the channel's
+   * consumer table on a cancel). Rounds: settled deliveries, and a queue check on the consumer's own
+   * channel every `probeMs` (push delivery has no poll; the check proves the channel still answers).
+   */
+  status(): ConsumerStatus {
+    const ch = this.channel as (Channel & { consumers?: Map<string, unknown> }) | undefined;
+    const tag = this.consumerTag;
+    const registered = !!ch && !!tag && (ch.consumers === undefined || ch.consumers.has(tag));
+    const attached = !this.stopping && registered;
+    // Coming back by itself: the connection is down (resume() follows its return), or a start or a
+    // scheduled restart is under way. A missing channel on an open connection with neither is a stop.
+    const recovering = !attached && !this.stopping && !ch && (this.awaitingConnection || !this.conn.isOpen || !!this.starting || !!this.retryTimer);
+    const reason = this.stopping
+      ? 'unsubscribed'
+      : !ch
+        ? recovering
+          ? 'no consumer channel (reconnecting)'
+          : 'no consumer channel and no reconnect under way'
+        : !tag
+          ? 'consumer not registered yet'
+          : 'the broker no longer knows the consumer';
+    return { channel: this.settings.channel, attached, lastRoundAt: this.lastRoundAt, ...(attached ? {} : { reason, ...(recovering ? { recovering } : {}) }) };
+  }
+
+  /** Test hook: cancels the consumer without this subscription knowing. */
+  async severForTest(): Promise<void> {
+    if (this.channel && this.consumerTag) await this.channel.cancel(this.consumerTag);
+  }
+
+  private probeChannel(): void {
+    const ch = this.channel;
+    if (!ch || this.stopping || !this.status().attached) return;
+    ch.checkQueue(this.queues.main).then(
+      () => (this.lastRoundAt = Date.now()),
+      () => undefined, // a failing check closes the channel; channelClosed() handles it
+    );
+  }
+
   /** Starts consuming; resolves once the broker has registered the consumer. */
   start(): Promise<void> {
     if (this.stopping || this.channel) return Promise.resolve();
@@ -60,6 +107,7 @@ export class RabbitSubscription {
 
   /** The connection dropped: deliveries are void (RabbitMQ requeued them). */
   connectionLost(): void {
+    this.awaitingConnection = true;
     this.channel = undefined;
     this.consumerTag = undefined;
     this.consumeSentAt = undefined;
@@ -68,6 +116,7 @@ export class RabbitSubscription {
 
   /** A new connection is up: consume again. */
   resume(): void {
+    this.awaitingConnection = false;
     if (this.stopping) return;
     this.start().catch((err: unknown) => {
       this.settings.logger?.warn(`queue consumer on ${this.queues.main} could not restart:`, errorText(err));
@@ -93,6 +142,7 @@ export class RabbitSubscription {
   stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {
     this.stopping ??= (async () => {
       if (this.retryTimer) clearTimeout(this.retryTimer);
+      clearInterval(this.probe);
       await this.starting?.catch(() => undefined);
       const ch = this.channel;
       if (ch && this.consumerTag) await ch.cancel(this.consumerTag).catch(() => undefined);
@@ -120,6 +170,11 @@ export class RabbitSubscription {
       this.consumeSentAt = Date.now();
       const { consumerTag } = await ch.consume(this.queues.main, (msg) => void this.onMessage(ch, msg), { noAck: false });
       this.consumerTag = consumerTag;
+      this.lastRoundAt = Date.now();
+      if (!this.probe) {
+        this.probe = setInterval(() => this.probeChannel(), this.settings.probeMs);
+        this.probe.unref();
+      }
     } catch (err) {
       if (this.channel === ch) this.channel = undefined;
       await ch.close().catch(() => undefined);
@@ -184,6 +239,7 @@ export class RabbitSubscription {
 
   private settle(delivery: Delivery, ch: Channel, op: () => void): void {
     if (delivery.abandoned) return;
+    this.lastRoundAt = Date.now();
     if (this.channel === ch) {
       try {
         op();

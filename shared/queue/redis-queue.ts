@@ -77,7 +77,10 @@ export class RedisQueue implements MessageQueue {
     this.bullPrefix = `${this.options.prefix}:queue`;
     this.lockDurationMs = msOption('lockDurationMs', options.lockDurationMs, 30_000);
     this.stalledIntervalMs = msOption('stalledIntervalMs', options.stalledIntervalMs, 30_000);
-    this.drainDelaySec = Math.max(1, Math.ceil(msOption('drainDelayMs', options.drainDelayMs, 5_000) / 1000));
+    // An idle worker's long poll is its liveness round: it must come back within consumerProbeMs
+    // (BullMQ blocks in whole seconds, so at least 1 s), or a healthy idle consumer reads as stalled.
+    const drainDelayMs = Math.min(msOption('drainDelayMs', options.drainDelayMs, 5_000), this.options.consumerProbeMs);
+    this.drainDelaySec = Math.max(1, Math.ceil(drainDelayMs / 1000));
   }
 
   connect(): Promise<void> {
@@ -161,7 +164,7 @@ export class RedisQueue implements MessageQueue {
     const concurrency = checkConcurrency(options);
     await this.connect();
     if (this.closed) throw queueClosed();
-    const sub = new RedisSubscription(handler as MessageHandler, this.options, () => this.subscriptions.delete(sub));
+    const sub = new RedisSubscription(channel, handler as MessageHandler, this.options, () => this.subscriptions.delete(sub), () => (this.workerClient as Redis).ping());
     const worker = new Worker(bullQueueName(channel), (job, token, signal) => sub.process(job, token, signal), {
       connection: this.workerClient as Redis,
       prefix: this.bullPrefix,
@@ -181,10 +184,16 @@ export class RedisQueue implements MessageQueue {
       await sub.stop(false, undefined);
       throw queueUnavailable('Cannot start the Redis queue worker', err);
     }
-    return (o?: CloseOptions) => {
+    const stop = (o?: CloseOptions) => {
       const close = checkClose(o);
       return sub.stop(close.graceful, close.timeoutMs);
     };
+    return Object.assign(stop, { status: () => sub.status() });
+  }
+
+  /** Test hook: closes the channel's BullMQ workers behind their subscriptions' back (a silent stop). */
+  async severConsumers(channel: string): Promise<void> {
+    await Promise.all([...this.subscriptions].filter((s) => s.channelName === channel).map((s) => s.severForTest()));
   }
 
   async deadLetters(channel: string, options?: DeadLettersOptions): Promise<DeadLetter[]> {
@@ -192,6 +201,22 @@ export class RedisQueue implements MessageQueue {
     const q = await this.queue(channel);
     const jobs = await this.wrap(q.getJobs(['failed'], 0, limit - 1, true));
     return jobs.filter((job): job is Job => Boolean(job)).map((job) => deadLetterOf(job));
+  }
+
+  async discardDeadLetters(channel: string, ids: readonly string[]): Promise<number> {
+    const q = await this.queue(channel);
+    let removed = 0;
+    for (const id of new Set(ids)) {
+      const job = await this.wrap(q.getJob(bullJobId(id)));
+      if (!job || !(await this.wrap(job.isFailed()))) continue;
+      try {
+        await job.remove();
+        removed += 1;
+      } catch {
+        // requeued or removed meanwhile by another node: nothing to discard
+      }
+    }
+    return removed;
   }
 
   async requeueDeadLetters(channel: string, ids?: readonly string[]): Promise<number> {
@@ -225,6 +250,14 @@ export class RedisQueue implements MessageQueue {
       }
     }
     return moved;
+  }
+
+  /** The oldest job of the wait list (BullMQ lists it last; `asc` reads from that end). */
+  async oldestWaitingMs(channel: string): Promise<number | null> {
+    const q = await this.queue(channel);
+    const [oldest] = await this.wrap(q.getJobs(['wait'], 0, 0, true));
+    // Counted from the publish (a retried message's age includes its earlier attempts).
+    return oldest ? Math.max(0, Date.now() - oldest.timestamp) : 0;
   }
 
   async stats(channel: string): Promise<QueueStats> {

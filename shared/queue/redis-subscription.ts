@@ -1,9 +1,12 @@
 import { UnrecoverableError, WaitingError, type Job, type Worker } from 'bullmq';
-import type { MessageHandler } from './types.js';
+import type { ConsumerStatus, MessageHandler } from './types.js';
 import { EnvelopeError, parseEnvelope } from './envelope.js';
 import { InFlight } from './in-flight.js';
 import { errorText } from './queue-errors.js';
 import type { ResolvedCommon } from './validate.js';
+
+/** Longest a stop waits for a BullMQ worker's close once its deliveries were handed back. */
+const CLOSE_BOUND_MS = 5_000;
 
 /** One BullMQ worker's view: runs the handler per job, and stops gracefully or by force. */
 export class RedisSubscription {
@@ -12,15 +15,58 @@ export class RedisSubscription {
   /** Running processor calls; a forced stop lets abandoned ones return their job before closing the worker. */
   private readonly processing = new Set<Promise<unknown>>();
   private stopping: Promise<void> | undefined;
+  private lastRoundAt: number | null = null;
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(
+    private readonly channel: string,
     private readonly handler: MessageHandler,
     private readonly options: ResolvedCommon,
     private readonly onStopped: () => void,
+    /** A round trip on the workers' Redis connection. */
+    private readonly ping: () => Promise<unknown>,
   ) {}
 
+  /**
+   * Rounds: every poll of the worker loop that came back (BullMQ's _getNextJob, a job or a timed-out
+   * block of `drainDelay`), every settled job, and, while handlers run (a saturated worker does not
+   * poll), a PING on the workers' connection every `consumerProbeMs`.
+   */
   attach(worker: Worker): void {
     this.worker = worker;
+    const stamp = () => (this.lastRoundAt = Date.now());
+    const w = worker as unknown as { _getNextJob?: (...args: unknown[]) => Promise<unknown> };
+    const poll = w._getNextJob;
+    if (typeof poll === 'function') {
+      w._getNextJob = async (...args: unknown[]) => {
+        const job = await poll.apply(worker, args);
+        stamp();
+        return job;
+      };
+    }
+    worker.on('completed', stamp);
+    worker.on('failed', stamp);
+    this.probe = setInterval(() => {
+      if (this.inFlight.size === 0 || !worker.isRunning()) return;
+      void this.ping().then(stamp, () => undefined);
+    }, this.options.consumerProbeMs);
+    this.probe.unref();
+  }
+
+  get channelName(): string {
+    return this.channel;
+  }
+
+  /** Test hook: the worker stops without this subscription knowing. */
+  async severForTest(): Promise<void> {
+    await this.worker?.close(true);
+  }
+
+  status(): ConsumerStatus {
+    const w = this.worker;
+    const attached = !this.stopping && !!w && w.isRunning() && !w.closing;
+    const reason = this.stopping ? 'unsubscribed' : !w ? 'no worker yet' : w.closing ? 'its BullMQ worker was closed' : 'its BullMQ worker loop is not running';
+    return { channel: this.channel, attached, lastRoundAt: this.lastRoundAt, ...(attached ? {} : { reason }) };
   }
 
   /**
@@ -81,8 +127,24 @@ export class RedisSubscription {
     }
   }
 
+  /**
+   * Waits for a worker's close at most CLOSE_BOUND_MS: a worker whose connection is gone may never
+   * finish closing, and neither a node's shutdown nor the re-creation of its consumer may wait on it
+   * (the queue's close disconnects the shared clients afterwards, which ends it).
+   */
+  private async bounded(closing: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      closing.then(() => true, () => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CLOSE_BOUND_MS).unref())),
+    ]);
+    clearTimeout(timer);
+    if (!done) this.options.logger?.warn(`queue worker of ${this.channel} did not finish closing within ${CLOSE_BOUND_MS} ms; left to its connection's end`);
+  }
+
   stop(graceful: boolean, timeoutMs: number | undefined): Promise<void> {
     this.stopping ??= (async () => {
+      clearInterval(this.probe);
       const worker = this.worker;
       if (!worker) return;
       const log = (err: unknown) => this.options.logger?.warn('queue worker close failed:', errorText(err));
@@ -96,14 +158,15 @@ export class RedisSubscription {
         if (!finished) {
           // Past the bound: abandoned deliveries return to wait, which lets the worker's close finish.
           this.inFlight.abandonAll('close timed out');
-          await closing.catch(() => undefined);
+          await this.bounded(closing);
         }
       } else {
         // close() first: a closing worker does not fetch the returned jobs straight back.
         const closing = worker.close(true);
+        closing.catch(log);
         this.inFlight.abandonAll('subscription closed');
         await Promise.allSettled([...this.processing]);
-        await closing.catch(log);
+        await this.bounded(closing);
       }
       this.onStopped();
     })();

@@ -37,6 +37,13 @@ export interface MessageQueue {
   deadLetters(channel: string, options?: DeadLettersOptions): Promise<DeadLetter[]>;
   /** Moves dead messages (all, or those ids) back to the channel with a fresh set of attempts. Returns how many moved. */
   requeueDeadLetters(channel: string, ids?: readonly string[]): Promise<number>;
+  /** Removes the dead messages with these ids for good (an operator's decision). Returns how many were removed. */
+  discardDeadLetters(channel: string, ids: readonly string[]): Promise<number>;
+  /**
+   * Milliseconds since the oldest waiting message (ready to deliver, not delayed) was published: 0 when
+   * none waits, null when the broker cannot tell without consuming (RabbitMQ).
+   */
+  oldestWaitingMs(channel: string): Promise<number | null>;
   /** Counts for /metrics; cheap enough to poll (a few round trips to the broker). */
   stats(channel: string): Promise<QueueStats>;
   /** Drops the channel: every waiting, delayed and dead message and the broker objects behind it. */
@@ -92,7 +99,35 @@ export interface CloseOptions {
   readonly timeoutMs?: number;
 }
 
-export type Unsubscribe = (options?: CloseOptions) => Promise<void>;
+/** The handle of one subscription: calling it stops the subscription (graceful by default). */
+export interface Unsubscribe {
+  (options?: CloseOptions): Promise<void>;
+  /** Is this consumer alive? Cheap (no broker round trip): the adapter keeps it current. */
+  status(): ConsumerStatus;
+}
+
+/**
+ * Liveness of one subscription, so a node can tell "attached and working" from "silently stopped"
+ * (a consumer the broker dropped, a worker loop that ended, a channel that no longer answers).
+ */
+export interface ConsumerStatus {
+  readonly channel: string;
+  /** Registered with the broker: BullMQ worker running, AMQP consumer tag live on an open channel, memory consumer on its channel. */
+  readonly attached: boolean;
+  /**
+   * Epoch ms of the last completed round: a delivery that settled, a BullMQ poll that came back, or a
+   * probe on the consumer's own connection (every `consumerProbeMs`). null until the first one.
+   */
+  readonly lastRoundAt: number | null;
+  /** Why it is not attached, when known. */
+  readonly reason?: string;
+  /**
+   * Not attached, but the adapter is bringing it back by itself (the broker connection dropped and is
+   * being re-established; the consumer re-registers once it is up). A supervisor reports it and waits
+   * rather than re-creating it, as long as rounds are not older than its bound.
+   */
+  readonly recovering?: boolean;
+}
 
 export interface DeadLettersOptions {
   readonly limit?: number;
@@ -145,6 +180,11 @@ export interface QueueCommonOptions {
    */
   readonly redeliveryLimit?: number;
   readonly logger?: QueueLogger;
+  /**
+   * How often an idle consumer proves it is alive with a round trip on its own connection (BullMQ
+   * worker client PING, AMQP queue check on the consumer channel), stamping ConsumerStatus.lastRoundAt. Default 5,000.
+   */
+  readonly consumerProbeMs?: number;
 }
 
 export interface RedisQueueOptions extends QueueCommonOptions {
@@ -155,7 +195,7 @@ export interface RedisQueueOptions extends QueueCommonOptions {
   readonly lockDurationMs?: number;
   /** BullMQ stalledInterval: how often workers look for messages whose consumer died. Default 30,000. */
   readonly stalledIntervalMs?: number;
-  /** BullMQ drainDelay in ms (long-poll on an empty queue; rounded up to whole seconds). Default 5,000. */
+  /** BullMQ drainDelay in ms (long-poll on an empty queue; rounded up to whole seconds; capped at consumerProbeMs, since a returning poll is the idle worker's liveness round). Default 5,000. */
   readonly drainDelayMs?: number;
 }
 

@@ -101,6 +101,7 @@ export function resolveCommon(options: QueueCommonOptions): ResolvedCommon {
     completedRetentionCount: intOption('completedRetentionCount', options.completedRetentionCount, 10_000, 0, 10_000_000),
     redeliveryLimit: intOption('redeliveryLimit', options.redeliveryLimit, 5, 0, 1000),
     logger: options.logger,
+    consumerProbeMs: intOption('consumerProbeMs', options.consumerProbeMs, 5000, 10, 3_600_000),
   };
 }
 

@@ -4,6 +4,10 @@ import type { ServiceBroker } from 'moleculer';
 import { OutageLog, watchConnection } from '../errors/index.js';
 import type { ClusterAdapters } from '../cluster-adapters/index.js';
 import type { NodeState } from './node-state.js';
+import { serving } from '../worker-mode/index.js';
+
+/** Processor keys whose work arrives on a queue (their services subscribe when they start). */
+const CONSUMING_KEYS = ['workflow:process', 'async-task:process'] as const;
 
 const GAUGES = ['waiting', 'delayed', 'inFlight', 'deadLettered'] as const;
 const METRIC: Record<(typeof GAUGES)[number], string> = {
@@ -43,6 +47,7 @@ export function watchAdapters(broker: ServiceBroker, state: NodeState, adapters:
   state.addCheck('worker-id', async () => {
     if (!adapters.workerIds.healthy()) throw new Error('no live worker-ID lease: this node issues no IDs');
   });
+  consumerChecks(broker, state, adapters);
   state.addCheck('adapters', async () => {
     const conflict = inProcessConflict(broker, adapters);
     if (conflict) throw new Error(conflict);
@@ -67,6 +72,28 @@ export function watchAdapters(broker: ServiceBroker, state: NodeState, adapters:
     for (const p of pingers) clearInterval(p.timer);
     await Promise.allSettled(pingers.map((p) => p.client.quit()));
   };
+}
+
+/**
+ * One readiness check per queue-consuming processor key this node serves (`consumer:workflow:process`,
+ * `consumer:async-task:process`): its consumers are attached and completed a round within
+ * QUEUE_CONSUMER_STALE_AFTER (see ConsumerSupervisor, which also re-creates a stopped one).
+ */
+function consumerChecks(broker: ServiceBroker, state: NodeState, adapters: ClusterAdapters): void {
+  const loaded = (key: string) =>
+    broker.services.some((s) => {
+      const role = (s.schema.metadata as { role?: { kind?: string; key?: string } } | undefined)?.role;
+      return role?.kind === 'processor' && role.key === key;
+    });
+  for (const key of CONSUMING_KEYS) {
+    if (!serving(state.config.workerMode, key)) continue;
+    state.addCheck(`consumer:${key}`, async () => {
+      if (!loaded(key)) return; // a node built without that service (tests, custom catalogues) consumes nothing for it
+      if (!adapters.consumers.keys().has(key)) throw new Error(`this node serves ${key} but consumes no queue for it yet`);
+      const problems = adapters.consumers.problems(key);
+      if (problems.length > 0) throw new Error(problems.join('; '));
+    });
+  }
 }
 
 /** Every second, a database check: an outage is logged once when it starts and once when it ends. */

@@ -9,7 +9,7 @@ export interface CheckResult {
 
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly status: 'ready' | 'draining' | 'not ready';
+  readonly status: 'ready' | 'draining' | 'drained' | 'not ready';
   readonly nodeID: string;
   readonly workerMode: string;
   readonly services: string[];
@@ -58,10 +58,12 @@ export async function readiness(broker: ServiceBroker, state: NodeState, timeout
   const report: Record<string, CheckResult> = {};
   names.forEach((name, i) => (report[name] = results[i]!));
   const healthy = results.every((r) => r.ok);
-  const ready = healthy && !state.draining;
+  // Drained for maintenance (cluster:drain): not ready, so load balancers stop sending it work.
+  const drained = state.started && state.services().cluster.work.drained;
+  const ready = healthy && !state.draining && !drained;
   return {
     ready,
-    status: state.draining ? 'draining' : ready ? 'ready' : 'not ready',
+    status: state.draining ? 'draining' : drained ? 'drained' : ready ? 'ready' : 'not ready',
     nodeID: broker.nodeID,
     workerMode: state.config.workerMode.raw,
     services: broker.services.map((s) => s.fullName),

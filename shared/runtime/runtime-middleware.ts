@@ -14,6 +14,7 @@ import { nodeServices } from './node-services.js';
 import { checkFingerprints, loadSecrets } from '../secrets/index.js';
 import { inProcessConflict, watchAdapters } from './adapter-health.js';
 import { waitForLease } from '../cluster-adapters/index.js';
+import { NodeIdGuard } from './node-id-guard.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,6 +42,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
   let db: DatabaseHandle | null = null;
   let adapters: ClusterAdapters | null = null;
   let stopWatching: (() => Promise<void>) | null = null;
+  let nodeIds: NodeIdGuard | null = null;
 
   const refuse = (err: unknown): never => {
     if (opts.exitOnRefusal && err instanceof StartupRefusal) exitWithRefusal(err);
@@ -113,7 +115,23 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
 
     created(broker: ServiceBroker) {
       attachNodeState(broker, state);
+      if (state.config.transporter) {
+        const log = broker.getLogger('runtime');
+        nodeIds = new NodeIdGuard(broker, Math.min(state.config.heartbeatMs, 1000), { warn: (m) => log.warn(m), error: (m) => log.error(m) });
+        // Found only after the start (a lost race): this process gives the ID back by leaving (it sends nothing more).
+        nodeIds.whenConflict((message) => {
+          log.fatal(message);
+          if (opts.exitOnRefusal) exitWithRefusal(new StartupRefusal('CB_ERR_CONFIG_INVALID', [message]));
+        });
+      }
     },
+
+    // A second process with a live NODE_ID refuses to start; the running one keeps serving (node-id-guard.ts).
+    // (Moleculer's typings say these hooks return a promise; they return the wrapped function.)
+    // Wrapped when the transit is made, before `created`: the guard is looked up per packet.
+    transitPublish: ((next: Parameters<NodeIdGuard['publish']>[0]) => (packet: Parameters<typeof next>[0]) => (nodeIds ? nodeIds.publish(next)(packet) : next(packet))) as never,
+    transitMessageHandler: ((next: Parameters<NodeIdGuard['receive']>[0]) => (cmd: string, packet: Parameters<typeof next>[1]) =>
+      nodeIds ? nodeIds.receive(next)(cmd, packet) : next(cmd, packet)) as never,
 
     // While the worker-ID lease is being recovered, writes wait for it (WORKER_ID_WAIT) instead of failing.
     localAction(next: ActionHandler, action: ActionSchema) {
@@ -144,6 +162,10 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
 
     async started(broker: ServiceBroker) {
       // Thrown, not exited: the launcher stops the node (releasing its worker ID) before it exits.
+      if (nodeIds) {
+        await nodeIds.wait();
+        if (nodeIds.conflict) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', [nodeIds.conflict]);
+      }
       await refuseSharedInProcessAdapters(broker);
       broker
         .getLogger('runtime')
@@ -160,6 +182,7 @@ export function runtimeMiddleware(state: NodeState, metrics: PrometheusTextRepor
     },
 
     async stopped() {
+      nodeIds?.stop();
       await management?.close();
       await stopWatching?.();
       state.setServices(null);

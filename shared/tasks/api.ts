@@ -15,9 +15,10 @@ import { columnTitle, parseColumns } from './columns.js';
 import { countExportRows, exportQuery, writeExport } from './export.js';
 import { importColumns } from './import.js';
 import { isFinished, PROGRESS_CHANNEL, progressOf, publishProgress, STOP_EVENT } from './progress.js';
-import { checkHeader } from './reader.js';
-import { absolute, isStagedUpload, removeQuietly, safeFileName, stageUpload, type StagedUpload } from './storage.js';
-import { TaskStore } from './task-store.js';
+import { checkHeaderIsolated } from './header-check.js';
+import { absolute, assertFreeSpace, isStagedUpload, removeQuietly, removeTaskFile, safeFileName, stageUpload, type StagedUpload } from './storage.js';
+import { TaskStore, type NewTask } from './task-store.js';
+import { runSql } from '../sql/index.js';
 import { taskChannel } from './processor.js';
 import { xlsxTemplate } from './template.js';
 import type { ExportParams, ImportParams, ProgressEvent, TaskMessage, TaskRow, TasksConfig } from './types.js';
@@ -25,7 +26,7 @@ import { CONTENT_TYPES } from './writers.js';
 
 /**
  * The requests-role side of tasks: `<collection>:export|importXlsx|importCsv|downloadXlsxTemplate`
- * and `asyncTasks:list|get|stop|fetchFile|progress`. Files and streams are answered as a RestReply
+ * and `asyncTasks:list|get|stop|destroy|fetchFile|progress`. Files and streams are answered as a RestReply
  * (content type, headers, status), which the gateway pipes.
  */
 
@@ -137,6 +138,53 @@ export const stopTask: TaskHandler = async (app, caller, em, params) => {
   return reply({ data: changed ? taskToJson(changed) : taskToJson(task) }, { status: 202 });
 };
 
+/**
+ * `asyncTasks:destroy`: removes a finished task and its file (a pending one is canceled first). Others'
+ * tasks look missing (404) unless the caller is an admin; a running task is a 409 (stop it first).
+ */
+export const destroyTask: TaskHandler = async (app, caller, em, params) => {
+  const task = await visibleTask(app, caller, em, params);
+  if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
+  if (task.status === null) {
+    const canceled = await store(app).requestStop(em, task.id);
+    if (canceled && isFinished(canceled.status)) await publishProgress(app.cluster.sync, app.name, progressOf(canceled));
+  }
+  const removed = await store(app).remove(em, task.id);
+  if (!removed) throw cbError('CB_ERR_TASK_RUNNING', 'The task is running: stop it (asyncTasks:stop) and destroy it once it has ended');
+  if (removed.filePath) await removeTaskFile(app.config.storagePath, removed.filePath);
+  if (removed.inputPath) await removeQuietly(app.config.storagePath, removed.inputPath);
+  return { data: taskToJson(removed) };
+};
+
+/**
+ * Before a task is accepted (an async export, an import's upload): the caller's pending and stored
+ * tasks are under their limits, and STORAGE_PATH's volume has room. 429 / 507 naming the setting.
+ */
+async function admitTask(app: TasksApp, caller: Caller, em: EntityManager): Promise<void> {
+  const who = owner(caller);
+  const cfg = app.config.tasks;
+  const usage = await store(app).usage(em, who.userId);
+  if (usage.pending >= cfg.maxPendingPerUser) {
+    throw cbError('CB_ERR_TASK_LIMIT', `You have ${usage.pending} tasks waiting or running, the most ASYNC_TASK_MAX_PENDING_PER_USER (${cfg.maxPendingPerUser}) allows: wait for one to end`);
+  }
+  if (usage.stored >= cfg.maxStoredPerUser) {
+    throw cbError('CB_ERR_TASK_LIMIT', `You keep ${usage.stored} task files, the most ASYNC_TASK_MAX_STORED_PER_USER (${cfg.maxStoredPerUser}) allows: destroy old tasks (asyncTasks:destroy)`);
+  }
+  await assertFreeSpace(app.config.storagePath, cfg.minFreeBytes);
+}
+
+/**
+ * Inserts a task after admitTask, holding a per-user advisory lock to the end of the transaction, so
+ * concurrent requests of one user cannot all pass the count before any of them has inserted.
+ */
+async function insertAdmitted(app: TasksApp, caller: Caller, em: EntityManager, task: NewTask): Promise<TaskRow> {
+  return em.transactional(async (tx) => {
+    await runSql(tx, 'select pg_advisory_xact_lock(hashtext(?))', [`asyncTasks:${app.schema}:${String(owner(caller).userId)}`]);
+    await admitTask(app, caller, tx);
+    return store(app).insert(tx, task);
+  });
+}
+
 export const fetchFile: TaskHandler = async (app, caller, em, params) => {
   const task = await visibleTask(app, caller, em, params);
   if (!task) throw cbError('CB_ERR_TASK_NOT_FOUND', 'Task not found');
@@ -247,7 +295,7 @@ export const exportAction: TaskHandler = async (app, caller, em, params) => {
   }
   const who = owner(caller);
   const exportParams: ExportParams = { collection: name, format, title, columns, filter: input.filter, sort: input.sort };
-  const task = await store(app).insert(em, { id: randomUUID(), origin: name, type: 'export', title: taskTitle(`Export ${title}`), params: { ...exportParams }, createdById: who.userId });
+  const task = await insertAdmitted(app, caller, em, { id: randomUUID(), origin: name, type: 'export', title: taskTitle(`Export ${title}`), params: { ...exportParams }, createdById: who.userId });
   return queueTask(app, task);
 };
 
@@ -255,13 +303,20 @@ export const exportAction: TaskHandler = async (app, caller, em, params) => {
  * First step of a multipart import: the gateway hands each file part over while it streams in; `file`
  * is staged under STORAGE_PATH (the action wrapper checked `create` on the collection first).
  */
-async function stageImportFile(app: TasksApp, upload: NonNullable<TaskParams['$upload']>): Promise<StagedUpload | null> {
+async function stageImportFile(app: TasksApp, caller: Caller, em: EntityManager, upload: NonNullable<TaskParams['$upload']>): Promise<StagedUpload | null> {
   const stream = upload.stream;
   if (!stream) throw cbError('CB_ERR_VALIDATION', `the multipart field "${upload.field}" carried no file`);
   // Only `file` is staged: other file parts are drained and ignored (never written, never left behind).
   if (upload.field !== 'file') {
     stream.resume();
     return null;
+  }
+  // Refused before a byte is written; the rest of the part is drained.
+  try {
+    await admitTask(app, caller, em);
+  } catch (err) {
+    stream.resume();
+    throw err;
   }
   return stageUpload(app.config.storagePath, stream, upload.fileName, app.config.tasks.importMaxFileSize);
 }
@@ -279,7 +334,7 @@ export async function discardStagedImport(storagePath: string, params: TaskParam
  */
 export function importAction(format: 'xlsx' | 'csv'): TaskHandler {
   return async (app, caller, em, params) => {
-    if (params.$upload) return stageImportFile(app, params.$upload);
+    if (params.$upload) return stageImportFile(app, caller, em, params.$upload);
     const name = String(params.resourceName);
     const mode = String(param(params, 'mode') ?? 'insert');
     const file = (params.files ?? {}).file;
@@ -295,7 +350,7 @@ export function importAction(format: 'xlsx' | 'csv'): TaskHandler {
       const collection = app.data.collections.require(name);
       const columns = parseColumns(param(params, 'columns'), collection);
       importColumns(collection, columns);
-      await checkHeader(absolute(storage, file.path), format, columns.map(columnTitle));
+      await checkHeaderIsolated({ path: absolute(storage, file.path), format, titles: columns.map(columnTitle), limits: app.config.tasks.xlsx }, app.config.tasks.headerCheck);
       const who = owner(caller);
       const importParams: ImportParams = {
         collection: name, format, columns, mode, uniqueField: param(params, 'uniqueField') as string | undefined,
@@ -307,7 +362,7 @@ export function importAction(format: 'xlsx' | 'csv'): TaskHandler {
         if (!unique.unique && !unique.primaryKey) throw cbError('CB_ERR_VALIDATION', `uniqueField "${unique.name}" of "${name}" is not unique (declare it unique, or use the primary key)`);
         if (!columns.some((c) => c.dataIndex.length === 1 && c.dataIndex[0] === unique.name)) throw cbError('CB_ERR_VALIDATION', `uniqueField "${unique.name}" must be one of the imported columns`);
       }
-      const task = await store(app).insert(em, { id: randomUUID(), origin: name, type: 'import', title: taskTitle(`Import ${file.fileName}`), params: { ...importParams }, createdById: who.userId, inputPath: file.path });
+      const task = await insertAdmitted(app, caller, em, { id: randomUUID(), origin: name, type: 'import', title: taskTitle(`Import ${file.fileName}`), params: { ...importParams }, createdById: who.userId, inputPath: file.path });
       return await queueTask(app, task);
     } catch (err) {
       await removeQuietly(storage, file.path);

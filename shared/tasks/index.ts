@@ -1,10 +1,11 @@
-export { TASK_STATUS, type TaskStatus, type TaskRow, type TaskMessage, type ProgressEvent, type ColumnSpec, type ExportParams, type ImportParams, type RejectedRow, type TasksConfig } from './types.js';
+export { TASK_STATUS, type TaskStatus, type TaskRow, type TaskMessage, type ProgressEvent, type ColumnSpec, type ExportParams, type ImportParams, type RejectedRow, type TasksConfig, type XlsxLimits } from './types.js';
 export { TaskStore, StaleFence } from './task-store.js';
 export { TaskProcessor, taskChannel, type ProcessorOptions } from './processor.js';
 export { PROGRESS_CHANNEL, STOP_EVENT } from './progress.js';
 export { writeExport, countExportRows, exportQuery, type ExportInput } from './export.js';
 export { runImport, importColumns } from './import.js';
 export { dataRows, fileRows, checkHeader } from './reader.js';
-export { checkWritable, stageUpload, safeFileName } from './storage.js';
+export { checkXlsxBounds } from './xlsx-bounds.js';
+export { assertFreeSpace, checkWritable, stageUpload, safeFileName, isStagedUpload, absolute as storageFile, removeQuietly } from './storage.js';
 export { xlsxTemplate } from './template.js';
-export { exportAction, importAction, templateAction, listTasks, getTask, stopTask, fetchFile, progressStream, taskToJson, discardStagedImport, type TasksApp, type TaskParams, type TaskHandler } from './api.js';
+export { exportAction, importAction, templateAction, listTasks, getTask, stopTask, destroyTask, fetchFile, progressStream, taskToJson, discardStagedImport, type TasksApp, type TaskParams, type TaskHandler } from './api.js';

@@ -5,6 +5,8 @@ import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse';
 import { neutralizeFormula } from './cells.js';
 import { cbError } from '../errors/index.js';
+import type { XlsxLimits } from './types.js';
+import { checkXlsxBounds } from './xlsx-bounds.js';
 
 /** A row of an import file: its number in the file (1-based) and its cells (0-based). */
 export interface FileRow {
@@ -128,8 +130,13 @@ export function headersNotFound(titles: readonly string[]) {
   return cbError('CB_ERR_TASK_HEADERS_NOT_FOUND', `Headers not found. Expected headers: ${titles.join(', ')}`);
 }
 
-/** Reads just enough of a file to find its header row (the API checks this before queueing a task). */
-export async function checkHeader(path: string, format: 'xlsx' | 'csv', titles: readonly string[]): Promise<void> {
+/**
+ * Reads just enough of a file to find its header row (the API checks this before queueing a task).
+ * An xlsx is first bounded (checkXlsxBounds): its decompressed size, entries and shared strings, so
+ * neither this check nor the import that runs later can be made to expand it without limit.
+ */
+export async function checkHeader(path: string, format: 'xlsx' | 'csv', titles: readonly string[], limits: XlsxLimits): Promise<void> {
+  if (format === 'xlsx') await checkXlsxBounds(path, limits);
   const rows: FileRow[] = [];
   for await (const row of fileRows(path, format)) {
     rows.push(row);

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { cbError } from '../errors/index.js';
 
 /**
@@ -77,6 +76,17 @@ export async function checkWritable(storagePath: string): Promise<void> {
   }
 }
 
+/**
+ * New tasks need room: STORAGE_PATH's volume (which may also hold the embedded database) must keep
+ * `minFree` bytes free, else a 507 naming STORAGE_MIN_FREE.
+ */
+export async function assertFreeSpace(storagePath: string, minFree: number): Promise<void> {
+  const fs = await statfs(storagePath).catch(() => null);
+  if (!fs) throw cbError('CB_ERR_TASK_STORAGE', `STORAGE_PATH ${storagePath} cannot be inspected`);
+  const free = fs.bavail * fs.bsize;
+  if (free < minFree) throw cbError('CB_ERR_TASK_STORAGE_FULL', `STORAGE_PATH has ${free} bytes free, less than STORAGE_MIN_FREE (${minFree} bytes): no new task is accepted`);
+}
+
 export interface StagedUpload {
   /** Relative to STORAGE_PATH. */
   readonly path: string;
@@ -86,25 +96,52 @@ export interface StagedUpload {
 
 /**
  * Writes an uploaded file (a stream the gateway hands over) to STORAGE_PATH/tmp/uploads, counting
- * bytes: past `maxBytes` the write stops, the partial file is removed and the answer is a 413 that
- * names the limit.
+ * bytes: past `maxBytes` the write stops, the partial file is removed and the answer is `tooLarge`
+ * (default: the import's 413 naming IMPORT_MAX_FILE_SIZE).
  */
-export async function stageUpload(storagePath: string, stream: Readable, fileName: string, maxBytes: number): Promise<StagedUpload> {
+export async function stageUpload(
+  storagePath: string,
+  stream: Readable,
+  fileName: string,
+  maxBytes: number,
+  tooLarge: (maxBytes: number) => Error = (max) => cbError('CB_ERR_TASK_FILE_TOO_LARGE', `The uploaded file is larger than IMPORT_MAX_FILE_SIZE (${max} bytes)`),
+): Promise<StagedUpload> {
   const stored = join('tmp', 'uploads', `${randomUUID()}-${basename(fileName).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80)}`);
   const full = absolute(storagePath, stored);
   await ensureDir(full);
   let size = 0;
-  const limit = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > maxBytes) return done(cbError('CB_ERR_TASK_FILE_TOO_LARGE', `The uploaded file is larger than IMPORT_MAX_FILE_SIZE (${maxBytes} bytes)`));
-      done(null, chunk);
-    },
-  });
   try {
-    await pipeline(stream, limit, createWriteStream(full));
+    await new Promise<void>((ok, fail) => {
+      const out = createWriteStream(full);
+      let failed = false;
+      const stop = (err: Error) => {
+        if (failed) return;
+        failed = true;
+        out.destroy();
+        // The rest of the part is read and discarded (never stored): the multipart reader can then
+        // finish, and the client receives the error instead of a reset connection.
+        stream.resume();
+        fail(err);
+      };
+      stream.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        size += chunk.length;
+        if (size > maxBytes) return stop(tooLarge(maxBytes));
+        if (!out.write(chunk)) {
+          stream.pause();
+          out.once('drain', () => stream.resume());
+        }
+      });
+      stream.once('end', () => {
+        if (!failed) out.end();
+      });
+      stream.once('error', stop);
+      out.once('error', stop);
+      out.once('finish', () => {
+        if (!failed) ok();
+      });
+    });
   } catch (err) {
-    stream.resume();
     await unlink(full).catch(() => undefined);
     throw err;
   }

@@ -53,6 +53,20 @@ export class TaskStore {
     return { rows: rows.rows, count: Number(count.rows[0]!.n) };
   }
 
+  /** One user's tasks waiting or running, and finished ones still holding a file under STORAGE_PATH. */
+  async usage(em: EntityManager, createdById: string | number): Promise<{ pending: number; stored: number }> {
+    const sql =
+      `select count(*) filter (where "status" is null or "status" = 0) as pending, ` +
+      `count(*) filter (where "status" is not null and "status" <> 0 and "filePath" is not null) as stored from ${this.#table} where "createdById" = ?`;
+    const row = (await runSql<{ pending: string; stored: string }>(em, sql, [createdById])).rows[0]!;
+    return { pending: Number(row.pending), stored: Number(row.stored) };
+  }
+
+  /** Deletes a task that is not running (a pending one was canceled first); the deleted row, or undefined. */
+  async remove(em: EntityManager, id: string): Promise<TaskRow | undefined> {
+    return (await runSql<TaskRow>(em, `delete from ${this.#table} where "id" = ? and "status" is not null and "status" <> 0 returning ${COLUMNS}`, [id])).rows[0];
+  }
+
   /** Claims a pending task or takes over one whose lease expired; the claimed row, or undefined. */
   async claim(em: EntityManager, id: string, node: string, leaseMs: number): Promise<TaskRow | undefined> {
     const sql =

@@ -106,4 +106,17 @@ export interface TasksConfig {
   readonly retentionMs: number;
   readonly exportInlineMaxRows: number;
   readonly importMaxFileSize: number;
+  readonly xlsx: XlsxLimits;
+  /** The header check's worker thread: heap limit (MB) and time limit. */
+  readonly headerCheck: { readonly maxHeapMb: number; readonly timeoutMs: number };
+  readonly maxPendingPerUser: number;
+  readonly maxStoredPerUser: number;
+  readonly minFreeBytes: number;
+}
+
+/** Bounds on an imported xlsx, checked on the zip before any sheet is parsed. */
+export interface XlsxLimits {
+  readonly maxUncompressed: number;
+  readonly maxEntries: number;
+  readonly maxSharedStrings: number;
 }

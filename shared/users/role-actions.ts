@@ -2,6 +2,7 @@ import { ACTION_ALIAS, AVAILABLE_ACTIONS, mergedRoleJson } from '../acl/index.js
 import { forbiddenError } from '../auth/index.js';
 import { cbError } from '../errors/index.js';
 import type { Caller, Em, Params, UsersApp } from './types.js';
+import { readSettings } from './system-settings.js';
 import { exec, pageOf, ROLE_COLUMNS, table } from './users-sql.js';
 
 const ROLE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -115,7 +116,7 @@ export async function checkRole(app: UsersApp, caller: Caller, em: Em) {
     data: {
       ...merged,
       role: caller.role ?? caller.current[0] ?? null,
-      roleMode: 'default',
+      roleMode: (await readSettings(em, app.schema)).roleMode,
       availableActions: [...AVAILABLE_ACTIONS],
       actionAlias: ACTION_ALIAS,
       allowAll: caller.current.includes('root'),

@@ -1,5 +1,6 @@
 import type { PermissionTable } from '../acl/index.js';
 import type { SqlRunner } from '../auth/index.js';
+import type { UsersData } from './user-fields.js';
 
 /** Who calls: the signed-in user and the roles it acts with (X-Role, or all of its roles). */
 export interface Caller {
@@ -17,6 +18,9 @@ export interface UsersApp {
   readonly schema: string;
   readonly ids: { next(): number };
   readonly acl: PermissionTable;
+  /** The users collection (fields added to it are read and written with the built-in ones). */
+  readonly data?: UsersData;
+  readonly aesKey?: Buffer;
 }
 
 export type Em = SqlRunner;

@@ -1,6 +1,7 @@
 import { canManageUser, forbiddenError, hashPassword, MAX_PASSWORD_BYTES, verifyPassword } from '../auth/index.js';
 import { cbError } from '../errors/index.js';
 import type { Caller, Em, Params, UsersApp } from './types.js';
+import { addedValues, afterCommit, writeAdded, type AfterCommit } from './user-fields.js';
 import { exec, findUser, knownRoles, pageOf, rolesByName, table, TEXT_ARRAY, uniqueUser, USER_COLUMNS, userJson, type UserRow } from './users-sql.js';
 
 const PROFILE_FIELDS = ['username', 'email', 'nickname'] as const;
@@ -45,6 +46,17 @@ async function setColumns(em: Em, app: UsersApp, id: string, columns: Record<str
   );
 }
 
+/** The users as answered: built-in columns, role records, and the fields added to the collection. */
+async function answer(em: Em, app: UsersApp, rows: readonly UserRow[]) {
+  const roles = await rolesByName(em, app.schema);
+  const added = await addedValues(em, app.data, rows.map((r) => r.id), app.aesKey);
+  return rows.map((r) => ({ ...added.get(String(r.id)), ...userJson(r, roles) }));
+}
+
+async function one(em: Em, app: UsersApp, id: unknown) {
+  return (await answer(em, app, [await findUser(em, app.schema, id)]))[0]!;
+}
+
 /** users:list — NocoBase's page envelope; `appends=roles` gives the role records. */
 export async function listUsers(app: UsersApp, caller: Caller, em: Em, params: Params) {
   assertManager(caller);
@@ -52,13 +64,12 @@ export async function listUsers(app: UsersApp, caller: Caller, em: Em, params: P
   const users = table(app.schema, 'users');
   const [{ count }] = (await exec(em, `select count(*)::int as "count" from ${users}`)) as [{ count: number }];
   const rows = (await exec(em, `select ${USER_COLUMNS} from ${users} order by "id" limit ? offset ?`, [pageSize, (page - 1) * pageSize])) as UserRow[];
-  const roles = await rolesByName(em, app.schema);
-  return { data: rows.map((r) => userJson(r, roles)), meta: { count, page, pageSize, totalPage: Math.ceil(count / pageSize) } };
+  return { data: await answer(em, app, rows), meta: { count, page, pageSize, totalPage: Math.ceil(count / pageSize) } };
 }
 
 export async function getUser(app: UsersApp, caller: Caller, em: Em, params: Params) {
   if (String(params.filterByTk) !== String(caller.id)) assertManager(caller);
-  return { data: userJson(await findUser(em, app.schema, params.filterByTk), await rolesByName(em, app.schema)) };
+  return { data: await one(em, app, params.filterByTk) };
 }
 
 /** users:create — the default role (roles.default) unless `roles` are given; a password is required. */
@@ -73,12 +84,17 @@ export async function createUser(app: UsersApp, caller: Caller, em: Em, params: 
   if (!canManageUser(caller.current, [], roles)) throw forbiddenError();
   const hash = await hashPassword(password(v.password));
   const id = String(app.ids.next());
-  await uniqueUser(() =>
-    exec(em, `insert into ${table(app.schema, 'users')} ("id", "username", "email", "nickname", "password", "roles") values (?, ?, ?, ?, ?, ${TEXT_ARRAY})`, [
-      id, fields.username ?? null, fields.email ?? null, fields.nickname ?? null, hash, JSON.stringify(roles),
-    ]),
-  );
-  return { data: userJson(await findUser(em, app.schema, id), await rolesByName(em, app.schema)) };
+  const after: AfterCommit = [];
+  await em.transactional(async (tx) => {
+    await uniqueUser(() =>
+      exec(tx, `insert into ${table(app.schema, 'users')} ("id", "username", "email", "nickname", "password", "roles") values (?, ?, ?, ?, ?, ${TEXT_ARRAY})`, [
+        id, fields.username ?? null, fields.email ?? null, fields.nickname ?? null, hash, JSON.stringify(roles),
+      ]),
+    );
+    await writeAdded(tx, app.data, id, v, after);
+  });
+  await afterCommit(after);
+  return { data: await one(em, app, id) };
 }
 
 /** users:update — profile fields, `roles`, and `password` (the admin's reset: no old password needed). */
@@ -91,9 +107,14 @@ export async function updateUser(app: UsersApp, caller: Caller, em: Em, params: 
   const columns: Record<string, unknown> = { ...profile(v) };
   if (roles) columns.roles = roles;
   if (v.password !== undefined) columns.password = await hashPassword(password(v.password));
-  await setColumns(em, app, target.id, columns);
+  const after: AfterCommit = [];
+  await em.transactional(async (tx) => {
+    await setColumns(tx, app, target.id, columns);
+    await writeAdded(tx, app.data, target.id, v, after);
+  });
+  await afterCommit(after);
   if (roles) await app.acl.changed();
-  return { data: userJson(await findUser(em, app.schema, target.id), await rolesByName(em, app.schema)) };
+  return { data: await one(em, app, target.id) };
 }
 
 export async function destroyUser(app: UsersApp, caller: Caller, em: Em, params: Params) {
@@ -102,6 +123,8 @@ export async function destroyUser(app: UsersApp, caller: Caller, em: Em, params:
   if (String(target.id) === String(caller.id)) throw cbError('CB_ERR_VALIDATION', 'You cannot delete yourself');
   if (!canManageUser(caller.current, target.roles)) throw forbiddenError();
   await exec(em, `delete from ${table(app.schema, 'users')} where "id" = ?`, [target.id]);
+  // Every node forgets the user at the next request (its cached row is keyed by the ACL version).
+  await app.acl.changed();
   return { data: 1 };
 }
 
@@ -134,5 +157,6 @@ export async function userRoles(app: UsersApp, caller: Caller, em: Em, params: P
     action === 'set' ? named : action === 'add' ? [...new Set([...target.roles, ...named])] : target.roles.filter((r) => !named.includes(r));
   if (!canManageUser(caller.current, target.roles, action === 'remove' ? [] : named)) throw forbiddenError();
   await setColumns(em, app, target.id, { roles: next });
+  await app.acl.changed();
   return { data: null };
 }

@@ -1,5 +1,5 @@
 export { EXECUTION_STATUS, JOB_STATUS, EXECUTION_REASON, COLLECTION_MODE, BRANCH_INDEX, WORKFLOW_RULES, workflowChannel } from './constants.js';
-export type { WorkflowRow, NodeRow, ExecutionRow, JobRow, FlowDefinition, RecordsPort, WorkflowSettings } from './types.js';
+export type { WorkflowRow, NodeRow, ExecutionRow, JobRow, FlowDefinition, RecordsPort, WorkflowSettings, ExecutionObserver, ExecutionOutcome } from './types.js';
 export { WorkflowApp, type WorkflowAppOptions } from './engine/workflow-app.js';
 export { StaleLeaseError } from './engine/lease.js';
 export { registerInstruction, instructionOf } from './instructions/registry.js';

@@ -65,6 +65,7 @@ export function executionRow(r: Record<string, unknown>): ExecutionRow {
     stack: r.stack ?? null,
     output: r.output ?? null,
     manually: (r.manually as boolean | null) ?? null,
+    clusterNodeId: (r.cb_node as string | null | undefined) ?? null,
   };
 }
 

@@ -6,6 +6,27 @@ import { qualified, quoteIdent, runSql } from '../sql/index.js';
 /** A jsonb parameter (`?::jsonb`): undefined and null both store JSON null. */
 export const jsonb = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
 
+/** What a job is inserted with. */
+export interface NewJob {
+  readonly executionId: number;
+  readonly node: NodeRow;
+  readonly upstreamId: number | null;
+  readonly status: number;
+  readonly result: unknown;
+  readonly meta?: unknown;
+  readonly seq: number;
+}
+
+/** Parsed JSON with object keys in jsonb's order (shorter keys first, then by their UTF-8 bytes). */
+export function asJsonb(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asJsonb);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value).sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = asJsonb((value as Record<string, unknown>)[k]);
+  return out;
+}
+
 /** NocoBase's random 11-character keys for workflows and nodes. */
 export function randomKey(): string {
   return BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).slice(0, 11).padStart(11, '0');
@@ -133,9 +154,19 @@ export class WorkflowStore {
    * on one hot row lock. The counts the API shows are counted from `executions` (see `withCounts`).
    */
   private async markExecuted(em: Em, workflow: WorkflowRow): Promise<void> {
-    if (workflow.executed > 0) return;
-    await runSql(em, `update ${this.workflows} set "executed" = 1, "allExecuted" = greatest("allExecuted", 1) where "id" = ? and "executed" = 0`, [workflow.id]);
+    if (workflow.executed > 0 || this.knownExecuted.has(workflow.id)) return;
+    const { affected } = await runSql(em, `update ${this.workflows} set "executed" = 1, "allExecuted" = greatest("allExecuted", 1) where "id" = ? and "executed" = 0`, [workflow.id]);
+    // No row: `executed` was already committed (an uncommitted mark would have made this wait for its
+    // outcome), and it never goes back to 0: later executions of this node skip the statement, even
+    // while its cached workflow row still says 0.
+    if (affected === 0) {
+      if (this.knownExecuted.size >= 10_000) this.knownExecuted.clear();
+      this.knownExecuted.add(workflow.id);
+    }
   }
+
+  /** Workflows whose `executed` mark is known to be committed (see markExecuted). */
+  private readonly knownExecuted = new Set<number>();
 
   /** `executed` (this version) and `allExecuted` (every version of the key), counted from executions. */
   async withCounts(em: Em, rows: WorkflowRow[]): Promise<WorkflowRow[]> {
@@ -148,6 +179,13 @@ export class WorkflowStore {
       const c = byId.get(r.id);
       return c ? { ...r, executed: Number(c.executed), allExecuted: Number(c.allExecuted) } : r;
     });
+  }
+
+  /** Seconds the oldest QUEUEING execution has waited (0 when none waits): the backlog's age. */
+  async oldestQueuedSeconds(em: Em): Promise<number> {
+    const sql = `select coalesce(extract(epoch from now() - min("createdAt")), 0)::float8 as "s" from ${this.executions} where "status" is null`;
+    const { rows } = await runSql<{ s: number }>(em, sql, []);
+    return Math.max(0, Number(rows[0]?.s ?? 0));
   }
 
   async execution(em: Em, id: unknown): Promise<ExecutionRow | null> {
@@ -165,7 +203,33 @@ export class WorkflowStore {
     return rows[0] ? jobRow(rows[0]) : null;
   }
 
-  async insertJob(em: Em, j: { executionId: number; node: NodeRow; upstreamId: number | null; status: number; result: unknown; meta?: unknown; seq: number }): Promise<JobRow> {
+  /**
+   * A job as `insertJob` would return it, built without a statement, and the parameters that insert
+   * it (`insertJobs`): a batch of steps inserts its jobs at commit. JSON values are given back as
+   * PostgreSQL would read them from jsonb (JSON types, jsonb's key order), so a job reads the same
+   * whether it was just run or replayed from the journal. Timestamps are this node's clock.
+   */
+  newJob(j: NewJob): { row: JobRow; params: unknown[] } {
+    const id = this.ids.next();
+    const meta = j.meta === undefined ? null : jsonb(j.meta);
+    const result = jsonb(j.result);
+    const now = new Date().toISOString();
+    const row: JobRow = {
+      id, executionId: j.executionId, nodeId: j.node.id, nodeKey: j.node.key, upstreamId: j.upstreamId, status: j.status,
+      meta: meta === null ? null : (asJsonb(JSON.parse(meta)) as Record<string, unknown> | null), result: asJsonb(JSON.parse(result)), log: null,
+      startedAt: now, createdAt: now, updatedAt: now, seq: j.seq,
+    };
+    return { row, params: [id, j.executionId, j.node.id, j.node.key, j.upstreamId, j.status, meta, result, j.seq] };
+  }
+
+  /** Inserts jobs built by `newJob`, in one statement. */
+  async insertJobs(em: Em, jobs: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    if (jobs.length === 0) return;
+    const values = jobs.map(() => '(?,?,?,?,?,?,?::jsonb,?::jsonb,now(),?)').join(',');
+    await runSql(em, `insert into ${this.jobs} ("id","executionId","nodeId","nodeKey","upstreamId","status","meta","result","startedAt","cb_seq") values ${values}`, jobs.flat());
+  }
+
+  async insertJob(em: Em, j: NewJob): Promise<JobRow> {
     const sql = `insert into ${this.jobs} ("id","executionId","nodeId","nodeKey","upstreamId","status","meta","result","startedAt","cb_seq") values (?,?,?,?,?,?,?::jsonb,?::jsonb,now(),?) returning *`;
     const params = [this.ids.next(), j.executionId, j.node.id, j.node.key, j.upstreamId, j.status, j.meta === undefined ? null : jsonb(j.meta), jsonb(j.result), j.seq];
     return jobRow((await runSql<Record<string, unknown>>(em, sql, params)).rows[0]!);

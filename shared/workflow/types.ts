@@ -51,6 +51,8 @@ export interface ExecutionRow {
   stack: unknown;
   output: unknown;
   manually: boolean | null;
+  /** The cluster node (NODE_ID) that last claimed it: where it runs or ran; null until one has. */
+  clusterNodeId: string | null;
   startedAt: string | null;
   expiresAt: string | null;
   createdAt: string;
@@ -87,6 +89,19 @@ export interface RecordsPort {
     require(name: string): import('../data/index.js').CollectionMeta;
   };
   readonly records: import('../data/index.js').RecordRepository;
+}
+
+/**
+ * How one run of an execution on this node ended: a final status (`resolved`, `failed`, `error`,
+ * `aborted`, `canceled`, `rejected`, `retry_needed`), `parked` (a delay: resumed later), `stopped`
+ * (cancelled or its lease lost: another node may go on) or `paused` (a database failure: resumed after the lease).
+ */
+export type ExecutionOutcome = 'resolved' | 'failed' | 'error' | 'aborted' | 'canceled' | 'rejected' | 'retry_needed' | 'parked' | 'stopped' | 'paused';
+
+/** Told when this node starts and ends a run of a queued execution (metrics). */
+export interface ExecutionObserver {
+  started(e: { readonly app: string; readonly workflowId: number }): void;
+  ended(e: { readonly app: string; readonly workflowId: number; readonly outcome: ExecutionOutcome; readonly seconds: number }): void;
 }
 
 export interface WorkflowSettings {

@@ -13,11 +13,10 @@
  * Needs `npm run build` and PostgreSQL (database `clusterbase_bench`, created on first start).
  * Run: `npx tsx test/bench/http.bench.ts`.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
+import { HOST, ROOT, startClusterbase } from './support/clusterbase-node.js';
 import { load, withCpu, type LoadFigures } from './support/load.js';
 import { freePort } from './support/ports.js';
 import { alternateRounds, cpuRatio, describeRounds, MEASURE_S, median, pairedRatio, type Rounds } from './support/rounds.js';
@@ -25,46 +24,16 @@ import { runStandalone } from './support/standalone';
 
 export type { BenchResult } from './support/bench-result.js';
 
-const ROOT = join(__dirname, '..', '..');
-const START_SCRIPT = join(ROOT, 'dist', 'scripts', 'start.js');
 const BARE_SCRIPT = join(__dirname, 'support', 'bare-fastify.js');
-const HOST = '127.0.0.1';
 const CONNECTIONS = 10;
 const DB_SCHEMA = 'bench';
 /** More and shorter-paired rounds than the default: the health-check ratio is read against a 0.9x target. */
 const HTTP_ROUNDS = 9;
 const HTTP_WARMUP_S = 3;
 
-function benchDatabaseUrl(): string {
-  const url = new URL(SERVICES.postgres.url);
-  url.pathname = '/clusterbase_bench';
-  return url.toString();
-}
-
 async function fetchText(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
-}
-
-async function startClusterbase(): Promise<{ server: ChildServer; base: string }> {
-  const [appPort, healthPort] = [await freePort(), await freePort()];
-  const server = await startChildServer({
-    name: 'clusterbase (node dist/scripts/start.js)',
-    args: [START_SCRIPT],
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: benchDatabaseUrl(),
-      DB_SCHEMA,
-      APP_HOST: HOST,
-      APP_PORT: String(appPort),
-      HEALTH_PORT: String(healthPort),
-      LOG_LEVEL: 'warn',
-    },
-    readyUrl: `http://${HOST}:${healthPort}/readyz`,
-  });
-  return { server, base: `http://${HOST}:${appPort}` };
 }
 
 async function startBareFastify(infoBody: string): Promise<{ server: ChildServer; base: string }> {
@@ -98,12 +67,9 @@ function describe(path: string, figures: Rounds): void {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  if (!existsSync(START_SCRIPT)) {
-    throw new Error(`${START_SCRIPT} is missing: the HTTP benchmark runs the compiled build; run \`npm run build\` first`);
-  }
   const servers: ChildServer[] = [];
   try {
-    const ours = await startClusterbase();
+    const ours = await startClusterbase({ schema: DB_SCHEMA });
     servers.push(ours.server);
     const info = await fetchText(`${ours.base}/api/app:getInfo`);
     if (info.status !== 200) throw new Error(`clusterbase GET /api/app:getInfo answered ${info.status}: ${info.body}`);

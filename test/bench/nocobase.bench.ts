@@ -21,15 +21,10 @@
  * Needs `npm run build`, PostgreSQL, the npm registry on the first run. Not part of `npm test`.
  * Run: `npm run bench -- nocobase` (BENCH_NOCOBASE_WF_ROUNDS, BENCH_NOCOBASE_WF_CREATES override).
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
-import { startChildServer, type ChildServer } from './support/child-server.js';
+import type { ChildServer } from './support/child-server.js';
+import { BENCH_DATABASE, databaseUrl, HOST, resetBenchSchema, startClusterbase } from './support/clusterbase-node.js';
 import { load, processCpuSeconds, withCpu, type LoadFigures } from './support/load.js';
 import { ensureNocobase, NOCOBASE_DATABASE, NOCOBASE_ROOT, NOCOBASE_VERSION, startNocobase } from './support/nocobase-anchor.js';
 import { freePort } from './support/ports.js';
@@ -39,10 +34,6 @@ import { runStandalone } from './support/standalone';
 
 export type { BenchResult } from './support/bench-result.js';
 
-const ROOT = join(__dirname, '..', '..');
-const START_SCRIPT = join(ROOT, 'dist', 'scripts', 'start.js');
-const HOST = '127.0.0.1';
-const DATABASE = 'clusterbase_bench';
 const DB_SCHEMA = 'bench_nocobase';
 const CONNECTIONS = 10;
 const ROWS = 200;
@@ -75,54 +66,6 @@ interface WorkflowRound {
   readonly seconds: number;
   /** CPU seconds the server spent in the round (PostgreSQL's not counted, on either side). */
   readonly cpuSeconds: number;
-}
-
-function databaseUrl(database: string): string {
-  const url = new URL(SERVICES.postgres.url);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withAdmin<T>(database: string, run: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({ connectionString: databaseUrl(database) });
-  await db.connect();
-  try {
-    return await run(db);
-  } finally {
-    await db.end();
-  }
-}
-
-async function resetClusterbaseSchema(): Promise<void> {
-  await withAdmin('postgres', async (db) => {
-    const found = await db.query('select 1 from pg_database where datname = $1', [DATABASE]);
-    if (found.rowCount === 0) await db.query(`create database "${DATABASE}"`);
-  });
-  await withAdmin(DATABASE, (db) => db.query(`drop schema if exists "${DB_SCHEMA}" cascade`));
-}
-
-async function startClusterbase(storagePath: string): Promise<{ server: ChildServer; base: string }> {
-  const [appPort, healthPort] = [await freePort(), await freePort()];
-  const server = await startChildServer({
-    name: 'clusterbase all-in-one (node dist/scripts/start.js)',
-    args: [START_SCRIPT],
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: databaseUrl(DATABASE),
-      DB_SCHEMA,
-      APP_KEY: `bench-${randomBytes(16).toString('hex')}`,
-      APP_AES_SECRET_KEY: randomBytes(32).toString('hex'),
-      STORAGE_PATH: storagePath,
-      APP_HOST: HOST,
-      APP_PORT: String(appPort),
-      HEALTH_PORT: String(healthPort),
-      LOG_LEVEL: 'warn',
-    },
-    readyUrl: `http://${HOST}:${healthPort}/readyz`,
-  });
-  return { server, base: `http://${HOST}:${appPort}` };
 }
 
 /** Removes what an earlier run left in NocoBase's database (its collections drop their tables). */
@@ -224,18 +167,13 @@ async function workflowScenario(ours: Measured, reference: Measured): Promise<{ 
 }
 
 export async function run(): Promise<BenchResult[]> {
-  if (!existsSync(START_SCRIPT)) {
-    throw new Error(`${START_SCRIPT} is missing: the NocoBase benchmark runs the compiled build; run \`npm run build\` first`);
-  }
   await ensureNocobase();
   const servers: ChildServer[] = [];
   const closers: Array<() => Promise<void>> = [];
-  const storage = await mkdtemp(join(tmpdir(), 'cb-bench-nocobase-'));
   try {
-    await chmod(storage, 0o755);
-    await resetClusterbaseSchema();
+    await resetBenchSchema(DB_SCHEMA);
     const nbPort = await freePort();
-    const [nb, cb] = await Promise.all([startNocobase(nbPort), startClusterbase(storage)]);
+    const [nb, cb] = await Promise.all([startNocobase(nbPort), startClusterbase({ schema: DB_SCHEMA, name: 'clusterbase all-in-one (node dist/scripts/start.js)' })]);
     servers.push(nb, cb.server);
 
     const oursSide: Measured = {
@@ -263,7 +201,7 @@ export async function run(): Promise<BenchResult[]> {
       await createCollections(side, ROWS);
       side.workflowId = await createWorkflow(side);
     }
-    closers.push(await watchExecutions(oursSide, DATABASE, `"${DB_SCHEMA}"."executions"`));
+    closers.push(await watchExecutions(oursSide, BENCH_DATABASE, `"${DB_SCHEMA}"."executions"`));
     closers.push(await watchExecutions(refSide, NOCOBASE_DATABASE, '"executions"'));
     await checkSameAnswers(oursSide, refSide);
 
@@ -319,7 +257,6 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     await Promise.all(closers.map((close) => close()));
-    await rm(storage, { recursive: true, force: true });
   }
 }
 

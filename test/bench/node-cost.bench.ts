@@ -9,10 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client } from 'pg';
 import { spawnNode, tempStorage } from '../support/node-process.js';
-import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
+import { BENCH_DATABASE, databaseUrl, ensureBenchDatabase, withPg } from './support/clusterbase-node.js';
 import { runStandalone } from './support/standalone';
 
 /** One AES key for every node of the run: they share one schema, whose key fingerprint must match. */
@@ -27,12 +26,6 @@ const MODES = [
   { mode: 'workflow:process', label: 'workflow:process' },
   { mode: '!', label: 'requests only (!)' },
 ] as const;
-
-function databaseUrl(): string {
-  const url = new URL(SERVICES.postgres.url);
-  url.pathname = '/clusterbase_bench';
-  return url.toString();
-}
 
 function rssMiB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -60,13 +53,7 @@ async function measure(mode: string): Promise<{ seconds: number; rss: number }> 
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const admin = new Client({ connectionString: SERVICES.postgres.url });
-  await admin.connect();
-  try {
-    if ((await admin.query("select 1 from pg_database where datname = 'clusterbase_bench'")).rowCount === 0) await admin.query('create database clusterbase_bench');
-  } finally {
-    await admin.end();
-  }
+  await ensureBenchDatabase();
   await measure(''); // migrates the schema: every measured start then finds it ready
   const figures = new Map<string, Array<{ seconds: number; rss: number }>>(MODES.map((m) => [m.mode, []]));
   for (let round = 0; round < ROUNDS; round++) {
@@ -84,9 +71,7 @@ export async function run(): Promise<BenchResult[]> {
     results.push({ name: `node cold start to /readyz, all-in-one vs ${m.label} (median of ${ROUNDS}; lower is cheaper)`, ours: start(''), reference: start(m.mode), unit: 's' });
     results.push({ name: `node idle RSS 5 s after ready, all-in-one vs ${m.label} (median of ${ROUNDS}; lower is cheaper)`, ours: rss(''), reference: rss(m.mode), unit: 'MiB' });
   }
-  const db = new Client({ connectionString: databaseUrl() });
-  await db.connect();
-  await db.query(`drop schema if exists "${SCHEMA}" cascade`).finally(() => db.end());
+  await withPg(BENCH_DATABASE, (db) => db.query(`drop schema if exists "${SCHEMA}" cascade`));
   return results;
 }
 

@@ -16,15 +16,10 @@
  * Needs `npm run build` and PostgreSQL (database `clusterbase_bench`, created if missing).
  * Run: `npx tsx test/bench/records.bench.ts`.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
+import { databaseUrl, HOST, resetBenchSchema, ROOT, startClusterbase } from './support/clusterbase-node.js';
 import { load, type LoadFigures, type LoadOptions } from './support/load.js';
 import { freePort } from './support/ports.js';
 import { alternateRounds, describeRounds, MEASURE_S, median, ROUNDS, type Rounds } from './support/rounds.js';
@@ -32,11 +27,7 @@ import { runStandalone } from './support/standalone';
 
 export type { BenchResult } from './support/bench-result.js';
 
-const ROOT = join(__dirname, '..', '..');
-const START_SCRIPT = join(ROOT, 'dist', 'scripts', 'start.js');
 const BARE_SCRIPT = join(__dirname, 'support', 'bare-fastify-pg.js');
-const HOST = '127.0.0.1';
-const DATABASE = 'clusterbase_bench';
 const DB_SCHEMA = 'bench_records';
 const CONNECTIONS = 10;
 const POOL_SIZE = 10;
@@ -59,31 +50,6 @@ interface Side {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-function databaseUrl(database: string): string {
-  const url = new URL(SERVICES.postgres.url);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-/** Creates the benchmark database if missing, and drops the benchmark schema for a clean run. */
-async function resetSchema(): Promise<void> {
-  const admin = new Client({ connectionString: SERVICES.postgres.url });
-  await admin.connect();
-  try {
-    const found = await admin.query('select 1 from pg_database where datname = $1', [DATABASE]);
-    if (found.rowCount === 0) await admin.query(`create database "${DATABASE}"`);
-  } finally {
-    await admin.end();
-  }
-  const db = new Client({ connectionString: databaseUrl(DATABASE) });
-  await db.connect();
-  try {
-    await db.query(`drop schema if exists "${DB_SCHEMA}" cascade`);
-  } finally {
-    await db.end();
-  }
-}
-
 async function request(method: string, url: string, headers: Readonly<Record<string, string>>, body?: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body }) });
   return { status: res.status, body: await res.text() };
@@ -93,31 +59,6 @@ async function expectOk(what: string, res: Promise<{ status: number; body: strin
   const { status, body } = await res;
   if (status !== 200) throw new Error(`${what} answered ${status}: ${body.slice(0, 500)}`);
   return JSON.parse(body) as unknown;
-}
-
-async function startClusterbase(storagePath: string): Promise<{ server: ChildServer; base: string }> {
-  const [appPort, healthPort] = [await freePort(), await freePort()];
-  const server = await startChildServer({
-    name: 'clusterbase (node dist/scripts/start.js)',
-    args: [START_SCRIPT],
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: databaseUrl(DATABASE),
-      DB_SCHEMA,
-      APP_KEY: `bench-${randomBytes(16).toString('hex')}`,
-      APP_AES_SECRET_KEY: randomBytes(32).toString('hex'),
-      STORAGE_PATH: storagePath,
-      APP_HOST: HOST,
-      APP_PORT: String(appPort),
-      HEALTH_PORT: String(healthPort),
-      LOG_LEVEL: 'warn',
-      WORKER_MODE: '!',
-    },
-    readyUrl: `http://${HOST}:${healthPort}/readyz`,
-  });
-  return { server, base: `http://${HOST}:${appPort}` };
 }
 
 async function startBare(): Promise<{ server: ChildServer; base: string }> {
@@ -131,7 +72,7 @@ async function startBare(): Promise<{ server: ChildServer; base: string }> {
       HOME: process.env.HOME ?? '/tmp',
       PORT: String(port),
       HOST,
-      DATABASE_URL: databaseUrl(DATABASE),
+      DATABASE_URL: databaseUrl(),
       DB_SCHEMA,
       POOL_SIZE: String(POOL_SIZE),
     },
@@ -201,15 +142,10 @@ function describe(what: string, figures: Rounds): void {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  if (!existsSync(START_SCRIPT)) {
-    throw new Error(`${START_SCRIPT} is missing: the records benchmark runs the compiled build; run \`npm run build\` first`);
-  }
   const servers: ChildServer[] = [];
-  const storage = await mkdtemp(join(tmpdir(), 'cb-bench-records-'));
   try {
-    await chmod(storage, 0o755);
-    await resetSchema();
-    const cb = await startClusterbase(storage);
+    await resetBenchSchema(DB_SCHEMA);
+    const cb = await startClusterbase({ schema: DB_SCHEMA, env: { WORKER_MODE: '!' } });
     servers.push(cb.server);
     const ours: Side = { base: cb.base, headers: await prepare(cb.base) };
     const bare = await startBare();
@@ -240,7 +176,6 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
-    await rm(storage, { recursive: true, force: true });
   }
 }
 

@@ -14,16 +14,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { spawnNode, tempStorage } from '../support/node-process.js';
-import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
+import { BENCH_DATABASE, databaseUrl, resetBenchSchema, withPg } from './support/clusterbase-node.js';
 import { runStandalone } from './support/standalone';
 import type { Json } from '../support/http';
 
 export type { BenchResult } from './support/bench-result.js';
 
-const DATABASE = 'clusterbase_bench';
 const SCHEMA = 'bench_tasks';
 const SEED_ROWS = Number(process.env.BENCH_TASK_ROWS ?? 200_000);
 const FIELDS = [
@@ -31,22 +29,6 @@ const FIELDS = [
   { name: 'n', type: 'integer' },
   { name: 'flag', type: 'boolean' },
 ];
-
-function databaseUrl(): string {
-  const url = new URL(SERVICES.postgres.url);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
-
-async function withDb<T>(url: string, fn: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}
 
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -67,10 +49,7 @@ function psql(command: string): number {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  await withDb(SERVICES.postgres.url, async (db) => {
-    if ((await db.query('select 1 from pg_database where datname = $1', [DATABASE])).rowCount === 0) await db.query(`create database "${DATABASE}"`);
-  });
-  await withDb(databaseUrl(), (db) => db.query(`drop schema if exists "${SCHEMA}" cascade`));
+  await resetBenchSchema(SCHEMA);
   const storage = tempStorage();
   const node = await spawnNode({
     env: {
@@ -95,12 +74,12 @@ export async function run(): Promise<BenchResult[]> {
     await post('collections:create', { name: 'rows', fields: FIELDS }, token);
     await post('collections:create', { name: 'imported', fields: FIELDS }, token);
     await post('collections:create', { name: 'copied', fields: FIELDS }, token);
-    await withDb(databaseUrl(), (db) =>
+    await withPg(BENCH_DATABASE, (db) =>
       db.query(`insert into "${SCHEMA}".rows (id, title, n, flag, "createdAt", "updatedAt") select g, 'row-' || g, g, g % 2 = 0, now(), now() from generate_series(1, ${SEED_ROWS}) g`),
     );
     // Hint bits and the visibility map set before anything is timed: the first scan of freshly
     // inserted rows writes every page, and would slow whichever side reads first.
-    await withDb(databaseUrl(), (db) => db.query(`vacuum (freeze, analyze) "${SCHEMA}".rows`));
+    await withPg(BENCH_DATABASE, (db) => db.query(`vacuum (freeze, analyze) "${SCHEMA}".rows`));
 
     const waitDone = async (id: string, onPoll?: () => void) => {
       for (;;) {
@@ -167,7 +146,7 @@ export async function run(): Promise<BenchResult[]> {
     ];
   } finally {
     await node.stop();
-    await withDb(databaseUrl(), (db) => db.query(`drop schema if exists "${SCHEMA}" cascade`)).catch(() => undefined);
+    await withPg(BENCH_DATABASE, (db) => db.query(`drop schema if exists "${SCHEMA}" cascade`)).catch(() => undefined);
   }
 }
 

@@ -17,6 +17,7 @@ import { Client } from 'pg';
 import { spawnNode, tempStorage, type NodeProcess } from '../support/node-process.js';
 import { SERVICES } from '../support/services.js';
 import type { BenchResult } from './support/bench-result.js';
+import { databaseUrl, ensureBenchDatabase } from './support/clusterbase-node.js';
 import { runStandalone } from './support/standalone';
 import { ROOT_PASSWORD } from '../support/root';
 import type { Json } from '../support/http';
@@ -32,25 +33,8 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function databaseUrl(): string {
-  const url = new URL(SERVICES.postgres.url);
-  url.pathname = '/clusterbase_bench';
-  return url.toString();
-}
-
-async function ensureDatabase(): Promise<void> {
-  const admin = new Client({ connectionString: SERVICES.postgres.url });
-  await admin.connect();
-  try {
-    const found = await admin.query("select 1 from pg_database where datname = 'clusterbase_bench'");
-    if (found.rowCount === 0) await admin.query('create database clusterbase_bench');
-  } finally {
-    await admin.end();
-  }
-}
-
 export async function run(): Promise<BenchResult[]> {
-  await ensureDatabase();
+  await ensureBenchDatabase();
   const schema = `bench_wf_${randomBytes(4).toString('hex')}`;
   const namespace = `bwf${randomBytes(3).toString('hex')}`;
   const env = {

@@ -53,6 +53,8 @@ function nodeEnv(profile: Profile, mw: ChaosMiddleware): Record<string, string> 
     ASYNC_TASK_LEASE: '3',
     ASYNC_TASK_SWEEP_INTERVAL: '1',
     ASYNC_TASK_BATCH_SIZE: '500',
+    // Consumers prove they are alive every 2 s; one stalled by a fault is re-created within seconds.
+    QUEUE_CONSUMER_STALE_AFTER: '6',
     EXPORT_INLINE_MAX_ROWS: '10',
     ...(profile.queue === 'rabbitmq' ? { QUEUE_ADAPTER: 'rabbitmq', QUEUE_ADAPTER_RABBITMQ_URL: mw.rabbitmq!.url } : {}),
     ...profile.env,
@@ -254,7 +256,8 @@ export async function runProfile(profile: Profile, options: HarnessOptions = {})
     await Promise.all([...files.values()].map((f) => new Promise((r) => f.end(r))));
   }
   const passed = problems.length === 0;
-  if (passed) rmSync(logDir, { recursive: true, force: true });
+  const keepLogs = !passed || process.env.CHAOS_KEEP_LOGS === '1';
+  if (!keepLogs) rmSync(logDir, { recursive: true, force: true });
   return {
     profile: profile.name,
     passed,
@@ -265,12 +268,12 @@ export async function runProfile(profile: Profile, options: HarnessOptions = {})
     exportRows: exported,
     totalMs: Date.now() - started,
     problems,
-    logDir: passed ? '' : logDir,
+    logDir: keepLogs ? logDir : '',
   };
 }
 
 /** The verdict line: `chaos <profile>: PASS writes=… retries=… longest-ack=…s recovery=…s export=… rows (…s)`. */
 export function verdictLine(v: Verdict): string {
   const figures = `writes=${v.writes} retries=${v.retries} longest-ack=${(v.longestAckMs / 1000).toFixed(1)}s recovery=${(v.recoveryMs / 1000).toFixed(1)}s export=${v.exportRows} rows (${Math.round(v.totalMs / 1000)} s)`;
-  return `chaos ${v.profile}: ${v.passed ? 'PASS' : 'FAIL'} ${figures}${v.passed ? '' : `\n  - ${v.problems.join('\n  - ')}\n  logs: ${v.logDir}`}`;
+  return `chaos ${v.profile}: ${v.passed ? 'PASS' : 'FAIL'} ${figures}${v.passed ? '' : `\n  - ${v.problems.join('\n  - ')}`}${v.logDir ? `\n  logs: ${v.logDir}` : ''}`;
 }

@@ -26,11 +26,17 @@ export function jsonCaller(origin: () => string, defaultToken: () => string | un
   };
 }
 
-/** Polls `check` every 50 ms until it gives a value (work that finishes after a response, e.g. on a queue). */
-export async function until<T>(check: () => Promise<T | undefined | null | false>): Promise<T> {
+/**
+ * Polls `check` every 50 ms until it gives a value (work that finishes after a response, e.g. on a queue).
+ * With `bound`, gives up after `timeoutMs` naming what it waited for (a test that fails, not one that hangs
+ * until Jest's timeout and leaves the loop running behind it).
+ */
+export async function until<T>(check: () => Promise<T | undefined | null | false>, bound?: { timeoutMs: number; what: string }): Promise<T> {
+  const deadline = bound ? Date.now() + bound.timeoutMs : Infinity;
   for (;;) {
     const value = await check();
     if (value) return value;
+    if (Date.now() > deadline) throw new Error(`gave up after ${bound!.timeoutMs} ms waiting for ${bound!.what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -7,8 +7,12 @@ import { Migration0006Supervisor } from './0006-supervisor.js';
 import { Migration0007Idempotency } from './0007-idempotency.js';
 import { Migration0010AppRootUser } from './0010-app-root-user.js';
 import { Migration0011Acl } from './0011-acl.js';
+import { Migration0012SystemSettings } from './0012-system-settings.js';
+import { Migration0013UsersCollection } from './0013-users-collection.js';
+import { Migration0014Files } from './0014-files.js';
 import { Migration0020NocobaseFieldStorage } from './0020-nocobase-field-storage.js';
 import { Migration0021WorkflowCurrentNull } from './0021-workflow-current-null.js';
+import { Migration0030ExecutionNode } from './0030-execution-node.js';
 
 /** Migrations in order. Each runs once per app schema; append new ones, never edit applied ones. */
 export const migrationsList = [
@@ -21,6 +25,10 @@ export const migrationsList = [
   { name: '0007-idempotency', class: Migration0007Idempotency },
   { name: '0010-app-root-user', class: Migration0010AppRootUser },
   { name: '0011-acl', class: Migration0011Acl },
+  { name: '0012-system-settings', class: Migration0012SystemSettings },
+  { name: '0013-users-collection', class: Migration0013UsersCollection },
+  { name: '0014-files', class: Migration0014Files },
   { name: '0020-nocobase-field-storage', class: Migration0020NocobaseFieldStorage },
   { name: '0021-workflow-current-null', class: Migration0021WorkflowCurrentNull },
+  { name: '0030-execution-node', class: Migration0030ExecutionNode },
 ];

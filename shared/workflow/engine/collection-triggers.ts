@@ -5,7 +5,7 @@ import { cbError } from '../../errors/index.js';
 import { EXECUTION_STATUS } from '../constants.js';
 import type { RequestPolicy } from '../request/index.js';
 import type { WorkflowStore } from '../store.js';
-import { contextsFor, firesOn } from '../triggers/collection.js';
+import { contextsFor, firesOn, mayFireOn } from '../triggers/collection.js';
 import type { ExecutionRow, RecordsPort, WorkflowRow } from '../types.js';
 import type { WorkflowDefinitions } from './definitions.js';
 import { runSync } from './run-sync.js';
@@ -37,8 +37,19 @@ export interface TriggerOptions {
 export class CollectionTriggers {
   constructor(private readonly deps: TriggersDeps) {}
 
-  /** The write hook the app's RecordRepository runs: collection triggers. */
-  readonly hook: WriteHook = { onWrite: (tx, event) => this.onWrite(tx, event) };
+  /**
+   * The write hook the app's RecordRepository runs: collection triggers. `idle` lets a write of a
+   * collection no enabled workflow fires on skip the transaction the hook would otherwise need: it
+   * reads the same cache `onWrite` would, so the answer is the one `onWrite` would reach.
+   */
+  readonly hook: WriteHook = {
+    onWrite: (tx, event) => this.onWrite(tx, event),
+    idle: (collection, type, triggerWorkflows) => {
+      if (!triggerWorkflows) return true;
+      const enabled = this.deps.definitions.cachedEnabled();
+      return enabled !== null && !enabled.some((w) => mayFireOn(w, collection, type));
+    },
+  };
 
   private async onWrite(tx: EntityManager, event: WriteEvent): Promise<void> {
     if (!event.triggerWorkflows) return;

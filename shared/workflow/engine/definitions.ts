@@ -19,6 +19,8 @@ export interface DefinitionsDeps {
  */
 export class WorkflowDefinitions {
   private enabledCache: Promise<WorkflowRow[]> | null = null;
+  /** The same rows as `enabledCache`, readable synchronously (null when not cached). */
+  private enabledRows: WorkflowRow[] | null = null;
   /** Bumped by every invalidation, so a load that began before it is not cached. */
   private generation = 0;
   private readonly byId = new Map<number, FlowDefinition>();
@@ -33,6 +35,7 @@ export class WorkflowDefinitions {
   forget(): void {
     this.generation += 1;
     this.enabledCache = null;
+    this.enabledRows = null;
   }
 
   /** Definitions changed here: drop the local cache and tell every other node. */
@@ -50,8 +53,16 @@ export class WorkflowDefinitions {
     const loading = this.deps.store.enabled(em ?? this.deps.fork());
     const generation = ++this.generation;
     const rows = await loading;
-    if (generation === this.generation && !this.enabledCache) this.enabledCache = Promise.resolve(rows);
+    if (generation === this.generation && !this.enabledCache) {
+      this.enabledCache = Promise.resolve(rows);
+      this.enabledRows = rows;
+    }
     return rows;
+  }
+
+  /** The cached enabled workflows without waiting, or null when they are not cached (then call `enabled`). */
+  cachedEnabled(): readonly WorkflowRow[] | null {
+    return this.enabledRows;
   }
 
   async definition(em: Em, workflowId: number): Promise<FlowDefinition> {

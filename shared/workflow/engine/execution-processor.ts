@@ -4,13 +4,13 @@ import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
 import { calculateIsolated } from '../expressions/index.js';
 import { CANCEL_CHANNEL, EXECUTION_REASON, EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
-import type { Em, ExecutionRow, WorkflowSettings } from '../types.js';
+import type { Em, ExecutionObserver, ExecutionRow, WorkflowSettings } from '../types.js';
 import { StaleLeaseError } from './lease.js';
 import { processExecution, type ProcessDeps } from './process-execution.js';
 
 /** What the processor needs beyond what running one execution needs (ProcessDeps). */
 export interface ExecutionProcessorDeps
-  extends Pick<ProcessDeps, 'app' | 'store' | 'leases' | 'definitions' | 'data' | 'aesKey' | 'requestPolicy' | 'log'> {
+  extends Pick<ProcessDeps, 'app' | 'store' | 'leases' | 'definitions' | 'data' | 'aesKey' | 'requestPolicy' | 'log' | 'nodeId'> {
   readonly channel: string;
   readonly queue: MessageQueue;
   /** The app's view of the sync signal (cancel reaches the node running an execution). */
@@ -31,6 +31,7 @@ export class ExecutionProcessor {
   /** Executions this node runs now, to abort on cancel. */
   readonly running = new Map<number, AbortController>();
   private readonly stops: Array<() => Promise<void> | void> = [];
+  private observer: ExecutionObserver | undefined;
 
   constructor(private readonly deps: ExecutionProcessorDeps) {}
 
@@ -47,8 +48,9 @@ export class ExecutionProcessor {
     await this.deps.queue.publish(this.deps.channel, message, { attempts: 3, jobId, ...(delayMs > 0 ? { delayMs: Math.ceil(delayMs) } : {}) });
   }
 
-  /** Starts consuming the app's queue and the periodic sweep. */
-  async consume(): Promise<void> {
+  /** Starts consuming the app's queue and the periodic sweep; `observer` hears of every run here. */
+  async consume(observer?: ExecutionObserver): Promise<void> {
+    this.observer = observer;
     // Warm the expression sandbox (a worker thread loading the engines, ~1-2 s) now, not inside the
     // first calculation step's transaction, where it could outlast a short lease.
     void calculateIsolated({ engine: 'math.js', expression: '0' }, {}).catch(() => undefined);
@@ -73,7 +75,7 @@ export class ExecutionProcessor {
   process(executionId: number, signal?: AbortSignal): Promise<void> {
     const d = this.deps;
     return processExecution(
-      { app: d.app, store: d.store, leases: d.leases, definitions: d.definitions, data: d.data, ...(d.aesKey ? { aesKey: d.aesKey } : {}), requestPolicy: d.requestPolicy, leaseMs: d.settings.leaseMs, fork: d.fork, running: this.running, publish: (id, delay, tag) => this.publish(id, delay, tag), log: d.log },
+      { app: d.app, store: d.store, leases: d.leases, definitions: d.definitions, data: d.data, ...(d.aesKey ? { aesKey: d.aesKey } : {}), requestPolicy: d.requestPolicy, leaseMs: d.settings.leaseMs, fork: d.fork, running: this.running, publish: (id, delay, tag) => this.publish(id, delay, tag), log: d.log, nodeId: d.nodeId, ...(this.observer ? { observer: this.observer } : {}) },
       executionId,
       signal,
     );

@@ -32,14 +32,30 @@ export class Leases {
    * making this worker's queue slot wait behind that lock.
    */
   async claim(em: Em, id: number): Promise<Claim | null> {
-    const sql = `update ${this.store.executions} set "status" = 0, "dispatched" = true, "cb_lease_owner" = ?,
+    return this.claimWith(em, id, '', []);
+  }
+
+  /**
+   * The claim as the first statement of a batch's transaction (StepBatch.claim): it also sets the
+   * transaction's idle timeout, as `guard` does; the claim commits with the batch's first steps.
+   */
+  async claimInTransaction(tx: Em, id: number): Promise<Claim | null> {
+    return this.claimWith(tx, id, `, set_config('idle_in_transaction_session_timeout', ?, true) as "cb_idle"`, [this.idleTimeout()]);
+  }
+
+  private idleTimeout(): string {
+    return `${Math.max(1000, Math.ceil(this.leaseMs))}`;
+  }
+
+  private async claimWith(em: Em, id: number, returning: string, extra: readonly unknown[]): Promise<Claim | null> {
+    const sql = `update ${this.store.executions} set "status" = 0, "dispatched" = true, "cb_lease_owner" = ?, "cb_node" = ?,
       "cb_lease_expires_at" = now() + make_interval(secs => ?), "cb_fence" = "cb_fence" + 1,
       "startedAt" = coalesce("startedAt", now()), "updatedAt" = now()
       where "id" = (select "id" from ${this.store.executions} where "id" = ?
         and ("status" is null or ("status" = 0 and ("cb_lease_expires_at" is null or "cb_lease_expires_at" <= now())))
         for update skip locked)
-      returning *`;
-    const { rows } = await runSql<Record<string, unknown>>(em, sql, [this.owner, this.leaseMs / 1000, id]);
+      returning *${returning}`;
+    const { rows } = await runSql<Record<string, unknown>>(em, sql, [this.owner, this.owner, this.leaseMs / 1000, id, ...extra]);
     return rows[0] ? { execution: executionRow(rows[0]), fence: Number(rows[0].cb_fence) } : null;
   }
 
@@ -51,15 +67,16 @@ export class Leases {
    * then fails and nothing of the step is kept.
    */
   async guard(tx: Em, id: number, fence: number): Promise<void> {
-    await runSql(tx, `set local idle_in_transaction_session_timeout = ${Math.max(1000, Math.ceil(this.leaseMs))}`, []);
-    await this.renew(tx, id, fence);
+    // One statement: the timeout is set (SET LOCAL's equivalent, `set_config(…, true)`) by the RETURNING
+    // of the row the fence check updates; no row means a stale lease, and the transaction rolls back.
+    await this.renew(tx, id, fence, `returning set_config('idle_in_transaction_session_timeout', ?, true)`, [this.idleTimeout()]);
   }
 
   /** Extends the lease while it is still ours (the heartbeat between steps); else StaleLeaseError. */
-  async renew(em: Em, id: number, fence: number): Promise<void> {
+  async renew(em: Em, id: number, fence: number, returning = '', extra: readonly unknown[] = []): Promise<void> {
     const sql = `update ${this.store.executions} set "cb_lease_expires_at" = now() + make_interval(secs => ?), "updatedAt" = now()
-      where "id" = ? and "cb_fence" = ? and "status" = 0 and "cb_lease_owner" = ?`;
-    const { affected } = await runSql(em, sql, [this.leaseMs / 1000, id, fence, this.owner]);
+      where "id" = ? and "cb_fence" = ? and "status" = 0 and "cb_lease_owner" = ? ${returning}`;
+    const { affected } = await runSql(em, sql, [this.leaseMs / 1000, id, fence, this.owner, ...extra]);
     if (affected !== 1) throw new StaleLeaseError(id);
   }
 

@@ -3,9 +3,10 @@ import { EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
 import { instructionOf } from '../instructions/registry.js';
 import type { BranchRunner, NodeContext, Outcome } from '../instructions/types.js';
 import type { RequestPolicy } from '../request/target-policy.js';
-import type { WorkflowStore } from '../store.js';
+import type { NewJob, WorkflowStore } from '../store.js';
 import type { ExecutionRow, FlowDefinition, JobRow, NodeRow, RecordsPort } from '../types.js';
 import { StaleLeaseError } from './lease.js';
+import { BatchRolledBack } from './step-batch.js';
 import { isTransient } from './transient.js';
 
 /** The execution waits (delay) until `resumeAt` (epoch ms); the step that parked it has committed. */
@@ -38,8 +39,18 @@ export interface RunnerOptions {
    * and runs the work handed to `after` once it has committed.
    */
   step<T>(fn: (tx: EntityManager, after: (fn: () => Promise<void>) => void) => Promise<T>): Promise<T>;
+  /** Commits the steps run so far, before work outside the database (when steps share transactions). */
+  flush?(): Promise<void>;
+  /** How jobs are written (default: the store, one statement each; a batch of steps queues inserts until its commit). */
+  readonly jobs?: JobWriter;
   /** Parks the execution until `resumeAt` inside the step's transaction (async only). */
   park(tx: EntityManager, resumeAt: number): Promise<void>;
+}
+
+/** Writes an execution's jobs inside a step's transaction. */
+export interface JobWriter {
+  insert(tx: EntityManager, job: NewJob): Promise<JobRow>;
+  update(tx: EntityManager, id: number, status: number, result?: unknown): Promise<void>;
 }
 
 export type RunEnd = { readonly status: number } | { readonly parkedUntil: number };
@@ -59,7 +70,10 @@ export class ExecutionRunner implements BranchRunner {
   /** The latest job of each node in this execution: a new job's upstreamId is its upstream node's job. */
   private readonly lastJob = new Map<number, number>();
 
+  private readonly jobs: JobWriter;
+
   constructor(private readonly o: RunnerOptions) {
+    this.jobs = o.jobs ?? { insert: (tx, job) => o.store.insertJob(tx, job), update: (tx, id, status, result) => o.store.updateJob(tx, id, status, result) };
     this.byId = new Map(o.definition.nodes.map((n) => [n.id, n]));
     this.seq = o.journal.reduce((max, j) => Math.max(max, j.seq + 1), 0);
   }
@@ -150,7 +164,7 @@ export class ExecutionRunner implements BranchRunner {
           await this.o.park(tx, out.wait);
           return out;
         }
-        await this.o.store.updateJob(tx, pending.id, out.status, out.result);
+        await this.jobs.update(tx, pending.id, out.status, out.result);
         return out;
       });
       if ('wait' in outcome) throw new Parked(outcome.wait);
@@ -163,7 +177,7 @@ export class ExecutionRunner implements BranchRunner {
       const result = out.result === undefined ? job.result : out.result;
       if (out.status !== job.status || JSON.stringify(result) !== JSON.stringify(job.result)) {
         const id = job.id;
-        await this.o.step((tx) => this.o.store.updateJob(tx, id, out.status, result));
+        await this.o.step((tx) => this.jobs.update(tx, id, out.status, result));
       }
       this.jobsMap[node.key] = result;
       status = out.status;
@@ -178,12 +192,14 @@ export class ExecutionRunner implements BranchRunner {
     // The job chain: the job of the node this one follows (the branching node's job for a branch head).
     const upstreamId = node.upstreamId !== null ? (this.lastJob.get(node.upstreamId) ?? null) : null;
     const insert = (tx: EntityManager, out: Outcome) =>
-      this.o.store.insertJob(tx, { executionId: this.o.execution.id, node, upstreamId, status: out.status, result: out.result ?? null, meta: out.meta, seq });
+      this.jobs.insert(tx, { executionId: this.o.execution.id, node, upstreamId, status: out.status, result: out.result ?? null, meta: out.meta, seq });
     try {
       // Work outside the database (HTTP) runs before the step, so no transaction or row lock is held
       // during it; only its outcome commits with the job. A crash in between runs it again with the
       // same idempotency key (same journal position).
-      const early = instructionOf(node.type)?.outsideTransaction && !this.o.sync ? await run(this.context(node, undefined as never, () => undefined, seq)) : undefined;
+      const outside = instructionOf(node.type)?.outsideTransaction && !this.o.sync;
+      if (outside) await this.o.flush?.();
+      const early = outside ? await run(this.context(node, undefined as never, () => undefined, seq)) : undefined;
       const job = await this.o.step(async (tx, after) => {
         const out = early ?? (await run(this.context(node, tx, after, seq)));
         const row = await insert(tx, out);
@@ -194,7 +210,7 @@ export class ExecutionRunner implements BranchRunner {
       if (job.status === JOB_STATUS.PENDING && typeof job.meta?.resumeAt === 'number' && !instructionOf(node.type)?.branches) throw new Parked(job.meta.resumeAt as number);
       return job;
     } catch (err) {
-      if (err instanceof Parked || err instanceof StaleLeaseError || this.o.signal.aborted || this.o.sync || isTransient(err)) throw err;
+      if (err instanceof Parked || err instanceof StaleLeaseError || err instanceof BatchRolledBack || this.o.signal.aborted || this.o.sync || isTransient(err)) throw err;
       const message = err instanceof Error ? err.message : String(err);
       return this.o.step((tx) => insert(tx, { status: JOB_STATUS.ERROR, result: { message } }));
     }

@@ -7,7 +7,7 @@ import type { SyncSignal } from '../../sync/index.js';
 import { workflowChannel } from '../constants.js';
 import { requestPolicy, type RequestPolicy } from '../request/index.js';
 import { WorkflowStore } from '../store.js';
-import type { Em, ExecutionRow, FlowDefinition, RecordsPort, WorkflowRow, WorkflowSettings } from '../types.js';
+import type { Em, ExecutionObserver, ExecutionRow, FlowDefinition, RecordsPort, WorkflowRow, WorkflowSettings } from '../types.js';
 import type { ScheduleFireContext } from '../schedule/index.js';
 import { CollectionTriggers, type TriggerOptions } from './collection-triggers.js';
 import { WorkflowDefinitions } from './definitions.js';
@@ -70,7 +70,7 @@ export class WorkflowApp {
     const policy = { requestPolicy: this.requestPolicy };
     this.processor = new ExecutionProcessor({
       app: o.app, channel: this.channel, store: this.store, leases: this.leases, definitions: this.definitions, data: o.data, ...aes, ...policy,
-      queue: o.queue, sync: o.sync, lock: o.lock, fork: o.fork, settings: o.settings, log: o.log,
+      queue: o.queue, sync: o.sync, lock: o.lock, fork: o.fork, settings: o.settings, log: o.log, nodeId: o.nodeId,
     });
     const publish = (id: number) => this.processor.publish(id);
     this.triggers = new CollectionTriggers({ store: this.store, ids: o.ids, definitions: this.definitions, data: o.data, ...aes, ...policy, syncTimeoutMs: o.settings.syncTimeoutMs, publish });
@@ -104,8 +104,8 @@ export class WorkflowApp {
   }
 
   /** Starts consuming the app's queue, the sweep and the schedules (workflow:process nodes). */
-  async consume(): Promise<void> {
-    await this.processor.consume();
+  async consume(observer?: ExecutionObserver): Promise<void> {
+    await this.processor.consume(observer);
     this.schedules.start();
   }
 
@@ -119,6 +119,11 @@ export class WorkflowApp {
     await this.stopConsuming();
     for (const stop of this.stops.splice(0).reverse()) await stop();
     this.processor.abortAll(new Error('node stopping'));
+  }
+
+  /** Seconds the app's oldest queued execution has waited (0 when none waits). */
+  oldestQueuedSeconds(): Promise<number> {
+    return this.store.oldestQueuedSeconds(this.fork());
   }
 
   changed(): Promise<void> {

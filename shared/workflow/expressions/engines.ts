@@ -1,5 +1,6 @@
-import * as formulajs from '@formulajs/formulajs';
-import { all, create, round, type MathJsInstance } from 'mathjs';
+import type * as FormulaJs from '@formulajs/formulajs';
+import type * as MathJs from 'mathjs';
+import type { MathJsInstance } from 'mathjs';
 import { cbError } from '../../errors/index.js';
 import type { ExpressionEngine } from './types.js';
 import { MAX_EXPRESSION_LENGTH, cappedFormulaFunctions, cappedMathFunctions } from './limits.js';
@@ -37,8 +38,8 @@ function deepFreezeCopy(value: unknown): unknown {
  * scope, which math.js consults first. Each evaluation gets a fresh scope, so assignments made by one
  * expression never leak into the next.
  */
-function restrictedEngine(matrix: 'Matrix' | 'Array', extra: ReadonlyArray<[string, unknown]>): Evaluate {
-  const math = create(all, { matrix, number: 'number' }) as MathJsInstance;
+function restrictedEngine(mathjs: typeof MathJs, matrix: 'Matrix' | 'Array', extra: ReadonlyArray<[string, unknown]>): Evaluate {
+  const math = mathjs.create(mathjs.all, { matrix, number: 'number' }) as MathJsInstance;
   const evaluate = math.evaluate.bind(math) as unknown as Evaluate;
   const caps = cappedMathFunctions(math as unknown as Record<string, unknown>);
   // The `a:b` operator calls the instance's own `range`, not the scope's: the caps go in both places.
@@ -59,7 +60,7 @@ function restrictedEngine(matrix: 'Matrix' | 'Array', extra: ReadonlyArray<[stri
   };
 }
 
-function formulaEntries(): Array<[string, unknown]> {
+function formulaEntries(formulajs: typeof FormulaJs): Array<[string, unknown]> {
   const source = formulajs as unknown as Record<string, unknown>;
   const entries: Array<[string, unknown]> = [];
   for (const [name, value] of Object.entries(source)) {
@@ -71,9 +72,21 @@ function formulaEntries(): Array<[string, unknown]> {
 }
 
 let engines: Record<ExpressionEngine, Evaluate> | undefined;
+let round: typeof MathJs.round;
 
+/**
+ * The engines, built on the first evaluation: math.js and formula.js are loaded only then (math.js
+ * builds every function factory when loaded, a cost request-only nodes and start-up need not pay).
+ */
 function getEngines(): Record<ExpressionEngine, Evaluate> {
-  engines ??= { 'math.js': restrictedEngine('Matrix', []), 'formula.js': restrictedEngine('Array', formulaEntries()) };
+  if (!engines) {
+    /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, synchronously (evaluate is sync) */
+    const mathjs = require('mathjs') as typeof MathJs;
+    const formulajs = require('@formulajs/formulajs') as typeof FormulaJs;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    round = mathjs.round;
+    engines = { 'math.js': restrictedEngine(mathjs, 'Matrix', []), 'formula.js': restrictedEngine(mathjs, 'Array', formulaEntries(formulajs)) };
+  }
   return engines;
 }
 

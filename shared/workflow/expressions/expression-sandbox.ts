@@ -83,7 +83,6 @@ export class ExpressionSandbox {
       execArgv,
       resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb, maxYoungGenerationSizeMb: Math.max(4, this.maxHeapMb / 4), stackSizeMb: 4 },
     });
-    worker.unref();
     this.ready = false;
     // Loading the engines takes about a second (longer under tsx); a worker that never gets there is broken.
     this.startTimer = setTimeout(() => worker.emit('error', new Error('the expression worker did not start')), 60_000);
@@ -119,8 +118,9 @@ export class ExpressionSandbox {
   }
 
   private pump(): void {
-    if (this.current || this.closed || this.queue.length === 0) return;
+    if (this.current || this.closed || this.queue.length === 0) return this.holdProcess();
     this.worker ??= this.spawn();
+    this.holdProcess();
     if (!this.ready) return;
     const worker = this.worker;
     const job = this.queue.shift() as Pending;
@@ -132,6 +132,16 @@ export class ExpressionSandbox {
     }, this.timeoutMs);
     this.current = { job, timer };
     worker.postMessage({ id: job.id, engine: job.engine, expression: job.expression });
+  }
+
+  /**
+   * The worker keeps the process alive only while a call waits for it: an idle one must not hold a
+   * stopped node (or a test run) open. Set after every change; note that adding a 'message' listener
+   * refs the worker's port again, so spawn() alone would leave it ref'd.
+   */
+  private holdProcess(): void {
+    if (this.current || this.queue.length > 0) this.worker?.ref();
+    else this.worker?.unref();
   }
 
   private finish(value: unknown, error?: unknown): void {

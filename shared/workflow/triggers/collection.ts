@@ -30,12 +30,15 @@ export function validateCollectionConfig(config: Record<string, unknown>, data: 
  * least one of them must be among the fields the write set; an empty list means any update)?
  */
 export function firesOn(workflow: WorkflowRow, event: WriteEvent): boolean {
-  if (workflow.type !== 'collection') return false;
-  if (triggerCollection(workflow.config) !== event.collection.name) return false;
-  if ((Number(workflow.config.mode ?? 0) & MODE_OF[event.type]) === 0) return false;
+  if (!mayFireOn(workflow, event.collection.name, event.type)) return false;
   const changed = workflow.config.changed;
   if (event.type === 'update' && Array.isArray(changed) && changed.length > 0) return changed.some((field) => event.changed.includes(String(field)));
   return true;
+}
+
+/** Whether the workflow can fire on writes of this type to this collection (before `changed` and `condition`). */
+export function mayFireOn(workflow: WorkflowRow, collection: string, type: WriteEvent['type']): boolean {
+  return workflow.type === 'collection' && triggerCollection(workflow.config) === collection && (Number(workflow.config.mode ?? 0) & MODE_OF[type]) !== 0;
 }
 
 /**

@@ -35,8 +35,12 @@ function pgServer(): { host: string; port: string } {
   return { host: url.hostname, port: url.port || '5432' };
 }
 
+/** Passed through to the install and the server: the machine's CA bundle and proxy, if any (npm and yarn need them behind a TLS proxy). */
+const PASSED_THROUGH = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
+
 function toolEnv(): Record<string, string> {
-  return { PATH: `${BIN_DIR}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp' };
+  const passed = Object.fromEntries(PASSED_THROUGH.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+  return { ...passed, PATH: `${BIN_DIR}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp' };
 }
 
 /** Runs one step of the install, appending its output to install.log; rejects with the log's tail. */

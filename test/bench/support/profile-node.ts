@@ -8,13 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { SERVICES } from '../../support/services.js';
-import { startChildServer } from './child-server.js';
+import { databaseUrl, ROOT, startClusterbase } from './clusterbase-node.js';
 import { load } from './load.js';
-import { freePort } from './ports.js';
 import { call, createCollections, createWorkflow, inParallel, signIn, type ApiSide } from './side.js';
 
-const ROOT = join(__dirname, '..', '..', '..');
 
 interface Node {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -50,21 +47,9 @@ async function main(): Promise<void> {
   const [dir, scenario] = process.argv.slice(2) as [string, string];
   mkdirSync(dir, { recursive: true });
   const schema = `prof_${randomBytes(3).toString('hex')}`;
-  const url = new URL(SERVICES.postgres.url);
-  url.pathname = '/clusterbase_bench';
-  const [appPort, healthPort] = [await freePort(), await freePort()];
-  const server = await startChildServer({
-    name: 'profiled node',
-    args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(ROOT, 'dist', 'scripts', 'start.js')],
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: url.toString(), DB_SCHEMA: schema,
-      APP_KEY: `prof-${randomBytes(8).toString('hex')}`, APP_AES_SECRET_KEY: randomBytes(32).toString('hex'),
-      APP_HOST: '127.0.0.1', APP_PORT: String(appPort), HEALTH_PORT: String(healthPort), LOG_LEVEL: 'warn',
-    },
-    readyUrl: `http://127.0.0.1:${healthPort}/readyz`,
-  });
-  const side: ApiSide = { label: 'clusterbase', base: `http://127.0.0.1:${appPort}`, headers: {} };
+  const url = databaseUrl();
+  const { server, base } = await startClusterbase({ schema, name: 'profiled node', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const side: ApiSide = { label: 'clusterbase', base, headers: {} };
   const window = { start: 0, end: 0 };
   try {
     await signIn(side, 'nocobase', 'admin123');
@@ -76,7 +61,7 @@ async function main(): Promise<void> {
     }
     if (scenario === 'workflow') {
       const id = await createWorkflow(side);
-      const pg = new Client({ connectionString: url.toString() });
+      const pg = new Client({ connectionString: url });
       await pg.connect();
       await inParallel(1000, 20, (i) => call(side, 'POST', 'orders:create', { title: `o${i}`, price: 2.5, qty: 4 }));
       for (;;) {

@@ -56,7 +56,7 @@ describe('WORKER_MODE decides what a node runs', () => {
   test('WORKER_MODE=- runs neither requests nor processors, only the every-node services, and is still ready', async () => {
     const node = await start({ WORKER_MODE: '-' });
     await node.waitForReady();
-    expect(ownServices(await readyz(node))).toEqual(['lock', 'worker-id']);
+    expect(ownServices(await readyz(node))).toEqual(['cluster', 'lock', 'worker-id']);
   });
 
   test.each([
@@ -83,8 +83,8 @@ describe('WORKER_MODE decides what a node runs', () => {
   test('moleculer-runner with one service file runs just that service', async () => {
     const node = await start({ WORKER_MODE: 'workflow:process' }, [...RUNNER, join(DIST, 'services', 'workflow.service.js')]);
     await node.waitForReady();
-    // lock and worker-id join every broker, however it was launched.
-    expect(ownServices(await readyz(node))).toEqual(['lock', 'worker-id', 'workflow']);
+    // cluster, lock and worker-id join every broker, however it was launched.
+    expect(ownServices(await readyz(node))).toEqual(['cluster', 'lock', 'worker-id', 'workflow']);
   });
 
   test('moleculer-runner refuses a service file that WORKER_MODE does not select', async () => {

@@ -67,6 +67,9 @@ describe('collections and records through the gateway', () => {
     const filter = encodeURIComponent(JSON.stringify({ $and: [{ qty: { $gt: 25 } }, { active: { $eq: true } }] }));
     const filtered = await call('GET', `products:list?filter=${filter}&sort=-qty`);
     expect(filtered.body.data.map((r: { qty: number }) => r.qty)).toEqual([29, 27]);
+    expect(filtered.body.meta).toEqual({ count: 2, page: 1, pageSize: 20, totalPage: 1 });
+    const beyond = await call('GET', `products:list?filter=${filter}&page=3&pageSize=5`);
+    expect(beyond.body).toEqual({ data: [], meta: { count: 2, page: 3, pageSize: 5, totalPage: 1 } });
     const short = await call('GET', `products:list?filter[title.$includes]=Item 1&paginate=false`);
     expect(short.body.meta).toBeUndefined();
     expect(short.body.data).toHaveLength(11); // Item 1, 10–19

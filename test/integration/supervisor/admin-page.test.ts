@@ -36,6 +36,7 @@ describe('the supervisor /admin page in headless Chromium (shared-memory mode)',
   test('asks to sign in, then lists the local environment', async () => {
     const page = await openAdmin(browser, origin);
     expect(await page.textContent('#environments tr[data-env="local"] .status')).toBe('available');
+    expect(await page.getAttribute('#cluster-link', 'href')).toBe('/admin/cluster');
     await page.close();
   });
 

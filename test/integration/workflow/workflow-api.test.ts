@@ -303,6 +303,21 @@ describe('workflows API (NocoBase samples)', () => {
     expect((await call('POST', `executions:rerun?filterByTk=${id}`)).status).toBe(400);
   });
 
+  test('a node that throws after other database nodes: their effects are kept once, the node gets an ERROR job with the message', async () => {
+    const wf = (await call('POST', 'workflows:create', { title: 'throws late', type: 'schedule', config: { mode: 0 } })).body.data;
+    const add = async (body: Json) => (await call('POST', `workflows/${wf.id}/nodes:create`, body)).body.data;
+    const first = await add({ type: 'create', upstreamId: null, config: { collection: 'audit', params: { values: { note: 'throws-late-1' } } } });
+    const calc = await add({ type: 'calculation', upstreamId: first.id, config: { engine: 'math.js', expression: '2 * 3' } });
+    const bad = await add({ type: 'create', upstreamId: calc.id, config: { collection: 'audit', params: { values: { note: 'throws-late-2', noSuchField: 1 } } } });
+    const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, {})).body.data.execution.id;
+    const done = await finished(id);
+    expect(done.status).toBe(-2);
+    expect(done.jobs.map((j: Json) => [j.nodeId, j.status])).toEqual([[first.id, 1], [calc.id, 1], [bad.id, -2]]);
+    expect(done.jobs[2].result).toMatchObject({ message: expect.stringContaining('noSuchField') });
+    expect((await call('GET', 'audit:count?filter[note]=throws-late-1')).body.data).toBe(1);
+    expect((await call('GET', 'audit:count?filter[note]=throws-late-2')).body.data).toBe(0);
+  });
+
   test('a date-field schedule (mode 1) fires once for a record when its date comes', async () => {
     expect((await call('POST', 'collections:create', { name: 'reminders', fields: [{ name: 'title', type: 'string' }, { name: 'dueAt', type: 'datetime' }] })).status).toBe(200);
     const wf = (await call('POST', 'workflows:create', { title: 'reminder', type: 'schedule', enabled: true, config: { mode: 1, collection: 'reminders', startsOn: { field: 'dueAt', offset: 0 } } })).body.data;

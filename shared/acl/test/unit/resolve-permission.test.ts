@@ -53,6 +53,8 @@ describe('resolvePermission: NocoBase’s roles, strategies, scopes and fields',
   test('roles:check’s merged shape lists configured actions as "<collection>:<action>"', () => {
     const editor = role('editor', ['view'], { posts: [{ name: 'update', fields: ['title'], scope: { createdById: '{{$user.id}}' } }] });
     expect(mergedRoleJson([editor])).toEqual({
+      roles: ['editor'],
+      resources: ['posts'],
       strategy: { actions: ['view'] },
       actions: { 'posts:update': { fields: ['title'], filter: { createdById: '{{$user.id}}' } } },
       snippets: [],

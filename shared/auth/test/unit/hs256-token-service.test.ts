@@ -107,6 +107,17 @@ describe('Hs256TokenService', () => {
     expect(failure(() => tokens.verify(early))).toBe('not-yet-valid');
   });
 
+  it('a token verified before answers the same claims again, and a changed copy of it is still refused', () => {
+    const tokens = service();
+    const { token } = tokens.sign('7', 'main');
+    const first = tokens.verify(token);
+    expect(tokens.verify(token)).toEqual(first);
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const flipped = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(failure(() => tokens.verify(flipped))).toBe('signature');
+    expect(failure(() => tokens.verify(`${h}.${b64(JSON.stringify({ ...first, sub: '8' }))}.${sig}`))).toBe('signature');
+  });
+
   it('accepts the configured clock tolerance around exp', () => {
     let now = 1_800_000_000_000;
     const tokens = new Hs256TokenService({ key: KEY, expiresInSec: 60, clockToleranceSec: 5, now: () => now });

@@ -124,7 +124,7 @@ describe('CollectionManager on PostgreSQL', () => {
     const other = new CollectionManager({ schema: app.schema, ids: app.ids });
     await other.load(app.em());
     expect(collectionToJson(other.require('products'))).toEqual(collectionToJson(manager.require('products')));
-    expect(other.list().map((c) => c.name)).toEqual(['all_types', 'products']);
+    expect(other.list().map((c) => c.name)).toEqual(['all_types', 'attachments', 'products', 'users']);
   });
 
   test('refuses invalid names, reserved names, unknown types and duplicates with a 400', async () => {

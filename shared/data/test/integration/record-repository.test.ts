@@ -268,6 +268,21 @@ describe('RecordRepository on PostgreSQL', () => {
     expect((await repo.getByPk(app.em(), 'products', record.id))!.qty).toBe(99);
   });
 
+  test('a hook idle for a collection is left out of its writes, which then run without a transaction; others still get it', async () => {
+    const seen: Array<{ collection: string; inTransaction: boolean }> = [];
+    const plain = new RecordRepository({ collections: manager, ids: app.ids });
+    plain.addHook({
+      idle: (collection) => collection === 'products',
+      onWrite: async (tx, event) => void seen.push({ collection: event.collection.name, inTransaction: tx.isInTransaction() }),
+    });
+    await plain.create(app.em(), 'products', { title: 'idle hook' });
+    await plain.create(app.em(), 'accounts', { login: 'hooked' });
+    expect(seen).toEqual([{ collection: 'accounts', inTransaction: true }]);
+    const em = app.em();
+    await plain.create(em, 'products', { title: 'no transaction' });
+    expect(em.isInTransaction()).toBe(false);
+  });
+
   test('inside the caller\'s transaction, after-commit work is handed to the caller', async () => {
     const deferred: (() => Promise<void>)[] = [];
     const em = app.em();

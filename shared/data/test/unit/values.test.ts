@@ -103,6 +103,15 @@ describe('the value codec', () => {
       expect(decodeForRead(field('datetime'), 'infinity')).toBe('infinity');
     });
 
+    test('UTC timestamptz text with 0 to 6 fraction digits gives the same ISO string as parsing it as a Date', () => {
+      for (const text of ['2026-11-22 08:40:15+00', '2026-11-22 08:40:15.9+00', '2026-11-22 08:40:15.96+00', '2026-11-22 08:40:15.967+00',
+        '2026-11-22 08:40:15.9679+00', '2026-11-22 08:40:15.96799+00', '2026-11-22 08:40:15.967999+00', '0099-01-01 00:00:00.000001+00', '2026-12-31 23:59:59.999999+00']) {
+        expect(decodeForRead(field('datetime'), text)).toBe(new Date(`${text.slice(0, 10)}T${text.slice(11, -3)}+00:00`).toISOString());
+      }
+      expect(decodeForRead(field('datetime'), '12026-11-22 08:40:15+00')).toBe('12026-11-22 08:40:15+00'); // as PostgreSQL wrote it, as before
+      expect(decodeForRead(field('datetime'), '2026-11-22 08:40:15 BC+00')).toBe('2026-11-22 08:40:15 BC+00');
+    });
+
     test('decimal stays an exact string; date stays YYYY-MM-DD; null stays null; password is never read', () => {
       expect(decodeForRead(field('decimal'), '12.500000')).toBe('12.500000');
       expect(decodeForRead(field('date'), '2026-11-22')).toBe('2026-11-22');

@@ -100,3 +100,17 @@ describe('errors mapped to HTTP answers', () => {
     expect(mapError(new Errors.RequestTimeoutError({ action: 'data.list', nodeID: 'n1' })).status).toBe(504);
   });
 });
+
+describe('a named resource that is also a collection', () => {
+  test('serves its own actions and leaves the others to the `*` records actions', () => {
+    const table = new RouteTable();
+    table.rebuild([
+      { name: 'files.attachmentsCreate', available: true, action: { rest: { resource: 'attachments', action: 'create', write: true, collection: true } } },
+      { name: 'users.usersList', available: true, action: { rest: { resource: 'users', action: 'list', write: false } } },
+      { name: 'data.list', available: true, action: { rest: { resource: '*', action: 'list', write: false } } },
+    ]);
+    expect(table.lookup('attachments', 'create')).toEqual({ found: true, route: { actionName: 'files.attachmentsCreate', write: true } });
+    expect(table.lookup('attachments', 'list')).toEqual({ found: true, route: { actionName: 'data.list', write: false } });
+    expect(table.lookup('users', 'count')).toEqual({ found: false, reason: 'action' });
+  });
+});

@@ -13,6 +13,8 @@ export interface QueueContractFixture {
   node(options: QueueCommonOptions & { prefix: string }): Promise<MessageQueue>;
   /** Puts a payload on the channel's wire as a foreign producer would. */
   injectRaw(queue: MessageQueue, channel: string, payload: string): Promise<void>;
+  /** Stops the channel's consumers behind their subscriptions' back, as a broker cancel or a dead worker loop would. */
+  severConsumers(queue: MessageQueue, channel: string): Promise<void>;
 }
 
 interface Received {
@@ -190,6 +192,42 @@ export function queueContract(adapter: string, fixture: QueueContractFixture): v
       expect(await q.deadLetters(ch)).toEqual([]);
       await waitFor('acks', async () => (await q.stats(ch)).inFlight === 0);
       expect(await q.stats(ch)).toEqual({ waiting: 0, delayed: 0, inFlight: 0, deadLettered: 0 });
+    });
+
+    it('discards the dead letters named, for good, and leaves the others', async () => {
+      const q = await node();
+      const ch = channel();
+      const got: unknown[] = [];
+      let healthy = false;
+      await q.subscribe(ch, (body) => {
+        if (!healthy) throw new Error('not yet');
+        got.push(body);
+      });
+      const [one, two] = await Promise.all([1, 2].map((n) => q.publish(ch, { n }, { attempts: 1 })));
+      await waitFor('2 dead letters', async () => (await q.stats(ch)).deadLettered === 2);
+      expect(await q.discardDeadLetters(ch, [one as string, 'no-such-id'])).toBe(1);
+      expect((await q.deadLetters(ch)).map((d) => d.id)).toEqual([two]);
+      expect(await q.discardDeadLetters(ch, [one as string])).toBe(0);
+      healthy = true;
+      expect(await q.requeueDeadLetters(ch)).toBe(1);
+      await waitFor('the kept one processed', () => got.length === 1);
+      expect(got).toEqual([{ n: 2 }]);
+    });
+
+    it('tells how long the oldest waiting message has waited (0 when none waits, null when the broker cannot tell)', async () => {
+      const q = await node();
+      const ch = channel();
+      const empty = await q.oldestWaitingMs(ch);
+      if (empty === null) return; // RabbitMQ: no ages without consuming
+      expect(empty).toBe(0);
+      await q.publish(ch, { first: true });
+      await sleep(120);
+      await q.publish(ch, { second: true });
+      expect(await q.oldestWaitingMs(ch)).toBeGreaterThanOrEqual(100);
+      const got: unknown[] = [];
+      await q.subscribe(ch, (body) => void got.push(body));
+      await waitFor('both delivered', () => got.length === 2);
+      expect(await q.oldestWaitingMs(ch)).toBe(0);
     });
 
     it('waits at least the exponential backoff between attempts', async () => {
@@ -374,6 +412,27 @@ export function queueContract(adapter: string, fixture: QueueContractFixture): v
       await sleep(100);
       expect(got).toEqual([{ n: 1 }]);
       expect((await q.stats(ch)).waiting).toBe(1);
+    });
+
+    it('reports a live consumer as attached with fresh rounds, also while idle, and a silently stopped one as detached with a reason', async () => {
+      const q = await node({ consumerProbeMs: 100 });
+      const ch = channel();
+      const got: unknown[] = [];
+      const stop = await q.subscribe(ch, (body) => {
+        got.push(body);
+      });
+      expect(stop.status()).toMatchObject({ channel: ch, attached: true });
+      await q.publish(ch, { n: 1 });
+      await waitFor('the message', () => got.length === 1);
+      const idleSince = Date.now();
+      await waitFor('a round while idle', () => (stop.status().lastRoundAt ?? 0) > idleSince);
+      expect(stop.status().attached).toBe(true);
+
+      await fixture.severConsumers(q, ch);
+      const severed = await waitFor('the consumer reported detached', () => (stop.status().attached ? null : stop.status()));
+      expect(severed.reason).toEqual(expect.any(String));
+      await stop({ graceful: false });
+      expect(stop.status()).toMatchObject({ attached: false, reason: 'unsubscribed' });
     });
 
     it('refuses what JSON cannot carry and names that are not channel names', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolveQueue, type MessageQueue, type RabbitQueueOptions } from '../../index.js';
+import { resolveQueue, type ConsumerStatus, type MessageQueue, type RabbitQueueOptions } from '../../index.js';
 import type { RabbitQueue } from '../../rabbitmq-queue.js';
 import { requireServices, SERVICES } from '../../../../test/support/services.js';
 import { queueContract } from '../contract/queue-contract.js';
@@ -16,6 +16,7 @@ queueContract('rabbitmq (amqplib, quorum queues)', {
     return q;
   },
   injectRaw: (queue: MessageQueue, channel: string, payload: string) => (queue as RabbitQueue).injectRaw(channel, payload),
+  severConsumers: async (queue: MessageQueue, channel: string) => (queue as RabbitQueue).severConsumers(channel),
 });
 
 describe('rabbitmq queue adapter', () => {
@@ -73,7 +74,7 @@ describe('rabbitmq queue adapter', () => {
     const ch = channel();
     const deliveries: Array<{ id: string; aborted: boolean }> = [];
     const firstStarted = deferred<AbortSignal>();
-    await q.subscribe(ch, async (_body, ctx) => {
+    const sub = await q.subscribe(ch, async (_body, ctx) => {
       deliveries.push({ id: ctx.id, aborted: false });
       if (deliveries.length === 1) {
         firstStarted.resolve(ctx.signal);
@@ -82,11 +83,22 @@ describe('rabbitmq queue adapter', () => {
     });
     const id = await q.publish(ch, { n: 1 });
     const signal = await firstStarted.promise;
+    // What a supervisor polling the status sees until the consumer is back: detached, but coming back by itself.
+    const whileDown: ConsumerStatus[] = [];
+    const sampler = setInterval(() => {
+      const st = sub.status();
+      if (!st.attached) whileDown.push(st);
+    }, 5);
 
     expect(await closeConnectionsNamed(name)).toBe(1);
     await aborted(signal);
     await waitFor('the redelivery after reconnecting', () => deliveries.length >= 2);
+    clearInterval(sampler);
+    expect(whileDown.length).toBeGreaterThan(0);
+    expect(whileDown.filter((st) => !st.recovering)).toEqual([]);
     expect(deliveries[1]?.id).toBe(id);
+    expect(sub.status()).toMatchObject({ attached: true });
+    expect(sub.status()).not.toHaveProperty('recovering');
 
     const later = await q.publish(ch, { n: 2 });
     await waitFor('a message published after the reconnect', () => deliveries.some((d) => d.id === later));

@@ -20,6 +20,7 @@ queueContract('redis (BullMQ)', {
     return q;
   },
   injectRaw: (queue: MessageQueue, channel: string, payload: string) => (queue as RedisQueue).injectRaw(channel, payload),
+  severConsumers: async (queue: MessageQueue, channel: string) => (queue as RedisQueue).severConsumers(channel),
 });
 
 describe('redis queue adapter', () => {

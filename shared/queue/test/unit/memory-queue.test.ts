@@ -10,6 +10,7 @@ queueContract('memory', {
     return q;
   },
   injectRaw: async (queue: MessageQueue, channel: string, payload: string) => (queue as MemoryQueue).injectRaw(channel, payload),
+  severConsumers: async (queue: MessageQueue, channel: string) => (queue as MemoryQueue).severConsumers(channel),
 });
 
 afterAll(() => store.clearTimers());

@@ -8,6 +8,7 @@ import { FILE_NAME_MAX_BYTES, isStagedUpload, safeFileName } from '../../storage
 import { csvWriter } from '../../writers';
 import { cellToValue, csvCell, xlsxCell } from '../../cells';
 
+const LIMITS = { maxUncompressed: 256 * 2 ** 20, maxEntries: 1000, maxSharedStrings: 1_000_000 };
 const openFds = () => readdirSync('/proc/self/fd').length;
 const settle = () => new Promise((r) => setTimeout(r, 100));
 
@@ -56,11 +57,11 @@ describe('reading import files leaves no file descriptor open', () => {
 
   test.each(['csv', 'xlsx'] as const)('%s: checkHeader (stops at the header) and an import ended early', async (format) => {
     const path = format === 'csv' ? csv : xlsx;
-    await checkHeader(path, format, ['Title']); // warm up lazily opened internals
+    await checkHeader(path, format, ['Title'], LIMITS); // warm up lazily opened internals
     await settle();
     const before = openFds();
     for (let i = 0; i < 10; i++) {
-      await checkHeader(path, format, ['Title']);
+      await checkHeader(path, format, ['Title'], LIMITS);
       for await (const row of dataRows(path, format, ['Title'])) if (row.row >= 3) break;
     }
     await settle();
@@ -69,7 +70,7 @@ describe('reading import files leaves no file descriptor open', () => {
 
   test('a file without the header rows is a 400, and its descriptor is closed too', async () => {
     const before = openFds();
-    for (let i = 0; i < 5; i++) await expect(checkHeader(csv, 'csv', ['Nope'])).rejects.toMatchObject({ type: 'CB_ERR_TASK_HEADERS_NOT_FOUND' });
+    for (let i = 0; i < 5; i++) await expect(checkHeader(csv, 'csv', ['Nope'], LIMITS)).rejects.toMatchObject({ type: 'CB_ERR_TASK_HEADERS_NOT_FOUND' });
     await settle();
     expect(openFds()).toBeLessThanOrEqual(before);
   });

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { ExpressionSandbox, calculateIsolated, closeExpressionSandbox, evaluateConditionIsolated } from '../index.js';
 
 // About a minute of CPU with little memory: user functions mapped over a capped matrix.
@@ -47,6 +49,18 @@ describe('ExpressionSandbox (worker thread)', () => {
     await expect(calculateIsolated({ engine: 'math.js', expression: '{{$context.data.price}} * {{$context.data.qty}}' }, scope)).resolves.toBe(50);
     await expect(evaluateConditionIsolated({ engine: 'formula.js', expression: '{{$context.data.qty}} > 3' }, scope)).resolves.toBe(true);
     await expect(evaluateConditionIsolated({ engine: 'basic', calculation: { group: { type: 'and', calculations: [{ calculator: 'gte', operands: ['{{$context.data.price}}', 0] }] } } }, scope)).resolves.toBe(true);
+  });
+
+  it('does not keep the process alive: a process that evaluated through the open shared sandbox exits by itself', async () => {
+    const script = `const { calculateIsolated } = require(${JSON.stringify(join(__dirname, '..', 'index.ts'))});
+      calculateIsolated({ engine: 'math.js', expression: '6 * 7' }, {}).then((v) => console.log('value', v));`;
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', '-e', script], { timeout: 60_000 }, (err, stdout) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout }),
+      );
+      child.stdin?.end();
+    });
+    expect(out).toEqual({ code: 0, stdout: 'value 42\n' });
   });
 
   it('refuses calls after close', async () => {
