@@ -68,7 +68,7 @@ export const catalogue = {
   CB_ERR_TASK_BAD_FILE: { status: 400, retryable: false, message: 'The uploaded file cannot be read as the expected format' },
   CB_ERR_TASK_HEADERS_NOT_FOUND: { status: 400, retryable: false, message: 'Headers not found' },
   CB_ERR_TASK_FILE_LIMIT: { status: 400, retryable: false, message: 'The uploaded spreadsheet exceeds a limit (decompressed size, entries or shared strings)' },
-  CB_ERR_TASK_LIMIT: { status: 429, retryable: true, message: 'Too many tasks: wait for pending ones or destroy finished ones' },
+  CB_ERR_TASK_LIMIT: { status: 429, retryable: false, message: 'Too many tasks: wait for pending ones or destroy finished ones' },
   CB_ERR_TASK_RUNNING: { status: 409, retryable: false, message: 'The task is running: stop it first' },
   CB_ERR_TASK_STORAGE_FULL: { status: 507, retryable: true, message: 'STORAGE_PATH has too little free space for a new task' },
   CB_ERR_TASK_STORAGE: { status: 503, retryable: true, message: 'STORAGE_PATH is not writable on this node' },
