@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster, type NodeSpec, type RunningNode } from '../../scripts/local-cluster';
-import { createEffectWorkflow, idempotentCreates, keyedCreate } from '../cluster/ops/load-streams';
+import { createEffectWorkflow, executionsInProgressSql, idempotentCreates, keyedCreate } from '../cluster/ops/load-streams';
 import { checkInvariants, q, unfinishedExecutions, withDb } from './checks';
 import { startNats, startPostgres, startRabbitmq, startRedis, type Middleware } from './middleware';
 import type { ChaosMiddleware, FaultContext, NodeRole, Profile, Verdict } from './types';
@@ -181,7 +181,7 @@ export async function runProfile(profile: Profile, options: HarnessOptions = {})
       cluster,
       nodes: (role) => cluster.nodes.filter((n) => n.spec.workerMode === ROLE_MODES[role]),
       busy: async () => {
-        await within(30_000, async () => (await withDb(mw.postgres.url, (db) => db.query(`select 1 from ${q(SCHEMA, 'executions')} where "status" = 0 limit 1`))).rowCount === 1);
+        await within(30_000, async () => (await withDb(mw.postgres.url, (db) => db.query<{ n: number }>(executionsInProgressSql(SCHEMA)))).rows[0]!.n > 0);
       },
       log,
       sleep,

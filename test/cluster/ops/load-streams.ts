@@ -152,6 +152,19 @@ async function api<T = Json>(base: string, token: string, method: string, path: 
 }
 
 /** The workflow a `workflowExecutions` stream watches: which collection it fires on and where its effects go. */
+/**
+ * SQL counting executions in progress in `schema`: STARTED ones (committed mid-way), plus open
+ * transactions holding locks on the executions table (a run of database-only steps commits once, claim
+ * included, so an execution inside such a step batch still reads as queued from outside). A fault
+ * applied while this is above zero interrupts work mid-way.
+ */
+export function executionsInProgressSql(schema: string): string {
+  const table = `'"${schema.replace(/"/g, '""')}"."executions"'::regclass`;
+  return `select (select count(*) from "${schema.replace(/"/g, '""')}"."executions" where "status" = 0)::int
+       + (select count(distinct l.pid) from pg_locks l join pg_stat_activity a on a.pid = l.pid
+           where l.relation = ${table} and a.state like 'idle in transaction%' and a.pid <> pg_backend_pid())::int as n`;
+}
+
 export interface EffectWorkflow {
   readonly id: number;
   readonly source: string;

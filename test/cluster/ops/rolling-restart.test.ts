@@ -3,7 +3,7 @@ import pg from 'pg';
 import { findNginx, LocalCluster, LOCAL_CLUSTER_ROOT_PASSWORD } from '../../../scripts/local-cluster';
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { requireServices, SERVICES } from '../../support/services';
-import { createEffectWorkflow, idempotentCreates, steadyGets, workflowExecutions, type EffectWorkflow, type LoadStream, type WorkflowReport } from './load-streams';
+import { createEffectWorkflow, executionsInProgressSql, idempotentCreates, steadyGets, workflowExecutions, type EffectWorkflow, type LoadStream, type WorkflowReport } from './load-streams';
 
 /**
  * The issue 8 guarantee, with real processes: nginx (deploy/nginx.conf's settings) in front of two
@@ -200,7 +200,7 @@ describe('a rolling restart under load through nginx', () => {
     }
   });
 
-  test('the only workflow node crashing mid-execution (SIGKILL) loses no execution: started ones resume after their lease, queued ones wait', async () => {
+  test('the only workflow node crashing mid-execution (SIGKILL) loses no execution: what it had in progress finishes once, started ones resume after their lease, queued ones wait', async () => {
     const wfNode = cluster.nodes.find((n) => n.spec.workerMode === 'workflow:process')!;
     const owner = `${namespace}-${wfNode.spec.name}`;
     const workflowRun = await workflowExecutions(cluster.url, token, workflow);
@@ -208,21 +208,24 @@ describe('a rolling restart under load through nginx', () => {
     const db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
     try {
-      // Freeze the node, and kill it only when it holds executions mid-way (STARTED under its lease):
-      // the crash then surely interrupts some, whatever the timing on a loaded machine.
-      let interrupted: string[] = [];
-      while (interrupted.length === 0) {
+      // Freeze the node, and kill it only when it has work in progress: executions STARTED under a
+      // lease (committed mid-way), or step batches it holds open (a run of database-only steps commits
+      // once, claim included). The crash then surely interrupts some, whatever the timing.
+      let inProgress = 0;
+      while (inProgress === 0) {
         await new Promise((r) => setTimeout(r, 300));
         process.kill(-wfNode.child.pid!, 'SIGSTOP');
         // A COMMIT the node sent just before it froze still lands: let it, so what we read next stays true.
         await new Promise((r) => setTimeout(r, 300));
-        const { rows } = await db.query<{ id: string }>(
-          `select "id"::text as id from "${schema}"."executions" where "workflowId" = $1 and "status" = 0 and "cb_lease_owner" = $2`,
-          [workflow.id, owner],
-        );
-        interrupted = rows.map((r) => r.id);
-        if (interrupted.length === 0) process.kill(-wfNode.child.pid!, 'SIGCONT');
+        inProgress = (await db.query<{ n: number }>(executionsInProgressSql(schema))).rows[0]!.n;
+        if (inProgress === 0) process.kill(-wfNode.child.pid!, 'SIGCONT');
       }
+      // Those committed mid-way under the frozen node's lease must be claimed again after the crash.
+      const { rows: started } = await db.query<{ id: string }>(
+        `select "id"::text as id from "${schema}"."executions" where "workflowId" = $1 and "status" = 0 and "cb_lease_owner" = $2`,
+        [workflow.id, owner],
+      );
+      const interrupted = started.map((r) => r.id);
       expect(await cluster.kill(wfNode)).toBe('SIGKILL');
       // Down for a while under load: new executions queue up meanwhile.
       await new Promise((r) => setTimeout(r, 1500));
@@ -231,7 +234,7 @@ describe('a rolling restart under load through nginx', () => {
       const postReport = await posts.stop();
       const workflowReport = await workflowRun.stop();
       console.log(
-        `workflow node SIGKILL: ${interrupted.length} execution(s) interrupted mid-way; ${postReport.acknowledged.length} POSTs acknowledged; ` +
+        `workflow node SIGKILL: ${inProgress} execution(s) or step batch(es) in progress, ${interrupted.length} of them committed mid-way; ${postReport.acknowledged.length} POSTs acknowledged; ` +
           `${workflowReport.executions.length} executions, settled ${workflowReport.settleMs} ms after the load stopped`,
       );
 
