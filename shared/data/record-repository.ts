@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
 import { hasColumn } from './field-definition.js';
 import { assertBody, decodeRow, encodeForInsert, encodeForUpdate, primaryKeyParam, unknownKeys, type RecordValues } from './record-codec.js';
+import { withoutServerManaged } from './server-managed.js';
 import { isPgError, type PgError } from './sql.js';
 import type { SqlFragment, CollectionMeta } from './types.js';
 import { assertAesKey, isReadable, type CodecOptions, type ScryptParams } from './values.js';
@@ -104,7 +105,7 @@ export class RecordRepository {
     const bodies: unknown[] = many ? values : [values];
     let meta = await this.#collection(em, collection);
     if (bodies.some((b) => typeof b === 'object' && b !== null && unknownKeys(meta, b as RecordValues).length > 0)) meta = await this.#refreshed(em, meta);
-    const checked = bodies.map((b, i) => assertBody(meta, b, many ? i : undefined));
+    const checked = bodies.map((b, i) => withoutServerManaged(meta, assertBody(meta, b, many ? i : undefined)));
     if (checked.length === 0) return [];
     const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}), nextSort: await this.#sortCounter(em, meta, checked) };
     const rows: Map<string, unknown>[] = [];
@@ -149,7 +150,7 @@ export class RecordRepository {
   async updateByPk(em: EntityManager, collection: string, pk: unknown, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
     let meta = await this.#collection(em, collection);
     if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
-    const body = assertBody(meta, values);
+    const body = withoutServerManaged(meta, assertBody(meta, values));
     const key = primaryKeyParam(meta, pk);
     if (body[meta.primaryKey] !== undefined && primaryKeyParam(meta, body[meta.primaryKey]) !== key) {
       throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
@@ -170,7 +171,7 @@ export class RecordRepository {
   async updateWhere(em: EntityManager, collection: string, where: SqlFragment, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
     let meta = await this.#collection(em, collection);
     if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
-    const body = assertBody(meta, values);
+    const body = withoutServerManaged(meta, assertBody(meta, values));
     if (body[meta.primaryKey] !== undefined) throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
     const columns = await encodeForUpdate(meta, body, { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}) });
     if (columns.size === 0) throw cbError('CB_ERR_VALIDATION', 'values must name at least one field to update');
