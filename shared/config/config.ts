@@ -48,6 +48,8 @@ export interface Config {
   };
   /** IDEMPOTENCY_KEY_TTL: how long a write's Idempotency-Key and answer are kept. */
   readonly idempotencyTtlMs: number;
+  /** Bounds of one record write request (shared/data RecordRepository). */
+  readonly data: { readonly maxRecordsPerWrite: number; readonly maxPasswordHashes: number };
   /** The cluster middleware: each adapter with its resolved URL (its own variable, else REDIS_URL). */
   readonly adapters: AdaptersConfig;
   /** Multi-core mode: number of broker processes, or null for one. */
@@ -272,6 +274,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       requestMaxTimeoutMs: v.WORKFLOW_REQUEST_MAX_TIMEOUT,
     },
     idempotencyTtlMs: v.IDEMPOTENCY_KEY_TTL,
+    data: { maxRecordsPerWrite: v.DATA_MAX_RECORDS_PER_WRITE, maxPasswordHashes: v.DATA_MAX_PASSWORD_HASHES },
     adapters,
     clusterMode: v.CLUSTER_MODE,
     secrets: { appKey: v.APP_KEY ?? null, aesKeyHex: v.APP_AES_SECRET_KEY ?? null, newAesKeyHex: v.NEW_APP_AES_SECRET_KEY ?? null },

@@ -172,6 +172,8 @@ export const variables = {
     doc: 'Seconds the answer of a write sent with an `Idempotency-Key` header is kept: a retry within it gets the stored answer instead of a second write.',
     parse: seconds(1, 30 * 86400),
   }),
+  DATA_MAX_RECORDS_PER_WRITE: spec({ default: '1000', doc: 'Records one API write (`:create` with an array) may carry; more is a 400 before anything is written. Imports write in ASYNC_TASK_BATCH_SIZE batches and are not bound by it.', parse: integer(1, 100_000) }),
+  DATA_MAX_PASSWORD_HASHES: spec({ default: '10', doc: 'Password values one API write may carry (each costs one scrypt hash, ~128 MiB and a few hundred ms); more is a 400 before any is hashed.', parse: integer(1, 10_000) }),
   ASYNC_TASK_MAX_CONCURRENCY: spec({ default: '3', doc: 'Import/export tasks one `async-task:process` node runs at once.', parse: integer(1, 256) }),
   ASYNC_TASK_BATCH_SIZE: spec({ default: '1000', doc: 'Rows an import commits per transaction (and an export fetches per cursor read); a stop takes effect within one batch.', parse: integer(1, 100_000) }),
   ASYNC_TASK_LEASE: spec({ default: '30', doc: 'Seconds a running task stays owned by its node without a renewal (renewed every third); an orphaned task is taken over after it.', parse: seconds(0.2, 3600) }),

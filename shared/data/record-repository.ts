@@ -6,7 +6,7 @@ import { withoutServerManaged } from './server-managed.js';
 import { isPgError, type PgError } from './sql.js';
 import type { SqlFragment, CollectionMeta } from './types.js';
 import { assertAesKey, isReadable, type CodecOptions, type ScryptParams } from './values.js';
-import { qualified, quoteIdent, runSql } from '../sql/index.js';
+import { assertBeforeDeadline, deadlineError, isDeadlineError, limitTransaction, qualified, quoteIdent, runSql, type Deadline } from '../sql/index.js';
 
 /** A committed-or-about-to-commit write, as hooks see it. Records are decoded (no passwords). */
 export interface WriteEvent {
@@ -64,6 +64,15 @@ export interface WriteOptions {
   readonly triggerWorkflows?: boolean;
   /** The caller's user id: fills createdBy / updatedBy foreign keys, as NocoBase. */
   readonly userId?: number | string;
+  /** The request's deadline (shared/sql): checked between password hashes and before the statement (504). */
+  readonly deadline?: Deadline;
+  /** Bounds of a request's write (DATA_MAX_RECORDS_PER_WRITE, DATA_MAX_PASSWORD_HASHES); more is a 400 before any work. */
+  readonly limits?: WriteLimits;
+}
+
+export interface WriteLimits {
+  readonly maxRecordsPerWrite: number;
+  readonly maxPasswordHashes: number;
 }
 
 export interface GetOptions {
@@ -107,9 +116,13 @@ export class RecordRepository {
     if (bodies.some((b) => typeof b === 'object' && b !== null && unknownKeys(meta, b as RecordValues).length > 0)) meta = await this.#refreshed(em, meta);
     const checked = bodies.map((b, i) => withoutServerManaged(meta, assertBody(meta, b, many ? i : undefined)));
     if (checked.length === 0) return [];
+    if (options.limits) assertWithinLimits(meta, checked, options.limits);
     const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}), nextSort: await this.#sortCounter(em, meta, checked) };
     const rows: Map<string, unknown>[] = [];
-    for (const body of checked) rows.push(await encodeForInsert(meta, body, ctx));
+    for (const body of checked) {
+      assertBeforeDeadline(options.deadline);
+      rows.push(await encodeForInsert(meta, body, ctx));
+    }
     const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && rows.some((r) => r.has(f.name))).map((f) => f.name);
     const perRow = columns.length;
     const chunk = Math.max(1, Math.floor((this.#options.maxParams ?? 60000) / perRow));
@@ -256,6 +269,7 @@ export class RecordRepository {
     let records: RecordValues[];
     try {
       const run = async (tx: EntityManager) => {
+        assertBeforeDeadline(options.deadline);
         const rows = await statement(tx);
         const decoded = rows.map((row) => decodeRow(meta, row, this.#codec));
         if (decoded.length > 0) {
@@ -268,7 +282,17 @@ export class RecordRepository {
       // One statement and no in-transaction hook: PostgreSQL makes it atomic by itself, and the
       // BEGIN/COMMIT round trips are saved (the hot path of :create/:update/:destroy).
       const inTransactionHooks = !!this.#options.onWrite || this.#hooks.some((h) => h.onWrite);
-      records = single && !inTransactionHooks ? await run(em) : await em.transactional(run);
+      records =
+        single && !inTransactionHooks
+          ? await run(em)
+          : await em.transactional(async (tx) => {
+              // Our own transaction (not the caller's): PostgreSQL stops it at the deadline, and a write
+              // whose hooks ran past it rolls back rather than commit after the client got its 504.
+              if (!options.deferAfterCommit) await limitTransaction(tx, options.deadline);
+              const out = await run(tx);
+              assertBeforeDeadline(options.deadline);
+              return out;
+            });
     } catch (err) {
       throw await this.#mapError(em, meta, err);
     }
@@ -292,6 +316,7 @@ export class RecordRepository {
 
   /** PostgreSQL errors a request can cause, as API errors naming the field. */
   async #mapError(em: EntityManager, meta: CollectionMeta, err: unknown): Promise<unknown> {
+    if (isDeadlineError(err)) return deadlineError();
     if (!isPgError(err)) return err;
     const e: PgError = err;
     const columns = /Key \((.+?)\)=/.exec(e.detail ?? '')?.[1]?.replace(/"/g, '');
@@ -320,6 +345,19 @@ export class RecordRepository {
       default:
         return err;
     }
+  }
+}
+
+/** A write of more records, or more passwords to hash, than the limits allow is refused before any work. */
+function assertWithinLimits(meta: CollectionMeta, bodies: readonly RecordValues[], limits: WriteLimits): void {
+  if (bodies.length > limits.maxRecordsPerWrite) {
+    throw cbError('CB_ERR_VALIDATION', `a write may carry at most ${limits.maxRecordsPerWrite} records (DATA_MAX_RECORDS_PER_WRITE); this one has ${bodies.length}`);
+  }
+  const passwords = [...meta.fields.values()].filter((f) => f.type === 'password').map((f) => f.name);
+  let count = 0;
+  for (const body of bodies) for (const name of passwords) if (body[name] !== undefined && body[name] !== null) count++;
+  if (count > limits.maxPasswordHashes) {
+    throw cbError('CB_ERR_VALIDATION', `a write may set at most ${limits.maxPasswordHashes} passwords (DATA_MAX_PASSWORD_HASHES); this one sets ${count}`);
   }
 }
 
