@@ -3,6 +3,7 @@ import type { WorkerMode } from '../worker-mode/index.js';
 import type { Env } from './types.js';
 import { StartupRefusal } from '../errors/index.js';
 import { readEnv } from './read-env.js';
+import { isPlaceholder } from '../secrets/index.js';
 
 export type DatabaseConfig =
   | { readonly kind: 'external'; readonly url: string; readonly database: string; readonly schema: string; readonly poolMax: number }
@@ -161,6 +162,7 @@ function weakRootPassword(v: ReturnType<typeof readEnv>, apps: AppsConfig): stri
   if (!where) return null;
   const password = v.INIT_ROOT_PASSWORD;
   if (password === 'admin123') return `INIT_ROOT_PASSWORD: the default password "admin123" is refused ${where}; set a password of at least ${MIN_ROOT_PASSWORD_LENGTH} characters`;
+  if (isPlaceholder(password)) return `INIT_ROOT_PASSWORD: the value is a placeholder from a template, refused ${where}; set a password of your own of at least ${MIN_ROOT_PASSWORD_LENGTH} characters`;
   if ([...password].length < MIN_ROOT_PASSWORD_LENGTH) return `INIT_ROOT_PASSWORD: at least ${MIN_ROOT_PASSWORD_LENGTH} characters are needed ${where} (got ${[...password].length})`;
   return null;
 }

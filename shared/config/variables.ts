@@ -157,7 +157,7 @@ export const variables = {
   INIT_ROOT_PASSWORD: spec({
     secret: true,
     default: 'admin123',
-    doc: 'Password of the root user made at first start. The default `admin123` (and any password under 12 characters) is accepted only for a single local process; a cluster, a supervisor, a worker or APP_ENV=production refuses to start with it.',
+    doc: 'Password of the root user made at first start. The default `admin123` (and any password under 12 characters or a template placeholder such as `change-me…`) is accepted only for a single local process; a cluster, a supervisor, a worker or APP_ENV=production refuses to start with it.',
     parse: text,
   }),
   APP_ENV: spec({ default: 'development', doc: '`development`, `test` or `production`. `production` refuses weak root credentials even in a single process.', parse: oneOf(['development', 'test', 'production']) }),

@@ -5,6 +5,11 @@
  */
 const PLACEHOLDER = /change[-_ .]?me|replace[-_ .]?me|your[-_ .]|example|placeholder|insert[-_ .]|todo|xxxx/i;
 
+/** Whether a secret is a template's placeholder (`change-me…`, `your-…`, `example`…). */
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value);
+}
+
 /** Shortest APP_KEY accepted: 32 characters (e.g. `openssl rand -hex 32` gives 64). */
 export const MIN_APP_KEY_LENGTH = 32;
 
@@ -30,7 +35,7 @@ function period(value: string): number {
 
 /** Why a key is a placeholder or low-entropy, or undefined. Never contains the value. */
 export function weakKeyProblem(value: string, minBits: number, minLength = 0): string | undefined {
-  if (PLACEHOLDER.test(value)) return 'is a placeholder from a template; generate one with: openssl rand -hex 32';
+  if (isPlaceholder(value)) return 'is a placeholder from a template; generate one with: openssl rand -hex 32';
   if (period(value) <= 4) return 'is one character (or a short pattern) repeated; generate one with: openssl rand -hex 32';
   if (value.length < minLength) return `must be at least ${minLength} characters of random data, got ${value.length}; generate one with: openssl rand -hex 32`;
   if (entropyBits(value) < minBits) return `looks too little random (about ${Math.floor(entropyBits(value))} bits, at least ${minBits} needed); generate one with: openssl rand -hex 32`;

@@ -1,6 +1,7 @@
 import { startSharedMemorySupervisor } from '../support/supervisor-node';
 import { dropSchemas, uniqueSchema } from '../support/database';
 import { jsonCaller } from '../support/http';
+import { APP_ROOT_PASSWORD, ROOT_PASSWORD } from '../support/root';
 import { startAbuseNode, sql, type AbuseNode } from './support';
 
 /**
@@ -72,7 +73,7 @@ describe('abuse: an app database that is a system database', () => {
     stop = () => sup.broker.stop();
     let token: string | undefined = undefined;
     call = jsonCaller(() => `${sup.origin}/api/`, () => token);
-    token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: 'admin123' }, '')).body.data.token;
+    token = (await call('POST', 'auth:signIn', { account: 'nocobase', password: ROOT_PASSWORD }, '')).body.data.token;
   });
 
   afterAll(async () => {
@@ -81,7 +82,7 @@ describe('abuse: an app database that is a system database', () => {
   });
 
   test.each(['template0', 'template1', 'postgres', 'pg_anything'])('refuses database.name %s with a 400', async (name) => {
-    const res = await call('POST', 'applications:create', { name: `a_${name.replace(/\W/g, '')}`, database: { kind: 'database', name } });
+    const res = await call('POST', 'applications:create', { name: `a_${name.replace(/\W/g, '')}`, rootUser: { password: APP_ROOT_PASSWORD }, database: { kind: 'database', name } });
     expect(res.status).toBe(400);
     expect(res.body.errors?.[0]?.message).toMatch(/system database/);
   });

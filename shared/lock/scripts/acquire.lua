@@ -15,7 +15,8 @@
   When the server is not the one that last bumped it (a Sentinel failover promoted a replica, or Redis
   restarted: both change master_replid), the counter may have lost its last increments (replication
   is asynchronous, a restart may lose the tail of the AOF), so it is first raised to the server's clock
-  in milliseconds: a fence handed out after a failover is above every fence handed out before it, as
+  in microseconds (below 2^53 until the year 2255; fine-grained enough that the lost tail, at most one
+  increment per round trip, cannot reach it even when the switch comes right after the last bump): a fence handed out after a failover is above every fence handed out before it, as
   long as the failover takes longer than the two servers' clocks differ. The script replicates its
   effects (the Redis >= 5 default), so INFO and TIME may come before the writes.
 ]]
@@ -23,8 +24,9 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local epoch = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)') or ''
   if redis.call('GET', KEYS[3]) ~= epoch then
     local time = redis.call('TIME')
-    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-    if tonumber(redis.call('GET', KEYS[2]) or '0') < now then redis.call('SET', KEYS[2], now) end
+    -- Built as text: a Lua number this large would be sent to Redis in exponent form, which INCR refuses.
+    local now = time[1] .. string.format('%06d', tonumber(time[2]))
+    if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(now) then redis.call('SET', KEYS[2], now) end
     redis.call('SET', KEYS[3], epoch)
   end
   return {1, redis.call('INCR', KEYS[2])}

@@ -1,34 +1,23 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Logger } from '../../errors/index.js';
 import { withLock, LockTimeoutError, type LockAdapter } from '../../lock/index.js';
 import type { MessageQueue } from '../../queue/index.js';
 import type { SyncSignal } from '../../sync/index.js';
 import { calculateIsolated } from '../expressions/index.js';
 import { CANCEL_CHANNEL, EXECUTION_REASON, EXECUTION_STATUS, JOB_STATUS } from '../constants.js';
-import type { RequestPolicy } from '../request/index.js';
-import type { WorkflowStore } from '../store.js';
-import type { Em, ExecutionRow, RecordsPort, WorkflowSettings } from '../types.js';
-import type { WorkflowDefinitions } from './definitions.js';
-import { StaleLeaseError, type Leases } from './lease.js';
-import { processExecution } from './process-execution.js';
+import type { Em, ExecutionRow, WorkflowSettings } from '../types.js';
+import { StaleLeaseError } from './lease.js';
+import { processExecution, type ProcessDeps } from './process-execution.js';
 
-export interface ExecutionProcessorDeps {
-  readonly app: string;
+/** What the processor needs beyond what running one execution needs (ProcessDeps). */
+export interface ExecutionProcessorDeps
+  extends Pick<ProcessDeps, 'app' | 'store' | 'leases' | 'definitions' | 'data' | 'aesKey' | 'requestPolicy' | 'log'> {
   readonly channel: string;
-  readonly store: WorkflowStore;
-  readonly leases: Leases;
-  readonly definitions: WorkflowDefinitions;
-  readonly data: RecordsPort;
-  readonly aesKey?: Buffer;
-  /** Where request nodes may connect. */
-  readonly requestPolicy: RequestPolicy;
   readonly queue: MessageQueue;
   /** The app's view of the sync signal (cancel reaches the node running an execution). */
   readonly sync: SyncSignal;
   readonly lock: LockAdapter;
   readonly fork: () => EntityManager;
   readonly settings: WorkflowSettings;
-  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 type Message = { app: string; executionId: number };

@@ -1,6 +1,7 @@
 import { dropSchemas, testDatabaseUrl, uniqueSchema } from '../../support/database';
 import { spawnNode, type NodeProcess } from '../../support/node-process';
 import { requireServices, SERVICES } from '../../support/services';
+import { ROOT_PASSWORD } from '../../support/root';
 
 describe('CLUSTER_MODE=2: two broker processes on one port', () => {
   const schema = uniqueSchema('cl');
@@ -21,6 +22,7 @@ describe('CLUSTER_MODE=2: two broker processes on one port', () => {
         LOCK_ADAPTER_DEFAULT: 'redis',
         WORKER_ID_ADAPTER: 'redis',
         WORKER_ID_LEASE: '1',
+        INIT_ROOT_PASSWORD: ROOT_PASSWORD,
       },
     });
     await primary.waitForOutput(/node multi-1 ready/);

@@ -189,6 +189,10 @@ describe('secrets and the root user', () => {
     expect(refusal({ CLUSTER_MODE: '2', DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://r:6379', LOCK_ADAPTER_DEFAULT: 'redis', WORKER_ID_ADAPTER: 'redis', QUEUE_ADAPTER: 'redis', PUBSUB_ADAPTER: 'redis' })).toEqual([
       expect.stringMatching(/^INIT_ROOT_PASSWORD: .* with CLUSTER_MODE/),
     ]);
+    // The templates in deploy/ once shipped one; copying it unchanged refuses the start too.
+    expect(refusal({ TRANSPORTER: 'nats://127.0.0.1:4222', INIT_ROOT_PASSWORD: 'change-me-to-a-long-root-password' })).toEqual([
+      'INIT_ROOT_PASSWORD: the value is a placeholder from a template, refused with a TRANSPORTER (a cluster); set a password of your own of at least 12 characters',
+    ]);
     // The single local process keeps the documented default (with its warning at start).
     expect(loadConfig({}).auth.root.password).toBe('admin123');
     expect(loadConfig({ APP_ENV: 'production', INIT_ROOT_PASSWORD: STRONG }).auth.root.password).toBe(STRONG);
