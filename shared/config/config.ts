@@ -14,7 +14,17 @@ export interface Config {
   readonly nodeId: string;
   readonly namespace: string;
   readonly workerMode: WorkerMode;
-  readonly http: { readonly host: string; readonly port: number; readonly bodyLimit: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimit: number;
+    /** Gateway connection limits (ms): whole request, headers, idle keep-alive, no traffic, file answer. */
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly connectionTimeoutMs: number;
+    readonly writeTimeoutMs: number;
+  };
   readonly health: { readonly host: string; readonly port: number };
   /** Transporter URL, or null for a local broker without network. */
   readonly transporter: string | null;
@@ -34,6 +44,7 @@ export interface Config {
     readonly sweepMs: number;
     readonly retentionMs: number;
     readonly exportInlineMaxRows: number;
+    readonly exportMaxConcurrentPerUser: number;
     readonly importMaxFileSize: number;
   };
   /** Workflow engine intervals and bounds (shared/workflow), all in milliseconds but `concurrency`. */
@@ -231,6 +242,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
     if (!v.DATABASE_URL && !v.DB_HOST) problems.push('CLUSTER_MODE: several processes need a shared PostgreSQL (DB_HOST or DATABASE_URL), not the embedded one');
   }
+  // A connection closed for silence while the client still counts on keep-alive fails its next request.
+  if (v.HTTP_CONNECTION_TIMEOUT <= v.HTTP_KEEP_ALIVE_TIMEOUT) problems.push('HTTP_CONNECTION_TIMEOUT: must be longer than HTTP_KEEP_ALIVE_TIMEOUT');
   const weakRoot = weakRootPassword(v, apps);
   if (weakRoot) problems.push(weakRoot);
   if (problems.length > 0) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', problems);
@@ -246,7 +259,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     nodeId: v.NODE_ID,
     namespace: v.NAMESPACE,
     workerMode: v.WORKER_MODE,
-    http: { host: v.APP_HOST, port: v.APP_PORT, bodyLimit: v.HTTP_BODY_LIMIT },
+    http: {
+      host: v.APP_HOST,
+      port: v.APP_PORT,
+      bodyLimit: v.HTTP_BODY_LIMIT,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT,
+      // Node wants the headers' deadline within the request's.
+      headersTimeoutMs: Math.min(v.HTTP_HEADERS_TIMEOUT, v.HTTP_REQUEST_TIMEOUT),
+      keepAliveTimeoutMs: v.HTTP_KEEP_ALIVE_TIMEOUT,
+      connectionTimeoutMs: v.HTTP_CONNECTION_TIMEOUT,
+      writeTimeoutMs: v.HTTP_WRITE_TIMEOUT,
+    },
     health: { host: v.HEALTH_HOST, port: v.HEALTH_PORT },
     transporter: v.TRANSPORTER ? v.TRANSPORTER.toString() : null,
     requestTimeoutMs: v.REQUEST_TIMEOUT,
@@ -263,6 +286,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       sweepMs: v.ASYNC_TASK_SWEEP_INTERVAL,
       retentionMs: v.ASYNC_TASK_RETENTION,
       exportInlineMaxRows: v.EXPORT_INLINE_MAX_ROWS,
+      exportMaxConcurrentPerUser: v.EXPORT_MAX_CONCURRENT_PER_USER,
       importMaxFileSize: v.IMPORT_MAX_FILE_SIZE,
     },
     workflow: {

@@ -46,6 +46,11 @@ export const variables = {
     parse: port,
   }),
   HTTP_BODY_LIMIT: spec({ default: '10mb', doc: 'Largest request body the gateway accepts (bytes, or with kb/mb/gb).', parse: bytes }),
+  HTTP_REQUEST_TIMEOUT: spec({ default: '300', doc: 'Seconds a client has to send one whole request (headers and body, uploads included); a slower one is closed (408).', parse: seconds(1, 86400) }),
+  HTTP_HEADERS_TIMEOUT: spec({ default: '30', doc: 'Seconds a client has to send a request\'s headers, from the first byte or from an idle kept-alive connection (slowloris).', parse: seconds(1, 3600) }),
+  HTTP_KEEP_ALIVE_TIMEOUT: spec({ default: '5', doc: 'Seconds an idle kept-alive connection stays open between requests.', parse: seconds(0.1, 3600) }),
+  HTTP_CONNECTION_TIMEOUT: spec({ default: '120', doc: 'Seconds a connection may stay without any traffic in either direction before it is closed (event streams send a keep-alive every 15 s).', parse: seconds(1, 86400) }),
+  HTTP_WRITE_TIMEOUT: spec({ default: '600', doc: 'Seconds a client has to read a whole file answer (an export, a task file, a template); a slower reader is disconnected. Event streams are not bound by it.', parse: seconds(1, 86400) }),
   TRANSPORTER: spec({
     default: '',
     doc: 'Moleculer transporter URL (`nats://…`, `redis://…`, `amqp://…`, `tcp://…`), or the servers of a NATS cluster as a comma-separated list (`nats://h1:4222,nats://h2:4222,nats://h3:4222`). Empty: a local broker, no network.',
@@ -179,6 +184,7 @@ export const variables = {
   ASYNC_TASK_LEASE: spec({ default: '30', doc: 'Seconds a running task stays owned by its node without a renewal (renewed every third); an orphaned task is taken over after it.', parse: seconds(0.2, 3600) }),
   ASYNC_TASK_SWEEP_INTERVAL: spec({ default: '10', doc: 'Seconds between sweeps for orphaned tasks (taken over) and expired task files (removed).', parse: seconds(0.1, 3600) }),
   ASYNC_TASK_RETENTION: spec({ default: '604800', doc: 'Seconds a finished task\'s file is kept under STORAGE_PATH (default 7 days).', parse: seconds(1, 10 * 365 * 86400) }),
+  EXPORT_MAX_CONCURRENT_PER_USER: spec({ default: '3', doc: 'Inline exports one user may have open on a node at once (being written or read by the client); one more is a 429.', parse: integer(1, 1000) }),
   EXPORT_INLINE_MAX_ROWS: spec({ default: '2000', doc: 'An export of at most this many rows answers the file at once; a larger one (or `async=true`) answers 202 with a task id.', parse: integer(0, 10_000_000) }),
   IMPORT_MAX_FILE_SIZE: spec({ default: '100mb', doc: 'Largest file an import accepts (bytes, or with kb/mb/gb); a larger one is a 413 naming this limit.', parse: bytes }),
   WORKFLOW_LEASE: spec({

@@ -67,6 +67,7 @@ export const catalogue = {
   CB_ERR_TASK_FILE_TOO_LARGE: { status: 413, retryable: false, message: 'The uploaded file is larger than IMPORT_MAX_FILE_SIZE' },
   CB_ERR_TASK_BAD_FILE: { status: 400, retryable: false, message: 'The uploaded file cannot be read as the expected format' },
   CB_ERR_TASK_HEADERS_NOT_FOUND: { status: 400, retryable: false, message: 'Headers not found' },
+  CB_ERR_TASK_TOO_MANY_EXPORTS: { status: 429, retryable: false, message: 'Too many exports at once for this user' },
   CB_ERR_TASK_STORAGE: { status: 503, retryable: true, message: 'STORAGE_PATH is not writable on this node' },
 } as const satisfies Record<string, ErrorSpec>;
 

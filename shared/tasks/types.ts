@@ -105,5 +105,6 @@ export interface TasksConfig {
   readonly sweepMs: number;
   readonly retentionMs: number;
   readonly exportInlineMaxRows: number;
+  readonly exportMaxConcurrentPerUser: number;
   readonly importMaxFileSize: number;
 }
