@@ -221,6 +221,7 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
         const { values, files } = await readMultipart(req, (stream, part) =>
           // No request timeout: staging lasts as long as the client takes to send the file.
           broker.call(route.actionName, { ...params }, { stream, timeout: 0, meta: { ...meta, $upload: part } }),
+          opts.bodyLimit,
         );
         params.values = values;
         params.files = files;
