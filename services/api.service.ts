@@ -46,6 +46,7 @@ const ApiService = requestsService<ServiceSettingSchema, Methods, Vars>({
       host: state.config.http.host,
       port: state.config.http.port,
       bodyLimit: state.config.http.bodyLimit,
+      timeouts: state.config.http,
       routes: this.routes,
       isAvailable: () => this.broker.started && !state.draining,
       logger: this.logger,

@@ -7,6 +7,7 @@ import type { Config } from '../../shared/config/index.js';
 import { cbError } from '../../shared/errors/index.js';
 import { restRoute, RestReply, type ParamsOf, type ResponseMeta, type RestMeta, type RestParams } from '../../shared/gateway/index.js';
 import { nodeState } from '../../shared/runtime/index.js';
+import { deadlineOf } from '../../shared/sql/index.js';
 import { appsOf } from './apps.js';
 import { callEntityManager } from './call-em.js';
 import { assertWholeDestroy, checkRecordAccess } from './record-limits.js';
@@ -66,6 +67,10 @@ export function restAction<const S extends ActionParams | undefined = undefined,
     {
       ...(spec.params ? { params: spec.params as ActionParams } : {}),
       async handler(this: This, ctx: Context<RestParams, Meta>) {
+        // The call's timeout runs from when Moleculer took it (startHrTime): the work ends a margin
+        // before the caller's 504, so a timed-out write has rolled back (shared/sql deadline).
+        const elapsed = ctx.startHrTime ? process.hrtime(ctx.startHrTime) : [0, 0];
+        const deadline = deadlineOf(ctx.options?.timeout, Date.now() - (elapsed[0]! * 1000 + elapsed[1]! / 1e6));
         const meta = ctx.meta;
         const upload = meta.$upload ? { ...meta.$upload, stream: (ctx.stream as unknown as Readable | null) ?? undefined } : undefined;
         const params = (upload ? { ...ctx.params, $upload: upload } : ctx.params) as RestInput<S>;
@@ -78,6 +83,7 @@ export function restAction<const S extends ActionParams | undefined = undefined,
           timezone: meta.timezone,
           role: meta.role,
           ip: meta.ip,
+          ...(deadline !== undefined ? { deadline } : {}),
         };
         let app: AppContext;
         let caller: Caller;

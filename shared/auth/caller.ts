@@ -17,6 +17,8 @@ export interface CallerRequest {
   readonly role?: string;
   /** The client's address (sign-in limits). */
   readonly ip?: string;
+  /** Epoch ms by which the request's work must end, a margin before the gateway's 504 (shared/sql deadline). */
+  readonly deadline?: number;
 }
 
 /**

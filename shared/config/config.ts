@@ -14,7 +14,17 @@ export interface Config {
   readonly nodeId: string;
   readonly namespace: string;
   readonly workerMode: WorkerMode;
-  readonly http: { readonly host: string; readonly port: number; readonly bodyLimit: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimit: number;
+    /** Gateway connection limits (ms): whole request, headers, idle keep-alive, no traffic, file answer. */
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly connectionTimeoutMs: number;
+    readonly writeTimeoutMs: number;
+  };
   readonly health: { readonly host: string; readonly port: number };
   /** Transporter URL, or null for a local broker without network. */
   readonly transporter: string | null;
@@ -34,6 +44,7 @@ export interface Config {
     readonly sweepMs: number;
     readonly retentionMs: number;
     readonly exportInlineMaxRows: number;
+    readonly exportMaxConcurrentPerUser: number;
     readonly importMaxFileSize: number;
     readonly xlsx: { readonly maxUncompressed: number; readonly maxEntries: number; readonly maxSharedStrings: number };
     readonly headerCheck: { readonly maxHeapMb: number; readonly timeoutMs: number };
@@ -54,6 +65,8 @@ export interface Config {
   };
   /** IDEMPOTENCY_KEY_TTL: how long a write's Idempotency-Key and answer are kept. */
   readonly idempotencyTtlMs: number;
+  /** Bounds of one record write request (shared/data RecordRepository). */
+  readonly data: { readonly maxRecordsPerWrite: number; readonly maxPasswordHashes: number };
   /** The cluster middleware: each adapter with its resolved URL (its own variable, else REDIS_URL). */
   readonly adapters: AdaptersConfig;
   /** Multi-core mode: number of broker processes, or null for one. */
@@ -235,6 +248,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
     if (!v.DATABASE_URL && !v.DB_HOST) problems.push('CLUSTER_MODE: several processes need a shared PostgreSQL (DB_HOST or DATABASE_URL), not the embedded one');
   }
+  // A connection closed for silence while the client still counts on keep-alive fails its next request.
+  if (v.HTTP_CONNECTION_TIMEOUT <= v.HTTP_KEEP_ALIVE_TIMEOUT) problems.push('HTTP_CONNECTION_TIMEOUT: must be longer than HTTP_KEEP_ALIVE_TIMEOUT');
   const weakRoot = weakRootPassword(v, apps);
   if (weakRoot) problems.push(weakRoot);
   if (problems.length > 0) throw new StartupRefusal('CB_ERR_CONFIG_INVALID', problems);
@@ -250,7 +265,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     nodeId: v.NODE_ID,
     namespace: v.NAMESPACE,
     workerMode: v.WORKER_MODE,
-    http: { host: v.APP_HOST, port: v.APP_PORT, bodyLimit: v.HTTP_BODY_LIMIT },
+    http: {
+      host: v.APP_HOST,
+      port: v.APP_PORT,
+      bodyLimit: v.HTTP_BODY_LIMIT,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT,
+      // Node wants the headers' deadline within the request's.
+      headersTimeoutMs: Math.min(v.HTTP_HEADERS_TIMEOUT, v.HTTP_REQUEST_TIMEOUT),
+      keepAliveTimeoutMs: v.HTTP_KEEP_ALIVE_TIMEOUT,
+      connectionTimeoutMs: v.HTTP_CONNECTION_TIMEOUT,
+      writeTimeoutMs: v.HTTP_WRITE_TIMEOUT,
+    },
     health: { host: v.HEALTH_HOST, port: v.HEALTH_PORT },
     transporter: v.TRANSPORTER ? v.TRANSPORTER.toString() : null,
     requestTimeoutMs: v.REQUEST_TIMEOUT,
@@ -267,6 +292,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       sweepMs: v.ASYNC_TASK_SWEEP_INTERVAL,
       retentionMs: v.ASYNC_TASK_RETENTION,
       exportInlineMaxRows: v.EXPORT_INLINE_MAX_ROWS,
+      exportMaxConcurrentPerUser: v.EXPORT_MAX_CONCURRENT_PER_USER,
       importMaxFileSize: v.IMPORT_MAX_FILE_SIZE,
       xlsx: { maxUncompressed: v.IMPORT_XLSX_MAX_UNCOMPRESSED, maxEntries: v.IMPORT_XLSX_MAX_ENTRIES, maxSharedStrings: v.IMPORT_XLSX_MAX_SHARED_STRINGS },
       headerCheck: { maxHeapMb: v.IMPORT_CHECK_MAX_HEAP, timeoutMs: v.IMPORT_CHECK_TIMEOUT },
@@ -285,6 +311,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       requestMaxTimeoutMs: v.WORKFLOW_REQUEST_MAX_TIMEOUT,
     },
     idempotencyTtlMs: v.IDEMPOTENCY_KEY_TTL,
+    data: { maxRecordsPerWrite: v.DATA_MAX_RECORDS_PER_WRITE, maxPasswordHashes: v.DATA_MAX_PASSWORD_HASHES },
     adapters,
     clusterMode: v.CLUSTER_MODE,
     secrets: { appKey: v.APP_KEY ?? null, aesKeyHex: v.APP_AES_SECRET_KEY ?? null, newAesKeyHex: v.NEW_APP_AES_SECRET_KEY ?? null },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type WriteOptions } from '../data/index.js';
 import { cbError } from '../errors/index.js';
-import { qualified, runSql } from '../sql/index.js';
+import { assertBeforeDeadline, limitTransaction, qualified, runSql, type Deadline } from '../sql/index.js';
 
 export interface IdempotencyOptions {
   /** The app's schema (holds `cb_idempotency_keys`, migration 0007). */
@@ -15,6 +15,11 @@ export interface IdempotencyOptions {
   readonly request: unknown;
   /** How long the key and its answer are kept (IDEMPOTENCY_KEY_TTL). */
   readonly ttlMs: number;
+  /**
+   * The request's deadline: the key's transaction is bounded by it (statement and idle-in-transaction
+   * timeouts) and rolls back rather than commit past it, so a 504 always means "not written".
+   */
+  readonly deadline?: Deadline;
 }
 
 /**
@@ -44,7 +49,9 @@ const lastSweep = new Map<string, number>();
  * lookup), so they see the same snapshot; without a key it gets `outer` itself.
  */
 export async function idempotentWrite<T>(outer: EntityManager, options: IdempotencyOptions, write: IdempotentWriteFn<T>): Promise<T> {
-  if (options.key === undefined) return write(outer, {});
+  const deadline = options.deadline;
+  // Without a key the repository bounds its own transaction by the deadline.
+  if (options.key === undefined) return write(outer, deadline === undefined ? {} : { deadline });
   const key = options.key;
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
     throw cbError('CB_ERR_VALIDATION', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
@@ -54,6 +61,7 @@ export async function idempotentWrite<T>(outer: EntityManager, options: Idempote
   const afterCommit: (() => Promise<void>)[] = [];
 
   const result = await outer.transactional(async (tx) => {
+    await limitTransaction(tx, deadline);
     // Insert, or take over a row whose retention has passed. A live row (ours or a concurrent
     // duplicate's, once it commits) makes this return nothing.
     const claimed = await runSql(
@@ -77,8 +85,9 @@ export async function idempotentWrite<T>(outer: EntityManager, options: Idempote
       }
       return { replayed: true as const, value: JSON.parse(row.response ?? 'null') as T };
     }
-    const value = await write(tx, { deferAfterCommit: (fn) => void afterCommit.push(fn) });
+    const value = await write(tx, { deferAfterCommit: (fn) => void afterCommit.push(fn), ...(deadline !== undefined ? { deadline } : {}) });
     await runSql(tx, `update ${table} set "response" = ? where "principal" = ? and "key" = ?`, [JSON.stringify(value ?? null), options.principal, key]);
+    assertBeforeDeadline(deadline);
     return { replayed: false as const, value };
   });
 

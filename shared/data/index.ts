@@ -7,6 +7,7 @@ export {
   type RecordRepositoryOptions,
   type WriteEvent,
   type WriteHook,
+  type WriteLimits,
   type WriteOptions,
 } from './record-repository.js';
 export { decodeRow, type RecordValues } from './record-codec.js';

@@ -2,11 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { cbError } from '../errors/index.js';
 import { columnType, hasColumn } from './field-definition.js';
 import { assertBody, decodeRow, encodeForInsert, encodeForUpdate, primaryKeyParam, unknownKeys, type RecordValues } from './record-codec.js';
+import { withoutServerManaged } from './server-managed.js';
 import { NestedWrites, takeRelations, type Attached, type NestedWriter, type RelationValues } from './nested-writes.js';
 import { isPgError, type PgError } from './sql.js';
 import type { SqlFragment, CollectionMeta } from './types.js';
 import { assertAesKey, encodeForWrite, isReadable, type CodecOptions, type ScryptParams } from './values.js';
-import { qualified, quoteIdent, runSql } from '../sql/index.js';
+import { assertBeforeDeadline, deadlineError, isDeadlineError, limitTransaction, qualified, quoteIdent, runSql, type Deadline } from '../sql/index.js';
 
 /** A committed-or-about-to-commit write, as hooks see it. Records are decoded (no passwords). */
 export interface WriteEvent {
@@ -74,6 +75,15 @@ export interface WriteOptions {
    * objects get their other values written too (NocoBase's `updateAssociationValues`); by default they are only linked.
    */
   readonly updateAssociationValues?: readonly string[];
+  /** The request's deadline (shared/sql): checked between password hashes and before the statement (504). */
+  readonly deadline?: Deadline;
+  /** Bounds of a request's write (DATA_MAX_RECORDS_PER_WRITE, DATA_MAX_PASSWORD_HASHES); more is a 400 before any work. */
+  readonly limits?: WriteLimits;
+}
+
+export interface WriteLimits {
+  readonly maxRecordsPerWrite: number;
+  readonly maxPasswordHashes: number;
 }
 
 export interface GetOptions {
@@ -120,14 +130,18 @@ export class RecordRepository {
     const bodies: unknown[] = many ? values : [values];
     let meta = await this.#collection(em, collection);
     if (bodies.some((b) => typeof b === 'object' && b !== null && unknownKeys(meta, b as RecordValues).length > 0)) meta = await this.#refreshed(em, meta);
-    const taken = bodies.map((b, i) => takeRelations(meta, assertBody(meta, b, many ? i : undefined)));
+    const taken = bodies.map((b, i) => takeRelations(meta, withoutServerManaged(meta, assertBody(meta, b, many ? i : undefined))));
     if (taken.length === 0) return [];
+    if (options.limits) assertWithinLimits(meta, taken.map((t) => t.body), options.limits);
     const relations = taken.map((t) => t.relations);
     const nested = relations.some((r) => r !== undefined);
     const encode = async (checked: readonly RecordValues[]) => {
       const ctx = { codec: this.#codec, ids: this.#options.ids, now: new Date().toISOString(), ...(options.userId !== undefined ? { userId: options.userId } : {}), nextSort: await this.#sortCounter(em, meta, checked) };
       const rows: Map<string, unknown>[] = [];
-      for (const body of checked) rows.push(await encodeForInsert(meta, body, ctx));
+      for (const body of checked) {
+        assertBeforeDeadline(options.deadline);
+        rows.push(await encodeForInsert(meta, body, ctx));
+      }
       const columns = [...meta.fields.values()].filter((f) => hasColumn(f) && rows.some((r) => r.has(f.name))).map((f) => f.name);
       return { rows, columns, chunk: Math.max(1, Math.floor((this.#options.maxParams ?? 60000) / columns.length)) };
     };
@@ -168,6 +182,7 @@ export class RecordRepository {
     const inner: WriteOptions = {
       ...(options.triggerWorkflows !== undefined ? { triggerWorkflows: options.triggerWorkflows } : {}),
       ...(options.userId !== undefined ? { userId: options.userId } : {}),
+      ...(options.deadline ? { deadline: options.deadline } : {}),
       deferAfterCommit: defer,
     };
     const opts = (o: { updateAssociationValues?: readonly string[] }): WriteOptions => ({ ...inner, ...(o.updateAssociationValues?.length ? { updateAssociationValues: o.updateAssociationValues } : {}) });
@@ -236,7 +251,7 @@ export class RecordRepository {
   async updateByPk(em: EntityManager, collection: string, pk: unknown, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
     let meta = await this.#collection(em, collection);
     if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
-    const { body, relations } = takeRelations(meta, assertBody(meta, values));
+    const { body, relations } = takeRelations(meta, withoutServerManaged(meta, assertBody(meta, values)));
     const key = primaryKeyParam(meta, pk);
     if (body[meta.primaryKey] !== undefined && primaryKeyParam(meta, body[meta.primaryKey]) !== key) {
       throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
@@ -263,7 +278,7 @@ export class RecordRepository {
   async updateWhere(em: EntityManager, collection: string, where: SqlFragment, values: unknown, options: WriteOptions = {}): Promise<RecordValues[]> {
     let meta = await this.#collection(em, collection);
     if (typeof values === 'object' && values !== null && unknownKeys(meta, values as RecordValues).length > 0) meta = await this.#refreshed(em, meta);
-    const { body, relations } = takeRelations(meta, assertBody(meta, values));
+    const { body, relations } = takeRelations(meta, withoutServerManaged(meta, assertBody(meta, values)));
     if (body[meta.primaryKey] !== undefined) throw cbError('CB_ERR_VALIDATION', `field "${meta.primaryKey}" is the primary key and cannot be changed`);
     if (relations) return this.#updateNested(em, meta, where, body, relations, options, [...Object.keys(body), ...relations.keys()]);
     const columns = await encodeForUpdate(meta, body, this.#updateContext(options));
@@ -390,6 +405,7 @@ export class RecordRepository {
       const triggerWorkflows = options.triggerWorkflows !== false;
       const active = this.#hooks.filter((h) => h.onWrite && !h.idle?.(meta.name, type, triggerWorkflows));
       const run = async (tx: EntityManager) => {
+        assertBeforeDeadline(options.deadline);
         const rows = await statement(tx, (fn) => void pending.push(fn));
         const decoded = rows.map((row) => {
           const record = decodeRow(meta, row, this.#codec);
@@ -407,7 +423,17 @@ export class RecordRepository {
       // One statement and no in-transaction hook: PostgreSQL makes it atomic by itself, and the
       // BEGIN/COMMIT round trips are saved (the hot path of :create/:update/:destroy).
       const inTransactionHooks = !!this.#options.onWrite || active.length > 0;
-      records = single && !inTransactionHooks ? await run(em) : await em.transactional(run);
+      records =
+        single && !inTransactionHooks
+          ? await run(em)
+          : await em.transactional(async (tx) => {
+              // Our own transaction (not the caller's): PostgreSQL stops it at the deadline, and a write
+              // whose hooks ran past it rolls back rather than commit after the client got its 504.
+              if (!options.deferAfterCommit) await limitTransaction(tx, options.deadline);
+              const out = await run(tx);
+              assertBeforeDeadline(options.deadline);
+              return out;
+            });
     } catch (err) {
       throw await this.#mapError(em, meta, err);
     }
@@ -431,6 +457,7 @@ export class RecordRepository {
 
   /** PostgreSQL errors a request can cause, as API errors naming the field. */
   async #mapError(em: EntityManager, meta: CollectionMeta, err: unknown): Promise<unknown> {
+    if (isDeadlineError(err)) return deadlineError();
     if (!isPgError(err)) return err;
     const e: PgError = err;
     const columns = /Key \((.+?)\)=/.exec(e.detail ?? '')?.[1]?.replace(/"/g, '');
@@ -471,6 +498,19 @@ const ATTACHED = Symbol('attached relations');
 
 function withAttached(rows: Record<string, unknown>[], attached: Attached): Record<string | symbol, unknown>[] {
   return rows.map((row, i) => (attached.has(i) ? { ...row, [ATTACHED]: attached.get(i) } : row));
+}
+
+/** A write of more records, or more passwords to hash, than the limits allow is refused before any work. */
+function assertWithinLimits(meta: CollectionMeta, bodies: readonly RecordValues[], limits: WriteLimits): void {
+  if (bodies.length > limits.maxRecordsPerWrite) {
+    throw cbError('CB_ERR_VALIDATION', `a write may carry at most ${limits.maxRecordsPerWrite} records (DATA_MAX_RECORDS_PER_WRITE); this one has ${bodies.length}`);
+  }
+  const passwords = [...meta.fields.values()].filter((f) => f.type === 'password').map((f) => f.name);
+  let count = 0;
+  for (const body of bodies) for (const name of passwords) if (body[name] !== undefined && body[name] !== null) count++;
+  if (count > limits.maxPasswordHashes) {
+    throw cbError('CB_ERR_VALIDATION', `a write may set at most ${limits.maxPasswordHashes} passwords (DATA_MAX_PASSWORD_HASHES); this one sets ${count}`);
+  }
 }
 
 function defaultAfterCommitError(err: unknown, event: WriteEvent): void {

@@ -71,6 +71,7 @@ export const catalogue = {
   CB_ERR_TASK_LIMIT: { status: 429, retryable: false, message: 'Too many tasks: wait for pending ones or destroy finished ones' },
   CB_ERR_TASK_RUNNING: { status: 409, retryable: false, message: 'The task is running: stop it first' },
   CB_ERR_TASK_STORAGE_FULL: { status: 507, retryable: true, message: 'STORAGE_PATH has too little free space for a new task' },
+  CB_ERR_TASK_TOO_MANY_EXPORTS: { status: 429, retryable: false, message: 'Too many exports at once for this user' },
   CB_ERR_TASK_STORAGE: { status: 503, retryable: true, message: 'STORAGE_PATH is not writable on this node' },
   CB_ERR_FILE_TOO_LARGE: { status: 413, retryable: false, message: "The uploaded file is larger than its storage's size limit" },
   CB_ERR_FILE_TYPE_REFUSED: { status: 415, retryable: false, message: "The uploaded file's type is not allowed by its storage" },

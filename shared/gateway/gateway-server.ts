@@ -23,6 +23,14 @@ export interface GatewayOptions {
   readonly host: string;
   readonly port: number;
   readonly bodyLimit: number;
+  /** Connection limits in ms (HTTP_*_TIMEOUT): slowloris senders and slow readers are closed. */
+  readonly timeouts?: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly connectionTimeoutMs: number;
+    readonly writeTimeoutMs: number;
+  };
   readonly routes: RouteTable;
   /** False while the node starts or drains: `/api/__health_check` answers 503 then. */
   readonly isAvailable: () => boolean;
@@ -62,6 +70,15 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
   const app = Fastify({
     logger: false,
     bodyLimit: opts.bodyLimit,
+    ...(opts.timeouts
+      ? {
+          requestTimeout: opts.timeouts.requestTimeoutMs,
+          keepAliveTimeout: opts.timeouts.keepAliveTimeoutMs,
+          connectionTimeout: opts.timeouts.connectionTimeoutMs,
+          // Node checks the request/headers deadlines every connectionsCheckingInterval (30 s by default).
+          http: { headersTimeout: opts.timeouts.headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(opts.timeouts.headersTimeoutMs / 4))) },
+        }
+      : {}),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
@@ -204,13 +221,14 @@ export function createGateway(broker: ServiceBroker, opts: GatewayOptions): Fast
         const { values, files } = await readMultipart(req, (stream, part) =>
           // No request timeout: staging lasts as long as the client takes to send the file.
           broker.call(route.actionName, { ...params }, { stream, timeout: 0, meta: { ...meta, $upload: part } }),
+          opts.bodyLimit,
         );
         params.values = values;
         params.files = files;
       }
       const responseMeta = meta as RestMeta & ResponseMeta;
       const result = (await broker.call(route.actionName, params, { meta: responseMeta })) as unknown;
-      return sendResult(req, reply, result, responseMeta);
+      return sendResult(req, reply, result, responseMeta, opts.timeouts?.writeTimeoutMs);
     } catch (err) {
       const mapped = mapError(err);
       if (mapped.internal) opts.logger.error(`request ${req.id} ${req.method} ${target.resource}:${target.action} failed`, err);

@@ -73,6 +73,11 @@ export function mapError(err: unknown): MappedError {
   if (e.name && MOLECULER_UNAVAILABLE.has(e.name)) {
     return { status: 503, body: body(catalogue.CB_ERR_SERVICE_UNAVAILABLE.message, 'CB_ERR_SERVICE_UNAVAILABLE'), internal: false, retryAfterSec: RETRY_AFTER_SEC };
   }
+  // PostgreSQL stopped the work at the request's deadline (statement / idle-in-transaction timeout):
+  // it rolled back, as a 504 promises.
+  if (e.code === '57014' || e.code === '25P03') {
+    return { status: 504, body: body(catalogue.CB_ERR_REQUEST_TIMEOUT.message, 'CB_ERR_REQUEST_TIMEOUT'), internal: false };
+  }
   if (e.name === 'RequestTimeoutError') {
     return { status: 504, body: body(catalogue.CB_ERR_REQUEST_TIMEOUT.message, 'CB_ERR_REQUEST_TIMEOUT'), internal: false };
   }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
+import { cbError } from '../errors/index.js';
 
 export interface UploadPart {
   readonly field: string;
@@ -18,9 +19,12 @@ export interface UploadPart {
 export async function readMultipart(
   req: FastifyRequest,
   stage: (stream: Readable, part: UploadPart) => Promise<unknown>,
+  /** Total bytes of all text fields together (HTTP_BODY_LIMIT): more is a 413, the rest unread. */
+  maxFieldBytes = Number.POSITIVE_INFINITY,
 ): Promise<{ values: Record<string, unknown>; files: Record<string, unknown> }> {
   const values: Record<string, unknown> = {};
   const files: Record<string, unknown> = {};
+  let fieldBytes = 0;
   for await (const part of req.parts()) {
     if (part.type === 'file') {
       // A second file part with the same name is drained unread: the first one's staged file is kept
@@ -35,6 +39,10 @@ export async function readMultipart(
         part.file.resume(); // whatever the action did not read is drained, so the next part can come
       }
     } else {
+      fieldBytes += Buffer.byteLength(String(part.value ?? '')) + Buffer.byteLength(part.fieldname);
+      if (fieldBytes > maxFieldBytes) {
+        throw cbError('CB_ERR_HTTP_BODY_TOO_LARGE', `The text fields of the multipart body are larger than ${maxFieldBytes} bytes (HTTP_BODY_LIMIT)`);
+      }
       values[part.fieldname] = part.value;
     }
   }

@@ -20,7 +20,7 @@ function isStream(value: unknown): value is NodeJS.ReadableStream & { destroy():
  * client goes away, which ends the action's subscription), a Buffer is sent as bytes, anything else
  * in NocoBase's `{ data, meta }` envelope.
  */
-export function sendResult(req: FastifyRequest, reply: FastifyReply, result: unknown, meta: ResponseMeta): FastifyReply {
+export function sendResult(req: FastifyRequest, reply: FastifyReply, result: unknown, meta: ResponseMeta, writeTimeoutMs?: number): FastifyReply {
   const status = typeof meta.$statusCode === 'number' && meta.$statusCode >= 200 && meta.$statusCode < 600 ? meta.$statusCode : 200;
   reply.code(status);
   for (const [name, value] of Object.entries(meta.$responseHeaders ?? {})) reply.header(name, value);
@@ -28,6 +28,14 @@ export function sendResult(req: FastifyRequest, reply: FastifyReply, result: unk
     req.raw.once('close', () => {
       if (!result.readableEnded) result.destroy();
     });
+    // A write deadline for files (not event streams, which live as long as the client wants): a
+    // client that reads too slowly, or not at all, is disconnected and its stream destroyed.
+    const type = meta.$responseType ?? 'application/octet-stream';
+    if (writeTimeoutMs && !type.startsWith('text/event-stream')) {
+      const timer = setTimeout(() => reply.raw.destroy(), writeTimeoutMs);
+      timer.unref();
+      reply.raw.once('close', () => clearTimeout(timer));
+    }
     return reply.type(meta.$responseType ?? 'application/octet-stream').send(result);
   }
   if (Buffer.isBuffer(result)) return reply.type(meta.$responseType ?? 'application/octet-stream').send(result);

@@ -12,7 +12,8 @@ import { reply, type ReplyOptions } from '../gateway/rest-reply.js';
 import type { MessageQueue } from '../queue/index.js';
 import type { SyncSignal } from '../sync/index.js';
 import { columnTitle, parseColumns } from './columns.js';
-import { countExportRows, exportQuery, writeExport } from './export.js';
+import { countExportRows, exportQuery } from './export.js';
+import { spoolExport, takeExportSlot } from './inline-export.js';
 import { importColumns } from './import.js';
 import { isFinished, PROGRESS_CHANNEL, progressOf, publishProgress, STOP_EVENT } from './progress.js';
 import { checkHeaderIsolated } from './header-check.js';
@@ -283,14 +284,11 @@ export const exportAction: TaskHandler = async (app, caller, em, params) => {
   for (const target of relationTargets(collection, input.lookup, columns)) caller.assertCan(target, 'list');
   const cfg = app.config.tasks;
   if (!truthy(param(params, 'async')) && (await countExportRows(em, input)) <= cfg.exportInlineMaxRows) {
-    const out = new PassThrough();
-    // The client going away (the gateway destroys the stream) ends the cursor at its next batch.
-    const gone = new AbortController();
-    out.once('close', () => gone.abort(new Error('the client went away')));
-    writeExport(em.fork(), { ...input, format, aesKey: app.aesKey, batchSize: cfg.batchSize, signal: gone.signal }, out).catch((err) => {
-      app.log.error(`inline export of ${name} failed: ${(err as Error).message}`);
-      out.destroy(err as Error);
-    });
+    // Written to a file first (a short, deadline-bound transaction), then streamed: a slow reader
+    // holds a file and a socket, never a pool connection (inline-export.ts).
+    const release = takeExportSlot(`${app.name}:${caller.principal}`, cfg.exportMaxConcurrentPerUser);
+    const deadline = caller.request.deadline;
+    const out = await spoolExport(em.fork(), { ...input, format, aesKey: app.aesKey, batchSize: cfg.batchSize, ...(deadline !== undefined ? { deadline } : {}) }, app.config.storagePath, release);
     return reply(out, attachment(safeFileName(title, format), format === 'csv' ? CONTENT_TYPES.csv : 'application/octet-stream'));
   }
   const who = owner(caller);

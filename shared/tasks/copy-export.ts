@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { prepareValue } from 'pg/lib/utils.js';
 import { to as copyTo } from 'pg-copy-streams';
 import type { FieldMeta } from '../data/index.js';
-import { quoteIdent } from '../sql/index.js';
+import { quoteIdent, type Deadline } from '../sql/index.js';
 import type { ResolvedColumn } from './columns.js';
 import { neutralizeFormula } from './cells.js';
 import { outputClosed } from './writers.js';
@@ -110,6 +110,7 @@ export interface CopyExportInput {
   readonly batchSize: number;
   readonly onBatch?: (written: number, total: number) => Promise<void>;
   readonly signal?: AbortSignal;
+  readonly deadline?: Deadline;
 }
 
 /**
@@ -122,6 +123,10 @@ export async function copyCsvExport(em: EntityManager, input: CopyExportInput, o
   let failed: unknown;
   try {
     await client.query('begin isolation level repeatable read read only');
+    if (input.deadline !== undefined) {
+      const left = String(Math.max(1, Math.floor(input.deadline - Date.now())));
+      await client.query(`select set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)`, [left]);
+    }
     const total = Number((await client.query<{ n: string }>(inlineParams(client, input.count, input.params))).rows[0]!.n);
     const select = `select ${input.columns.map((c) => `${cellSql(c)} as ${quoteIdent(c.alias)}`).join(', ')} from (${input.select}) s`;
     const copy = client.query(copyTo(`copy (${inlineParams(client, select, input.params)}) to stdout with (format csv)`));

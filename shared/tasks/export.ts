@@ -5,7 +5,7 @@ import { compileFilter, compileSort } from '../query/index.js';
 import { BASE_ALIAS, parseColumns, resolveColumns } from './columns.js';
 import { copyableColumns, copyCsvExport } from './copy-export.js';
 import { rowWriter } from './writers.js';
-import { qualified, quoteIdent, runSql } from '../sql/index.js';
+import { limitTransaction, qualified, quoteIdent, runSql, type Deadline } from '../sql/index.js';
 
 export interface ExportInput {
   readonly meta: CollectionMeta;
@@ -20,6 +20,8 @@ export interface ExportInput {
   /** Called after each batch written; a throw (a stop, a lost lease) ends the export. */
   readonly onBatch?: (written: number, total: number) => Promise<void>;
   readonly signal?: AbortSignal;
+  /** An inline export's request deadline: its read transaction is bounded by it (statement and idle timeouts). */
+  readonly deadline?: Deadline;
 }
 
 /** The statement an export runs (also validates columns, filter and sort: call it before answering 202). */
@@ -54,12 +56,13 @@ export async function countExportRows(em: EntityManager, input: Pick<ExportInput
 export async function writeExport(em: EntityManager, input: ExportInput, output: Writable): Promise<number> {
   const q = exportQuery(input);
   if (input.format === 'csv' && copyableColumns(q.columns)) {
-    return copyCsvExport(em, { columns: q.columns, select: q.select, count: q.count, params: q.params, batchSize: input.batchSize, onBatch: input.onBatch, signal: input.signal }, output);
+    return copyCsvExport(em, { columns: q.columns, select: q.select, count: q.count, params: q.params, batchSize: input.batchSize, onBatch: input.onBatch, signal: input.signal, deadline: input.deadline }, output);
   }
   const writer = rowWriter(input.format, output, q.columns, input.aesKey);
   let written = 0;
   await em.transactional(async (tx) => {
     await runSql(tx, 'set transaction isolation level repeatable read, read only');
+    await limitTransaction(tx, input.deadline);
     const total = Number((await runSql<{ n: string }>(tx, q.count, q.params)).rows[0]!.n);
     await runSql(tx, `declare cb_export no scroll cursor for ${q.select}`, q.params);
     for (;;) {

@@ -149,11 +149,16 @@ export async function stageUpload(
 }
 
 /**
- * Staged uploads older than `maxAgeMs` (an import whose task was never created, e.g. the request failed
- * after staging): removed by the sweep. Answers how many went.
+ * Staged uploads and spooled inline exports older than `maxAgeMs` (an import whose task was never
+ * created, an export a crash left behind): removed by the sweep. Answers how many went.
  */
 export async function removeStaleUploads(storagePath: string, maxAgeMs: number): Promise<number> {
-  const dir = join(storagePath, 'tmp', 'uploads');
+  let removed = 0;
+  for (const folder of ['uploads', 'exports']) removed += await removeOlder(join(storagePath, 'tmp', folder), maxAgeMs);
+  return removed;
+}
+
+async function removeOlder(dir: string, maxAgeMs: number): Promise<number> {
   const names = await readdir(dir).catch(() => [] as string[]);
   let removed = 0;
   for (const name of names) {

@@ -105,6 +105,7 @@ export interface TasksConfig {
   readonly sweepMs: number;
   readonly retentionMs: number;
   readonly exportInlineMaxRows: number;
+  readonly exportMaxConcurrentPerUser: number;
   readonly importMaxFileSize: number;
   readonly xlsx: XlsxLimits;
   /** The header check's worker thread: heap limit (MB) and time limit. */

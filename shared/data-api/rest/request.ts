@@ -45,10 +45,11 @@ export async function byFilterKeys(app: DataApp, em: EntityManager, params: Data
 export function once<T>(app: DataApp, caller: Caller, em: EntityManager, params: DataParams, write: (tx: EntityManager, options: WriteOptions) => Promise<T>): Promise<T> {
   const { resourceName, $upload: _upload, ...rest } = params;
   const request = { app: app.name, action: caller.request.action, resource: resourceName, params: rest };
-  const options = { schema: app.schema, key: caller.request.idempotencyKey, principal: caller.principal, request, ttlMs: app.config.idempotencyTtlMs };
+  const deadline = caller.request.deadline;
+  const options = { schema: app.schema, key: caller.request.idempotencyKey, principal: caller.principal, request, ttlMs: app.config.idempotencyTtlMs, ...(deadline !== undefined ? { deadline } : {}) };
   const userId = caller.user?.id;
-  // The caller fills createdBy / updatedBy of the records it writes.
-  return idempotentWrite(em, options, (tx, opts) => write(tx, userId !== undefined && userId !== null ? { ...opts, userId: userId as number | string } : opts));
+  // The caller fills createdBy / updatedBy of the records it writes; its request's bounds apply.
+  return idempotentWrite(em, options, (tx, opts) => write(tx, { ...opts, limits: app.config.data, ...(userId !== undefined && userId !== null ? { userId: userId as number | string } : {}) }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Caller } from '../../auth/index.js';
+import type { WriteLimits } from '../../data/index.js';
 import type { AppData } from '../app-data.js';
 
 /** The part of an app (shared/apps AppContext) the data actions use. */
@@ -8,7 +9,7 @@ export interface DataApp {
   readonly schema: string;
   readonly data: AppData;
   readonly aesKey: Buffer;
-  readonly config: { readonly idempotencyTtlMs: number };
+  readonly config: { readonly idempotencyTtlMs: number; readonly data: WriteLimits };
 }
 
 /** The params of a data action: the query string, the body as `values`, the path's parts. */
