@@ -424,7 +424,9 @@ export class RecordRepository {
       // BEGIN/COMMIT round trips are saved (the hot path of :create/:update/:destroy).
       const inTransactionHooks = !!this.#options.onWrite || active.length > 0;
       records =
-        single && !inTransactionHooks
+        // A request deadline needs the transaction: its statement timeout is SET LOCAL, so a write blocked
+        // past the gateway's timeout is stopped by PostgreSQL instead of committing after the 504.
+        single && !inTransactionHooks && !options.deadline
           ? await run(em)
           : await em.transactional(async (tx) => {
               // Our own transaction (not the caller's): PostgreSQL stops it at the deadline, and a write
