@@ -75,6 +75,8 @@ export interface WriteOptions {
    * objects get their other values written too (NocoBase's `updateAssociationValues`); by default they are only linked.
    */
   readonly updateAssociationValues?: readonly string[];
+  /** The values come from server code (e.g. an ID it generated first), not a request body: server-managed fields are kept. */
+  readonly internal?: boolean;
   /** The request's deadline (shared/sql): checked between password hashes and before the statement (504). */
   readonly deadline?: Deadline;
   /** Bounds of a request's write (DATA_MAX_RECORDS_PER_WRITE, DATA_MAX_PASSWORD_HASHES); more is a 400 before any work. */
@@ -130,7 +132,7 @@ export class RecordRepository {
     const bodies: unknown[] = many ? values : [values];
     let meta = await this.#collection(em, collection);
     if (bodies.some((b) => typeof b === 'object' && b !== null && unknownKeys(meta, b as RecordValues).length > 0)) meta = await this.#refreshed(em, meta);
-    const taken = bodies.map((b, i) => takeRelations(meta, withoutServerManaged(meta, assertBody(meta, b, many ? i : undefined))));
+    const taken = bodies.map((b, i) => takeRelations(meta, options.internal ? assertBody(meta, b, many ? i : undefined) : withoutServerManaged(meta, assertBody(meta, b, many ? i : undefined))));
     if (taken.length === 0) return [];
     if (options.limits) assertWithinLimits(meta, taken.map((t) => t.body), options.limits);
     const relations = taken.map((t) => t.relations);

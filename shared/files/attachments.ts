@@ -140,7 +140,7 @@ export async function createAttachment(app: FilesApp, caller: Caller, em: Entity
       url: storage.baseUrl ? `${storage.baseUrl}/${key}` : `/api/attachments:download?filterByTk=${id}`,
     };
     try {
-      return { data: await app.data.records.create(em, 'attachments', values, caller.user ? { userId: caller.user.id } : {}) };
+      return { data: await app.data.records.create(em, 'attachments', values, { internal: true, ...(caller.user ? { userId: caller.user.id } : {}) }) };
     } catch (err) {
       await adapter.remove(key).catch(() => undefined);
       throw err;
