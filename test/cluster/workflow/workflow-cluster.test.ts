@@ -44,6 +44,15 @@ describe('workflows across a cluster', () => {
 
   const call = jsonCaller(() => `http://127.0.0.1:${requests.appPort}/api/`, () => token);
 
+  /**
+   * workflows:execute answers once the run ends or WORKFLOW_SYNC_TIMEOUT passes (as NocoBase's
+   * manual execute): for a long run, send it without waiting and find the execution it started.
+   */
+  const startExecution = async (workflowId: number): Promise<{ id: number; answered: Promise<unknown> }> => {
+    const answered = call('POST', `workflows:execute?filterByTk=${workflowId}`, {});
+    const id = await until(async () => (await call('GET', `executions:list?filter[workflowId]=${workflowId}&pageSize=1`)).body.data?.[0]?.id as number | undefined);
+    return { id, answered };
+  };
   const count = async (path: string) => (await call('GET', `${path}${path.includes('?') ? '&' : '?'}pageSize=1`)).body.meta.count as number;
   const createProducts = async (n: number, from: number, onProgress?: (done: number) => void) => {
     let next = 0;
@@ -118,7 +127,7 @@ describe('workflows across a cluster', () => {
     const wf = (await call('POST', 'workflows:create', { title: 'long loop', type: 'schedule', config: { mode: 0 } })).body.data;
     const loop = (await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'loop', upstreamId: null, config: { target: 300 } })).body.data;
     await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'create', upstreamId: loop.id, branchIndex: 0, config: { collection: 'audit', params: { values: { note: `loop {{$scopes.${loop.key}.item}}` } } } });
-    const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, {})).body.data.execution.id;
+    const { id } = await startExecution(wf.id);
     const db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
     try {
@@ -171,7 +180,7 @@ describe('workflows across a cluster', () => {
     const wf = (await call('POST', 'workflows:create', { title: 'cancel me', type: 'schedule', config: { mode: 0 } })).body.data;
     const loop = (await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'loop', upstreamId: null, config: { target: 2000 } })).body.data;
     await call('POST', `workflows/${wf.id}/nodes:create`, { type: 'create', upstreamId: loop.id, branchIndex: 0, config: { collection: 'audit', params: { values: { note: 'cancel-loop' } } } });
-    const id = (await call('POST', `workflows:execute?filterByTk=${wf.id}`, {})).body.data.execution.id;
+    const { id } = await startExecution(wf.id);
     await until(async () => (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data.jobs.length > 20);
     expect((await call('POST', `executions:cancel?filterByTk=${id}`)).body.data).toMatchObject({ status: -3, reason: 'manual_cancel' });
     const settled = async () => (await call('GET', `executions:get?filterByTk=${id}&appends[]=jobs`)).body.data.jobs.length as number;
